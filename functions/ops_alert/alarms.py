@@ -1,0 +1,68 @@
+"""The ten child alarms of a stack: their names, severity, layer and what each one means.
+
+One table drives naming, severity, quota routing, case category and re-fire suppression, so the
+rules elsewhere never match alarm names with ad-hoc string tests.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "CRITICAL"
+    WARNING = "WARNING"
+
+
+class QuotaKind(str, enum.Enum):
+    RPM = "RPM"  # requests per minute
+    TPM = "TPM"  # tokens per minute
+
+
+class CaseCategory(str, enum.Enum):
+    QUOTA_REQUEST = "Quota Request"
+    INVESTIGATION_REQUEST = "Investigation Request"
+
+
+@dataclass(frozen=True)
+class AlarmKind:
+    """One child alarm type, e.g. ``Throttles`` (named ``C-Bedrock-Throttles-Critical-M``)."""
+
+    key: str
+    severity: Severity
+    layer: int
+    metric_name: str
+    quotas: frozenset[QuotaKind]
+    category: CaseCategory
+    # Anomaly and latency alarms flap: the same signal is communicated on a case only once.
+    re_fires_often: bool
+
+    @property
+    def suffix(self) -> str:
+        """``Critical`` or ``Warning``: the severity word in the alarm name."""
+        return self.severity.value.capitalize()
+
+
+_RPM = frozenset({QuotaKind.RPM})
+_TPM = frozenset({QuotaKind.TPM})
+_BOTH = frozenset({QuotaKind.RPM, QuotaKind.TPM})
+_NONE: frozenset[QuotaKind] = frozenset()
+_Q = CaseCategory.QUOTA_REQUEST
+_I = CaseCategory.INVESTIGATION_REQUEST
+_C = Severity.CRITICAL
+_W = Severity.WARNING
+
+# Order = the order of the composite alarm rule in the original stack.
+ALARM_KINDS: tuple[AlarmKind, ...] = (
+    AlarmKind("ClientErrors", _C, 1, "InvocationClientErrors", _BOTH, _Q, False),
+    AlarmKind("ServerErrors", _C, 1, "InvocationServerErrors", _NONE, _I, False),
+    AlarmKind("Throttles", _C, 1, "InvocationThrottles", _BOTH, _Q, False),
+    AlarmKind("HighInvocationRate", _W, 2, "Invocations", _RPM, _Q, False),
+    AlarmKind("HighTPMQuotaUsage", _W, 2, "EstimatedTPMQuotaUsage", _TPM, _Q, False),
+    AlarmKind("HighLatency", _W, 2, "InvocationLatency", _NONE, _I, True),
+    AlarmKind("InvocationAnomaly", _W, 3, "Invocations", _RPM, _Q, True),
+    AlarmKind("InputTokenAnomaly", _W, 3, "InputTokenCount", _TPM, _Q, True),
+    AlarmKind("OutputTokenAnomaly", _W, 3, "OutputTokenCount", _TPM, _Q, True),
+    AlarmKind("LatencyAnomaly", _W, 3, "InvocationLatency", _NONE, _I, True),
+)
+BY_KEY: dict[str, AlarmKind] = {k.key: k for k in ALARM_KINDS}

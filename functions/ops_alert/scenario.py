@@ -1,0 +1,53 @@
+"""The usage-validation decision tree (SPEC §4.4 step 4): what kind of problem fired."""
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Protocol
+
+from ops_alert.alarms import AlarmKind, CaseCategory
+from ops_alert.usage import UsageStats
+
+
+class Scenario(str, enum.Enum):
+    NON_QUOTA = "non_quota"  # only errors/latency on AWS's side: investigate, no quota talk
+    NEW_MODEL = "new_model"  # no usage history (or it could not be read): headroom for launch
+    HIGH_USAGE = "high_usage"  # a measured peak reached its alarm threshold
+    LOW_USAGE = "low_usage"  # quota-type alarm while peaks stay below thresholds: investigate first
+
+
+class ThresholdsLike(Protocol):
+    """Alarm thresholds; ``None`` for a quota the model does not have (code ``NA``)."""
+
+    @property
+    def rpm(self) -> int | None: ...
+
+    @property
+    def tpm(self) -> int | None: ...
+
+
+def _reached(peak: float, threshold: int | None) -> bool:
+    # A model without an RPM (or TPM) quota has no threshold: it can never be "reached".
+    return threshold is not None and peak >= threshold
+
+
+def decide_scenario(
+    triggered: Sequence[AlarmKind],
+    usage: UsageStats | None,
+    thresholds: ThresholdsLike | None,
+) -> Scenario:
+    """Classify one alarm event.
+
+    ``triggered`` must not be empty: the caller resolves "which children fired" first (from the
+    notification, else from DescribeAlarms); deciding on nothing would silently pick a scenario.
+    ``usage`` / ``thresholds`` are None when they could not be read.
+    """
+    if not triggered:
+        raise ValueError("no triggered alarm: resolve the children in ALARM before deciding")
+    if all(k.category is CaseCategory.INVESTIGATION_REQUEST for k in triggered):
+        return Scenario.NON_QUOTA
+    if usage is None or thresholds is None or (usage.peak_rpm == 0 and usage.peak_tpm == 0):
+        return Scenario.NEW_MODEL
+    if _reached(usage.peak_rpm, thresholds.rpm) or _reached(usage.peak_tpm, thresholds.tpm):
+        return Scenario.HIGH_USAGE
+    return Scenario.LOW_USAGE

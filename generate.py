@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Build the Lambda zips and render the CloudFormation template into build/.
+
+    python generate.py                 # build/: template.yaml, template.json, *.zip, artifacts.json
+    python generate.py --check         # exit 1 unless build/ equals a fresh build (stale or edited)
+    python generate.py --out DIR       # another output directory
+
+No AWS access is needed. The zips are reproducible, their S3 keys content-addressed, and the
+template refers to exactly those keys.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from bundle.artifacts import build_artifacts
+from templates import build_template
+
+ROOT = Path(__file__).resolve().parent
+
+
+def render(out: Path) -> dict[str, bytes]:
+    """Every file build/ should contain, name → bytes."""
+    artifacts = build_artifacts()
+    keys = {a.name: a.key for a in artifacts}
+    template = build_template(keys)
+    files = {a.key: a.content for a in artifacts}
+    files["template.yaml"] = template.to_yaml().encode()
+    files["template.json"] = (template.to_json(indent=1) + "\n").encode()
+    files["artifacts.json"] = (json.dumps(keys, indent=1, sort_keys=True) + "\n").encode()
+    return files
+
+
+def write(out: Path, files: dict[str, bytes]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.zip"):  # old content-addressed zips must not be uploaded again
+        if stale.name not in files:
+            stale.unlink()
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+
+
+def check(out: Path, files: dict[str, bytes]) -> list[str]:
+    problems = []
+    for name, data in sorted(files.items()):
+        path = out / name
+        if not path.exists():
+            problems.append(f"{path}: missing")
+        elif path.read_bytes() != data:
+            problems.append(f"{path}: differs from a fresh build")
+    for extra in sorted(out.glob("*.zip")):
+        if extra.name not in files:
+            problems.append(f"{extra}: stale artifact")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build")
+    parser.add_argument("--check", action="store_true", help="verify the output directory is current")
+    args = parser.parse_args(argv)
+    files = render(args.out)
+    if args.check:
+        problems = check(args.out, files)
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"{args.out}: {'stale, run `make package`' if problems else 'current'}")
+        return 1 if problems else 0
+    write(args.out, files)
+    for name in sorted(files):
+        print(f"{args.out.name}/{name}  {len(files[name]):>9,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

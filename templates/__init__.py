@@ -1,0 +1,38 @@
+"""The Bedrock Ops Alert CloudFormation template, built with troposphere.
+
+``build_template(keys)`` composes one module per concern and does nothing else; ``keys`` maps each
+artifact name (``quota_calculator``, …, ``quota_utils_layer``) to its S3 key.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from troposphere import Template
+
+from templates.alarms import add_alarms
+from templates.configuration import add_configuration
+from templates.functions import add_functions
+from templates.iam import add_iam
+from templates.notifications import add_notifications
+from templates.outputs import add_outputs
+from templates.parameters import add_parameters
+from templates.security import add_security
+
+DESCRIPTION = (
+    "Bedrock Ops Alert: three-layer CloudWatch monitoring of one Amazon Bedrock model, usage-validated "
+    "quota requests and support cases, SRE e-mail, and thresholds that follow the quotas."
+)
+
+
+def build_template(keys: Mapping[str, str]) -> Template:
+    t = Template(Description=DESCRIPTION)
+    t.set_version("2010-09-09")
+    add_parameters(t)
+    add_security(t)
+    add_configuration(t)
+    add_notifications(t)
+    add_iam(t)
+    add_functions(t, keys)
+    add_alarms(t)
+    add_outputs(t)
+    return t

@@ -1,0 +1,144 @@
+"""The three monitoring layers (SPEC §3) and the composite alarm that ORs them.
+
+Layer 1 critical errors, Layer 2 usage rate (metric math so the updater can later aggregate sibling
+application profiles as m1+…+mN), Layer 3 upper-side anomaly bands. Missing data never breaches.
+"""
+from __future__ import annotations
+
+from troposphere import GetAtt, Ref, Sub, Template
+from troposphere.cloudwatch import (
+    Alarm, AnomalyDetector, CompositeAlarm, Metric, MetricDataQuery, MetricDimension, MetricStat,
+)
+
+from templates.names import CHILD_ALARMS, alarm_name, named
+
+NAMESPACE = "AWS/Bedrock"
+MODEL_DIMENSION = [MetricDimension(Name="ModelId", Value=Ref("BedrockModelId"))]
+# Layer 2 watches the short profile ID for application profiles (resolved by the quota calculator).
+RESOLVED_DIMENSION = [MetricDimension(Name="ModelId", Value=GetAtt("QuotaCalculatorCustomResource", "MetricDimensionValue"))]
+
+
+def _name(logical_id: str) -> Sub:
+    return alarm_name(*CHILD_ALARMS[logical_id])
+
+
+def critical_error_alarm(logical_id: str, metric: str, description: str) -> Alarm:
+    return Alarm(
+        logical_id,
+        AlarmName=_name(logical_id),
+        AlarmDescription=description,
+        MetricName=metric,
+        Namespace=NAMESPACE,
+        Statistic="Sum",
+        Period=Ref("AlarmEvaluationPeriod"),
+        EvaluationPeriods=Ref("CriticalAlarmEvaluationPeriods"),
+        Threshold=Ref("ErrorThreshold"),
+        ComparisonOperator="GreaterThanThreshold",
+        Dimensions=MODEL_DIMENSION,
+        TreatMissingData="notBreaching",
+    )
+
+
+def usage_rate_alarm(logical_id: str, metric: str, threshold_attribute: str, label: str, description: str) -> Alarm:
+    return Alarm(
+        logical_id,
+        AlarmName=_name(logical_id),
+        AlarmDescription=description,
+        EvaluationPeriods=Ref("WarningAlarmEvaluationPeriods"),
+        ComparisonOperator="GreaterThanThreshold",
+        Threshold=GetAtt("QuotaCalculatorCustomResource", threshold_attribute),
+        TreatMissingData="notBreaching",
+        Metrics=[
+            MetricDataQuery(
+                Id="m1",
+                MetricStat=MetricStat(
+                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=RESOLVED_DIMENSION),
+                    Period=Ref("AlarmEvaluationPeriod"),
+                    Stat="Sum",
+                ),
+                ReturnData=False,
+            ),
+            MetricDataQuery(Id="total", Expression="m1", Label=label, ReturnData=True),
+        ],
+    )
+
+
+def anomaly_alarm(logical_id: str, index: int, metric: str, stat: str, description: str) -> Alarm:
+    metric_id, band_id = f"m{index}", f"ad{index}"
+    return Alarm(
+        logical_id,
+        AlarmName=_name(logical_id),
+        AlarmDescription=description,
+        # Upper side only: a drop in usage is good news, not an incident.
+        ComparisonOperator="GreaterThanUpperThreshold",
+        EvaluationPeriods=Ref("AnomalyEvaluationPeriods"),
+        Metrics=[
+            MetricDataQuery(
+                Id=metric_id,
+                MetricStat=MetricStat(
+                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=MODEL_DIMENSION),
+                    Period=Ref("AnomalyDetectionPeriod"),
+                    Stat=stat,
+                ),
+            ),
+            MetricDataQuery(Id=band_id, Expression=Sub(f"ANOMALY_DETECTION_BAND({metric_id}, ${{AnomalySensitivity}})")),
+        ],
+        ThresholdMetricId=band_id,
+        TreatMissingData="notBreaching",
+    )
+
+
+def add_alarms(t: Template) -> None:
+    # Layer 1: critical errors
+    t.add_resource(critical_error_alarm("ClientErrorAlarm", "InvocationClientErrors",
+                                        "Layer 1: Bedrock client errors (4xx, often quota-related) above ErrorThreshold"))
+    t.add_resource(critical_error_alarm("ServerErrorAlarm", "InvocationServerErrors",
+                                        "Layer 1: Bedrock server errors (5xx) above ErrorThreshold"))
+    t.add_resource(critical_error_alarm("ThrottleAlarm", "InvocationThrottles",
+                                        "Layer 1: Bedrock throttled requests above ErrorThreshold"))
+    # Layer 2: usage rate against the quota-derived thresholds
+    t.add_resource(usage_rate_alarm("HighInvocationRateAlarm", "Invocations", "RpmThreshold", "CombinedRPM",
+                                    "Layer 2: requests per minute above RequestsPerMinuteThresholdPercent of the RPM quota"))
+    t.add_resource(usage_rate_alarm("HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold", "CombinedTPM",
+                                    "Layer 2: tokens per minute above TokensPerMinuteThresholdPercent of the TPM quota"))
+    t.add_resource(Alarm(
+        "HighLatencyAlarm",
+        AlarmName=_name("HighLatencyAlarm"),
+        AlarmDescription="Layer 2: average invocation latency above LatencyThresholdMs",
+        MetricName="InvocationLatency",
+        Namespace=NAMESPACE,
+        Statistic="Average",
+        Period=Ref("LatencyAlarmPeriod"),
+        EvaluationPeriods=Ref("LatencyAlarmEvaluationPeriods"),
+        Threshold=Ref("LatencyThresholdMs"),
+        ComparisonOperator="GreaterThanThreshold",
+        Dimensions=MODEL_DIMENSION,
+        TreatMissingData="notBreaching",
+    ))
+    # Layer 3: anomaly detection
+    detectors = [
+        ("InvocationAnomalyDetector", "Invocations", "Sum"),
+        ("InputTokenAnomalyDetector", "InputTokenCount", "Sum"),
+        ("OutputTokenAnomalyDetector", "OutputTokenCount", "Sum"),
+        ("LatencyAnomalyDetector", "InvocationLatency", "Average"),
+    ]
+    for logical_id, metric, stat in detectors:
+        t.add_resource(AnomalyDetector(logical_id, MetricName=metric, Namespace=NAMESPACE, Stat=stat,
+                                       Dimensions=MODEL_DIMENSION))
+    t.add_resource(anomaly_alarm("InvocationAnomalyAlarm", 1, "Invocations", "Sum",
+                                 "Layer 3: invocations above the anomaly band"))
+    t.add_resource(anomaly_alarm("InputTokenAnomalyAlarm", 2, "InputTokenCount", "Sum",
+                                 "Layer 3: input tokens above the anomaly band"))
+    t.add_resource(anomaly_alarm("OutputTokenAnomalyAlarm", 3, "OutputTokenCount", "Sum",
+                                 "Layer 3: output tokens above the anomaly band"))
+    t.add_resource(anomaly_alarm("LatencyAnomalyAlarm", 4, "InvocationLatency", "Average",
+                                 "Layer 3: average latency above the anomaly band"))
+    # Composite: any child in ALARM; notifies the raw topic, which triggers the processor.
+    t.add_resource(CompositeAlarm(
+        "BedrockQuotaHealthAlarm",
+        AlarmName=named("{C}-Bedrock-QuotaHealth-Composite-{M}"),
+        AlarmDescription="Bedrock model quota health: any of the ten Layer 1-3 alarms is in ALARM",
+        AlarmRule=Sub(" OR ".join(f"ALARM(${{{lid}}})" for lid in CHILD_ALARMS)),
+        AlarmActions=[Ref("RawAlarmTopic")],
+        ActionsEnabled=True,
+    ))

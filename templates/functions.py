@@ -1,0 +1,137 @@
+"""The shared layer, the four functions, the quota-calculator custom resource and the schedule.
+
+Artifact keys are content-addressed (``name.<sha256 prefix>.zip``, see bundle/), so any code change
+gives a new key and CloudFormation updates the function (the original's fixed keys did not, SPEC §8.12).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from troposphere import GetAtt, If, Ref, Sub, Template
+from troposphere.awslambda import Code, Content, Environment, Function, LayerVersion, Permission
+from troposphere.cloudformation import CustomResource
+from troposphere.events import Rule, Target
+
+from templates.names import named
+from templates.parameters import SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE
+
+RUNTIME = "python3.14"
+ARCHITECTURE = "arm64"
+LAYER = "QuotaUtilsLayer"
+
+# Kept verbatim from the original for compatibility with existing log queries and tooling.
+ELIGIBLE_ALARM_PATTERNS = ",".join([
+    "ServerErrors-Critical", "Throttles-Critical", "ClientErrors-Critical", "HighLatency-Warning",
+    "LatencyAnomaly-Warning", "HighInvocationRate-Warning", "HighTPMQuotaUsage-Warning",
+    "InvocationAnomaly-Warning", "InputTokenAnomaly-Warning", "OutputTokenAnomaly-Warning",
+])
+
+
+def lambda_function(logical_id: str, name: str, artifact: str, handler: str, timeout: int,
+                    keys: Mapping[str, str], *, role: str, env: dict[str, Any] | None = None,
+                    memory: int = 256) -> Function:
+    props: dict[str, Any] = dict(
+        FunctionName=named(name),
+        Description=f"Bedrock Ops Alert: {artifact.replace('_', ' ')}",
+        Runtime=RUNTIME,
+        Handler=handler,
+        Role=GetAtt(role, "Arn"),
+        Timeout=timeout,
+        MemorySize=memory,
+        Architectures=[ARCHITECTURE],
+        Layers=[Ref(LAYER)],
+        Code=Code(S3Bucket=Ref("LambdaS3Bucket"), S3Key=keys[artifact]),
+    )
+    if env:
+        props["Environment"] = Environment(Variables=env)
+    return Function(logical_id, **props)
+
+
+def add_functions(t: Template, keys: Mapping[str, str]) -> None:
+    t.add_resource(LayerVersion(
+        LAYER,
+        LayerName=named("{C}-Quota-Utils-Layer-{M}"),
+        Description="Bedrock Ops Alert decision rules and AWS adapters",
+        Content=Content(S3Bucket=Ref("LambdaS3Bucket"), S3Key=keys["quota_utils_layer"]),
+        CompatibleRuntimes=[RUNTIME],
+        CompatibleArchitectures=[ARCHITECTURE],
+    ))
+
+    t.add_resource(lambda_function(
+        "QuotaCalculator", "{C}-Quota-Calculator-{M}", "quota_calculator", "quota_calculator.handler", 300,
+        keys, role="QuotaCalculatorRole"))
+    t.add_resource(CustomResource(
+        "QuotaCalculatorCustomResource",
+        ServiceToken=GetAtt("QuotaCalculator", "Arn"),
+        RequestsPerMinuteQuotaCode=Ref("RequestsPerMinuteQuotaCode"),
+        TokensPerMinuteQuotaCode=Ref("TokensPerMinuteQuotaCode"),
+        RequestsPerMinuteThresholdPercent=Ref("RequestsPerMinuteThresholdPercent"),
+        TokensPerMinuteThresholdPercent=Ref("TokensPerMinuteThresholdPercent"),
+        CustomerName=Ref("CustomerName"),
+        BedrockModelName=Ref("BedrockModelName"),
+        BedrockModelId=Ref("BedrockModelId"),
+        InferenceProfileType=Ref("InferenceProfileType"),
+    ))
+
+    t.add_resource(lambda_function(
+        "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300, keys,
+        role="AlarmUpdaterRole",
+        env={
+            "CUSTOMER_NAME": Ref("CustomerName"),
+            "BEDROCK_MODEL_NAME": Ref("BedrockModelName"),
+            "RPM_QUOTA_CODE": Ref("RequestsPerMinuteQuotaCode"),
+            "TPM_QUOTA_CODE": Ref("TokensPerMinuteQuotaCode"),
+            "RPM_THRESHOLD_PERCENT": Ref("RequestsPerMinuteThresholdPercent"),
+            "TPM_THRESHOLD_PERCENT": Ref("TokensPerMinuteThresholdPercent"),
+            "INFERENCE_PROFILE_TYPE": Ref("InferenceProfileType"),
+            "BEDROCK_MODEL_ID": Ref("BedrockModelId"),
+        }))
+    t.add_resource(Rule(
+        "ThresholdUpdateSchedule",
+        Condition=SCHEDULE_ENABLED,
+        Name=named("{C}-Threshold-Update-Schedule-{M}"),
+        Description="Keeps the Layer 2 alarm thresholds in step with the model's quotas",
+        ScheduleExpression=If(SINGLE_DAY_SCHEDULE, "rate(1 day)", Sub("rate(${ThresholdUpdateScheduleIntervalDays} days)")),
+        State="ENABLED",
+        Targets=[Target(Arn=GetAtt("AlarmUpdater", "Arn"), Id="AlarmUpdaterTarget")],
+    ))
+    t.add_resource(Permission(
+        "AlarmUpdaterEventPermission",
+        Condition=SCHEDULE_ENABLED,
+        FunctionName=Ref("AlarmUpdater"),
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=GetAtt("ThresholdUpdateSchedule", "Arn"),
+    ))
+
+    t.add_resource(lambda_function(
+        "EmailSubscriptionManager", "{C}-Email-Subscription-Manager-{M}", "email_subscription_manager",
+        "email_subscription_manager.handler", 120, keys, role="EmailSubscriptionManagerRole"))
+
+    t.add_resource(lambda_function(
+        "NotificationProcessor", "{C}-Bedrock-Notification-Processor-{M}", "notification_processor",
+        "notification_processor.handler", 600, keys, role="NotificationProcessorRole", memory=512,
+        env={
+            "CUSTOMER_NAME_SECRET": Ref("CustomerNameSecret"),
+            "BEDROCK_MODEL_ID": Ref("BedrockModelId"),
+            "BEDROCK_MODEL_ID_DISPLAY": GetAtt("QuotaCalculatorCustomResource", "ResolvedModelIdDisplay"),
+            "INFERENCE_PROFILE_TYPE": Ref("InferenceProfileType"),
+            "BEDROCK_MODEL_NAME": Ref("BedrockModelName"),
+            "GEO_DATA_RESIDENCY_REQUIREMENT": Ref("GeoDataResidencyRequirement"),
+            "INPUT_MODALITIES": Ref("InputModalities"),
+            "STAKEHOLDER_EMAILS_SECRET": Ref("StakeholderEmailsSecret"),
+            "NOTIFICATION_PREFERENCE_PARAM": Ref("NotificationPreferenceParameter"),
+            "FORMATTED_TOPIC_ARN": Ref("FormattedNotificationTopic"),
+            "ENABLE_AUTOMATED_SUPPORT_CASE_PARAM": Ref("EnableAutomatedSupportCaseParameter"),
+            "USE_CASE_DESCRIPTION_PARAM": Ref("UseCaseDescriptionParameter"),
+            "TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM": Ref("TokensPerMinuteIncreasePercentParameter"),
+            "REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM": Ref("RequestsPerMinuteIncreasePercentParameter"),
+            "SUPPORT_CASE_LOOKBACK_DAYS": Ref("SupportCaseLookbackDays"),
+            "AUTOMATION_REPLY_MAX_ATTEMPTS": "120",
+            "REQUESTS_PER_MINUTE_QUOTA_CODE": Ref("RequestsPerMinuteQuotaCode"),
+            "TOKENS_PER_MINUTE_QUOTA_CODE": Ref("TokensPerMinuteQuotaCode"),
+            "ELIGIBLE_ALARM_PATTERNS": ELIGIBLE_ALARM_PATTERNS,
+            "RPM_ALARM_PATTERNS": "HighInvocationRate,InvocationAnomaly",
+            "TPM_ALARM_PATTERNS": "HighTPMQuotaUsage,InputTokenAnomaly,OutputTokenAnomaly",
+        }))

@@ -1,0 +1,133 @@
+"""IAM roles of the four functions; every policy document is built with awacs.
+
+Least privilege: no action wildcards, and resource-level ARNs wherever the service supports them
+(Service Quotas reads, Support, GetMetricData and the List* calls only support ``*``). Policy names
+are those of the original stack.
+"""
+from __future__ import annotations
+
+from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
+import awacs.bedrock as bedrock
+import awacs.cloudwatch as cloudwatch
+import awacs.kms as kms
+import awacs.secretsmanager as secretsmanager
+import awacs.servicequotas as servicequotas
+import awacs.sns as sns
+import awacs.ssm as ssm
+import awacs.sts as sts
+import awacs.support as support
+from troposphere import GetAtt, Ref, Sub, Template
+from troposphere.iam import Policy, Role
+
+from templates.names import alarm_arn, named, ssm_parameter_arn
+
+BASIC_EXECUTION = Sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+_BEDROCK_PROFILES = [
+    Sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/*"),
+    Sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:application-inference-profile/*"),
+]
+_BEDROCK_QUOTAS = Condition(StringEquals("servicequotas:service", "bedrock"))
+
+
+class TrustStatement(Statement):
+    """A statement whose single Action is written as a scalar, as in the original trust policies."""
+
+    props = {**Statement.props, "Action": (Action, True)}
+
+
+def allow(actions: list, resources: list, condition: Condition | None = None) -> Statement:
+    extra = {"Condition": condition} if condition is not None else {}
+    return Statement(Effect=Allow, Action=actions, Resource=resources, **extra)
+
+
+def policy(name: str, *statements: Statement) -> Policy:
+    return Policy(PolicyName=name, PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=list(statements)))
+
+
+def lambda_role(logical_id: str, role_name: str, policies: list[Policy]) -> Role:
+    return Role(
+        logical_id,
+        RoleName=named(role_name),
+        AssumeRolePolicyDocument=PolicyDocument(
+            Version="2012-10-17",
+            Statement=[TrustStatement(Effect=Allow, Principal=Principal("Service", "lambda.amazonaws.com"),
+                                      Action=sts.AssumeRole)],
+        ),
+        ManagedPolicyArns=[BASIC_EXECUTION],
+        Policies=policies,
+    )
+
+
+def bedrock_profiles_policy() -> Policy:
+    return policy("BedrockInferenceProfilePolicy",
+                  allow([bedrock.GetInferenceProfile], _BEDROCK_PROFILES),
+                  allow([bedrock.ListInferenceProfiles], ["*"]))
+
+
+def quota_calculator_role() -> Role:
+    return lambda_role("QuotaCalculatorRole", "{C}-Quota-Calculator-Role-{M}-${{AWS::Region}}", [
+        policy("ServiceQuotasPolicy",
+               allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas], ["*"])),
+        # Writes the thresholds and display ID on create/update, removes them on delete (SPEC §8.11).
+        policy("ParameterStorePolicy",
+               allow([ssm.PutParameter, ssm.DeleteParameter, ssm.DeleteParameters],
+                     [ssm_parameter_arn("thresholds/*"), ssm_parameter_arn("resolved-model-id-display")])),
+        bedrock_profiles_policy(),
+    ])
+
+
+def alarm_updater_role() -> Role:
+    layer2 = [alarm_arn("{C}-Bedrock-HighInvocationRate-Warning-{M}"),
+              alarm_arn("{C}-Bedrock-HighTPMQuotaUsage-Warning-{M}")]
+    return lambda_role("AlarmUpdaterRole", "{C}-Alarm-Updater-Role-{M}-${{AWS::Region}}", [
+        policy("ServiceQuotasPolicy", allow([servicequotas.GetServiceQuota], ["*"])),
+        policy("CloudWatchAlarmsPolicy", allow([cloudwatch.DescribeAlarms, cloudwatch.PutMetricAlarm], layer2)),
+        policy("ParameterStorePolicy",
+               allow([ssm.PutParameter, ssm.GetParameter], [ssm_parameter_arn("thresholds/*")])),
+        bedrock_profiles_policy(),
+    ])
+
+
+def email_subscription_role() -> Role:
+    return lambda_role("EmailSubscriptionManagerRole", "{C}-Email-Subscription-Role-{M}-${{AWS::Region}}", [
+        policy("SNSSubscriptionPolicy",
+               allow([sns.Subscribe, sns.Unsubscribe, sns.ListSubscriptionsByTopic],
+                     [Ref("FormattedNotificationTopic")])),
+    ])
+
+
+def notification_processor_role() -> Role:
+    return lambda_role("NotificationProcessorRole", "{C}-Bedrock-Processor-Role-{M}-${{AWS::Region}}", [
+        policy("KMSPolicy",
+               allow([kms.Decrypt, kms.DescribeKey, kms.GenerateDataKey],
+                     [GetAtt("BedrockOpsAlertEncryptionKey", "Arn")])),
+        policy("SNSPolicy",
+               allow([sns.Publish], [Ref("RawAlarmTopic"), Ref("FormattedNotificationTopic")])),
+        policy("SecretsManagerPolicy",
+               allow([secretsmanager.GetSecretValue],
+                     [Ref("CustomerNameSecret"), Ref("StakeholderEmailsSecret")])),
+        policy("ParameterStorePolicy",
+               allow([ssm.GetParameter, ssm.GetParameters], [ssm_parameter_arn("*")])),
+        policy("ServiceQuotasPolicy",
+               allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas,
+                      servicequotas.GetRequestedServiceQuotaChange], ["*"]),
+               allow([servicequotas.RequestServiceQuotaIncrease], [
+                   Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${TokensPerMinuteQuotaCode}"),
+                   Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${RequestsPerMinuteQuotaCode}"),
+               ], _BEDROCK_QUOTAS),
+               allow([servicequotas.ListRequestedServiceQuotaChangeHistoryByQuota], ["*"], _BEDROCK_QUOTAS)),
+        # The Support API has no resource-level permissions.
+        policy("SupportPolicy",
+               allow([support.CreateCase, support.AddCommunicationToCase, support.DescribeCommunications,
+                      support.DescribeCases, support.DescribeSeverityLevels], ["*"])),
+        policy("CloudWatchPolicy",
+               allow([cloudwatch.DescribeAlarms], [alarm_arn("{C}-Bedrock-*")]),
+               allow([cloudwatch.GetMetricData], ["*"])),
+        bedrock_profiles_policy(),
+    ])
+
+
+def add_iam(t: Template) -> None:
+    for role in (quota_calculator_role(), alarm_updater_role(), email_subscription_role(),
+                 notification_processor_role()):
+        t.add_resource(role)

@@ -1,0 +1,45 @@
+"""The monitoring layers behave as SPEC §3 describes."""
+from __future__ import annotations
+
+import pytest
+
+
+def alarms(resources: dict) -> dict:
+    return {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def test_ten_child_alarms_all_treat_missing_data_as_not_breaching(resources: dict) -> None:
+    children = alarms(resources)
+    assert len([k for k in children if not k.startswith("Processor")]) >= 10
+    for lid, p in children.items():
+        assert p["TreatMissingData"] == "notBreaching", lid
+
+
+def test_composite_ors_exactly_the_ten_children(resources: dict) -> None:
+    rule = resources["BedrockQuotaHealthAlarm"]["Properties"]["AlarmRule"]["Fn::Sub"]
+    clauses = rule.split(" OR ")
+    assert len(clauses) == 10 and len(set(clauses)) == 10
+    assert resources["BedrockQuotaHealthAlarm"]["Properties"]["AlarmActions"] == [{"Ref": "RawAlarmTopic"}]
+
+
+@pytest.mark.parametrize("lid", ["InvocationAnomalyAlarm", "InputTokenAnomalyAlarm",
+                                 "OutputTokenAnomalyAlarm", "LatencyAnomalyAlarm"])
+def test_anomaly_alarms_fire_on_the_upper_side_only(resources: dict, lid: str) -> None:
+    p = resources[lid]["Properties"]
+    assert p["ComparisonOperator"] == "GreaterThanUpperThreshold"
+    band = next(m for m in p["Metrics"] if m["Id"] == p["ThresholdMetricId"])
+    assert band["Expression"]["Fn::Sub"].startswith("ANOMALY_DETECTION_BAND(")
+    assert "Threshold" not in p
+
+
+@pytest.mark.parametrize("lid,metric,attribute", [
+    ("HighInvocationRateAlarm", "Invocations", "RpmThreshold"),
+    ("HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold"),
+])
+def test_usage_alarms_use_metric_math_over_the_resolved_dimension(resources: dict, lid, metric, attribute) -> None:
+    p = resources[lid]["Properties"]
+    assert p["Threshold"] == {"Fn::GetAtt": ["QuotaCalculatorCustomResource", attribute]}
+    m1 = p["Metrics"][0]["MetricStat"]["Metric"]
+    assert m1["MetricName"] == metric
+    assert m1["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["QuotaCalculatorCustomResource", "MetricDimensionValue"]}
+    assert p["Metrics"][1]["Expression"] == "m1" and p["Metrics"][1]["ReturnData"] is True

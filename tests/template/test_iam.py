@@ -1,0 +1,73 @@
+"""Least privilege: no wildcard actions, resource-level ARNs wherever the service supports them."""
+from __future__ import annotations
+
+import pytest
+
+# Actions whose service offers no resource-level permission: "*" is the only valid Resource.
+RESOURCE_STAR_ONLY = {
+    "servicequotas:getservicequota", "servicequotas:listservicequotas",
+    "servicequotas:getrequestedservicequotachange", "servicequotas:listrequestedservicequotachangehistorybyquota",
+    "support:createcase", "support:addcommunicationtocase", "support:describecommunications",
+    "support:describecases", "support:describeseveritylevels",
+    "cloudwatch:getmetricdata", "bedrock:listinferenceprofiles",
+    "sqs:listqueues",
+}
+
+
+def statements(resources: dict):
+    for lid, r in resources.items():
+        props = r["Properties"]
+        docs = [(p["PolicyName"], p["PolicyDocument"]) for p in props.get("Policies", [])]
+        if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            docs.append((lid, props["PolicyDocument"]))
+        for name, doc in docs:
+            for st in doc["Statement"]:
+                actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                resources_ = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+                yield f"{lid}/{name}", [a.lower() for a in actions], resources_
+
+
+def test_no_wildcard_actions(resources: dict) -> None:
+    offenders = [(where, a) for where, actions, _ in statements(resources) for a in actions if "*" in a]
+    assert offenders == []
+
+
+def test_star_resources_only_where_the_service_has_no_resource_arns(resources: dict) -> None:
+    offenders = [(where, actions) for where, actions, res in statements(resources)
+                 if "*" in res and not set(actions) <= RESOURCE_STAR_ONLY]
+    assert offenders == []
+
+
+def test_roles_trust_only_lambda(resources: dict) -> None:
+    for lid, r in resources.items():
+        if r["Type"] == "AWS::IAM::Role":
+            (st,) = r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+            assert st["Principal"] == {"Service": "lambda.amazonaws.com"} and st["Action"] == "sts:AssumeRole", lid
+
+
+@pytest.mark.parametrize("role,action", [
+    ("QuotaCalculatorRole", "ssm:deleteparameters"),  # Delete cleans up what it wrote (SPEC §8.11)
+    ("AlarmUpdaterRole", "cloudwatch:putmetricalarm"),
+    ("EmailSubscriptionManagerRole", "sns:unsubscribe"),
+    ("NotificationProcessorRole", "support:createcase"),
+    ("NotificationProcessorRole", "servicequotas:requestservicequotaincrease"),
+])
+def test_each_function_has_what_its_job_needs(resources: dict, role: str, action: str) -> None:
+    granted = {a for where, actions, _ in statements({role: resources[role]}) for a in actions}
+    assert action in granted
+
+
+def test_the_updater_can_only_touch_the_two_layer2_alarms(resources: dict) -> None:
+    (cw,) = [res for where, actions, res in statements({"r": resources["AlarmUpdaterRole"]})
+             if "cloudwatch:putmetricalarm" in actions]
+    names = sorted(r["Fn::Sub"].rsplit(":", 1)[1] for r in cw)
+    assert names == ["${CustomerName}-Bedrock-HighInvocationRate-Warning-${BedrockModelName}",
+                     "${CustomerName}-Bedrock-HighTPMQuotaUsage-Warning-${BedrockModelName}"]
+
+
+def test_key_policy_lets_cloudwatch_and_sns_use_the_key(resources: dict) -> None:
+    """An encrypted topic that CloudWatch cannot use silently drops alarm actions (SPEC §9)."""
+    st = resources["BedrockOpsAlertEncryptionKey"]["Properties"]["KeyPolicy"]["Statement"]
+    services = {s["Principal"].get("Service") for s in st}
+    assert {"cloudwatch.amazonaws.com", "sns.amazonaws.com"} <= services
+    assert resources["BedrockOpsAlertEncryptionKey"]["Properties"]["EnableKeyRotation"] is True

@@ -1,0 +1,44 @@
+"""The names the functions compute at run time are the names the template creates."""
+from __future__ import annotations
+
+import pytest
+
+from ops_alert.alarms import ALARM_KINDS, Severity
+from ops_alert.names import StackNames
+from templates.names import CHILD_ALARMS
+
+NAMES = StackNames("Acme", "G-Opus-4-6")
+
+
+def sub(value: dict) -> str:
+    return value["Fn::Sub"].replace("${CustomerName}", "Acme").replace("${BedrockModelName}", "G-Opus-4-6")
+
+
+@pytest.mark.parametrize("kind", ALARM_KINDS, ids=lambda k: k.key)
+def test_child_alarm_names_match(resources: dict, kind) -> None:
+    by_name = {sub(r["Properties"]["AlarmName"]): lid for lid, r in resources.items()
+               if r["Type"] == "AWS::CloudWatch::Alarm"}
+    logical_id = by_name[NAMES.alarm_name(kind)]
+    assert CHILD_ALARMS[logical_id][0] == kind.key
+
+
+def test_layers_and_severities_agree_with_the_catalogue() -> None:
+    for kind in ALARM_KINDS:
+        assert (kind.layer == 1) == (kind.severity is Severity.CRITICAL)
+    assert [k.key for k in ALARM_KINDS] == [t for t, _ in CHILD_ALARMS.values()]
+
+
+def test_composite_topics_and_secrets_match(resources: dict) -> None:
+    assert sub(resources["BedrockQuotaHealthAlarm"]["Properties"]["AlarmName"]) == NAMES.composite_alarm_name
+    assert sub(resources["RawAlarmTopic"]["Properties"]["TopicName"]) == NAMES.raw_topic_name
+    assert sub(resources["FormattedNotificationTopic"]["Properties"]["TopicName"]) == NAMES.formatted_topic_name
+    assert sub(resources["CustomerNameSecret"]["Properties"]["Name"]) == NAMES.customer_name_secret
+    assert sub(resources["StakeholderEmailsSecret"]["Properties"]["Name"]) == NAMES.stakeholder_emails_secret
+
+
+def test_ssm_names_match(resources: dict) -> None:
+    ssm = [sub(r["Properties"]["Name"]) for r in resources.values() if r["Type"] == "AWS::SSM::Parameter"]
+    assert all(n.startswith(NAMES.ssm_prefix) for n in ssm)
+    assert NAMES.ssm("notification-preference") in ssm
+    writable = sub(resources["QuotaCalculatorRole"]["Properties"]["Policies"][1]["PolicyDocument"]["Statement"][0]["Resource"][0])
+    assert NAMES.rpm_threshold_parameter.startswith(writable.split(":parameter", 1)[1].rstrip("*"))

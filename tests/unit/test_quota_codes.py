@@ -1,0 +1,505 @@
+"""Quota codes validated against the model ID before the stack creates anything (SPEC §4.1)."""
+from __future__ import annotations
+
+import pytest
+
+from ops_alert.alarms import QuotaKind
+from ops_alert.quota_codes import (
+    InferenceMode,
+    QuotaCheck,
+    QuotaCodeError,
+    QuotaInfo,
+    QuotaProblem,
+    find_quota,
+    inference_mode,
+    is_mantle_quota,
+    model_tokens,
+    names_model,
+    quota_kind,
+    quota_mode,
+    quota_model_tokens,
+    validate_quota_code,
+)
+
+RPM, TPM = QuotaKind.RPM, QuotaKind.TPM
+GLOBAL, GEO, ON_DEMAND = InferenceMode.GLOBAL, InferenceMode.GEO_CROSS_REGION, InferenceMode.ON_DEMAND
+
+OPUS_46_GLOBAL = "global.anthropic.claude-opus-4-6-v1"
+GR = "Global cross-region model inference"
+CR = "Cross-region model inference"
+OD = "On-demand model inference"
+
+
+def q(code: str, name: str, value: float = 1_000.0) -> QuotaInfo:
+    return QuotaInfo(code=code, name=name, value=value, adjustable=True)
+
+
+# A slice of ListServiceQuotas(ServiceCode=bedrock) in the real naming styles.
+QUOTAS: tuple[QuotaInfo, ...] = (
+    q("L-3DD46812", f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1", 10_000.0),
+    q("L-3DCCFAA4", f"{GR} tokens per minute for Anthropic Claude Opus 4.6 V1", 6_250_000.0),
+    q("L-0A0A0A01", f"{CR} requests per minute for Anthropic Claude Opus 4.6 V1"),
+    q("L-0A0A0A02", f"{CR} tokens per minute for Anthropic Claude Opus 4.6 V1"),
+    q("L-0B0B0B01", f"{OD} requests per minute for Anthropic Claude Opus 4.6"),
+    q("L-0B0B0B02", f"{OD} tokens per minute for Anthropic Claude Opus 4.6"),
+    q("L-0C0C0C01", f"{GR} requests per minute for Anthropic Claude Opus 4 V1"),
+    q("L-0C0C0C02", f"{GR} tokens per minute for Anthropic Claude Opus 4 V1"),
+    q("L-0D0D0D01", f"{CR} requests per minute for Anthropic Claude Sonnet 4.5 V1 1M Context Length"),
+    q("L-0D0D0D02", f"{CR} requests per minute for Anthropic Claude Sonnet 4.5 V1"),
+    q("L-0E0E0E01", f"{OD} requests per minute for Anthropic Claude 3 Sonnet"),
+    q("L-0E0E0E02", f"{OD} requests per minute for Anthropic Claude 3.5 Sonnet"),
+    q("L-0E0E0E03", f"{OD} requests per minute for Anthropic Claude 3.5 Sonnet V2"),
+    q("L-0F0F0F01", f"{OD} requests per minute for Meta Llama 3.1 70B Instruct"),
+    q("L-0F0F0F02", f"{OD} requests per minute for Meta Llama 3 70B Instruct"),
+    q("L-0F0F0F03", f"{CR} requests per minute for Meta Llama 4 Scout 17B Instruct V1"),
+    q("L-1A1A1A01", f"{OD} requests per minute for Amazon Nova Pro"),
+    q("L-1A1A1A02", f"{CR} requests per minute for Amazon Nova Premier V1"),
+    q("L-1B1B1B01", f"{OD} tokens per minute for Mistral AI Mistral Large (24.07)"),
+    q("L-1C1C1C01", f"{CR} requests per minute for DeepSeek R1 V1"),
+    q("L-1D1D1D01", f"{OD} requests per minute for Cohere Command R+"),
+    q("L-1D1D1D02", f"{OD} requests per minute for Cohere Command R"),
+    q("L-1E1E1E01", f"{OD} requests per minute for AI21 Labs Jamba 1.5 Large"),
+    # Not for this stack: the bedrock-mantle endpoint, and a quota that is neither RPM nor TPM.
+    q("L-2A2A2A01", f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1 on bedrock-mantle"),
+    q("L-2B2B2B01", "Model units per provisioned model for Anthropic Claude Opus 4.6"),
+    q("L-2C2C2C01", "Batch inference job size (in GB) for Anthropic Claude Opus 4.6"),
+)
+BY_CODE = {x.code: x for x in QUOTAS}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "tokens"),
+    [
+        (OPUS_46_GLOBAL, ("claude", "opus", "4.6")),
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", ("claude", "sonnet", "4.5")),
+        ("anthropic.claude-opus-4-6-v1", ("claude", "opus", "4.6")),
+        ("meta.llama3-1-70b-instruct-v1:0", ("llama", "3.1", "70b", "instruct")),
+        ("meta.llama4-scout-17b-instruct-v1:0", ("llama", "4", "scout", "17b", "instruct")),
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", ("claude", "3.5", "sonnet")),
+        ("anthropic.claude-3-sonnet-20240229-v1:0", ("claude", "3", "sonnet")),
+        ("amazon.nova-pro-v1:0", ("nova", "pro")),
+        ("us.amazon.nova-premier-v1:0", ("nova", "premier")),
+        ("mistral.mistral-large-2407-v1:0", ("mistral", "large", "2407")),
+        ("deepseek.r1-v1:0", ("r", "1")),
+        ("cohere.command-r-plus-v1:0", ("command", "r", "plus")),
+        # Beyond the brief's list: later versions, geo prefixes, other suffixes.
+        ("anthropic.claude-3-5-sonnet-20241022-v2:0", ("claude", "3.5", "sonnet", "v2")),
+        ("apac.anthropic.claude-3-5-sonnet-20241022-v2:0", ("claude", "3.5", "sonnet", "v2")),
+        ("us-gov.anthropic.claude-3-haiku-20240307-v1:0", ("claude", "3", "haiku")),
+        ("mistral.mixtral-8x7b-instruct-v0:1", ("mixtral", "8x", "7b", "instruct")),
+        ("amazon.titan-text-express-v1:0:8k", ("titan", "text", "express")),
+        ("deepseek.v3-v1:0", ("v3",)),
+        ("ai21.jamba-1-5-large-v1:0", ("jamba", "1.5", "large")),
+        ("  Global.Anthropic.Claude-Opus-4-6-V1  ", ("claude", "opus", "4.6")),
+        ("claude-opus-4-6", ("claude", "opus", "4.6")),  # bare, no provider
+        ("acme.model-1-2-3-v1:0", ("model", "1.2", "3")),  # numbers merge in pairs only
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_model_tokens(model_id, tokens):
+    assert model_tokens(model_id) == tokens
+
+
+@pytest.mark.parametrize("model_id", ["", "   "], ids=["empty", "blank"])
+def test_model_tokens_of_empty_id_is_an_error(model_id):
+    with pytest.raises(ValueError, match="model ID must not be empty"):
+        model_tokens(model_id)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "mode"),
+    [
+        (OPUS_46_GLOBAL, GLOBAL),
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", GEO),
+        ("eu.anthropic.claude-sonnet-4-5-20250929-v1:0", GEO),
+        ("apac.anthropic.claude-sonnet-4-5-20250929-v1:0", GEO),  # 4 letters
+        ("jp.anthropic.claude-sonnet-4-5-20250929-v1:0", GEO),
+        ("au.anthropic.claude-sonnet-4-5-20250929-v1:0", GEO),
+        ("ca.anthropic.claude-sonnet-4-5-20250929-v1:0", GEO),
+        ("us-gov.anthropic.claude-3-haiku-20240307-v1:0", GEO),  # hyphenated
+        ("anthropic.claude-opus-4-6-v1", ON_DEMAND),
+        ("meta.llama3-1-70b-instruct-v1:0", ON_DEMAND),
+        ("ai21.jamba-1-5-large-v1:0", ON_DEMAND),
+        ("xai.grok-3-v1:0", ON_DEMAND),  # a 3-letter provider is not a geography
+        ("claude-opus-4-6", ON_DEMAND),
+    ],
+    ids=["global", "us", "eu", "apac", "jp", "au", "ca", "us-gov", "anthropic", "meta", "ai21", "3-letter-provider", "bare"],
+)
+def test_inference_mode_of_model_id(model_id, mode):
+    assert inference_mode(model_id) is mode
+
+
+@pytest.mark.parametrize(
+    ("quota_name", "tokens"),
+    [
+        (f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1", ("anthropic", "claude", "opus", "4.6")),
+        (f"{OD} tokens per minute for Anthropic Claude 3.5 Sonnet", ("anthropic", "claude", "3.5", "sonnet")),
+        (f"{OD} tokens per minute for Anthropic Claude 3.5 Sonnet V2", ("anthropic", "claude", "3.5", "sonnet", "v2")),
+        (f"{OD} requests per minute for Meta Llama 3.1 70B Instruct", ("meta", "llama", "3.1", "70b", "instruct")),
+        (f"{OD} tokens per minute for Mistral Large (24.07)", ("mistral", "large", "2407")),
+        (f"{OD} requests per minute for Cohere Command R+", ("cohere", "command", "r", "plus")),
+        (f"{CR} tokens per minute for Anthropic Claude Sonnet 4 V1 1M Context Length", ("anthropic", "claude", "sonnet", "4", "1m", "context", "length")),
+        ("Model units per provisioned model", ()),
+    ],
+    ids=["trailing-v1-ignored", "decimal-kept", "v2-kept", "size-token", "year-month", "plus-sign", "v1-inside", "no-for"],
+)
+def test_quota_model_tokens(quota_name, tokens):
+    assert quota_model_tokens(quota_name) == tokens
+
+
+@pytest.mark.parametrize(
+    ("quota_model", "model_id", "expected"),
+    [
+        ("Anthropic Claude Opus 4.6 V1", OPUS_46_GLOBAL, True),
+        ("Anthropic Claude Opus 4.6", "anthropic.claude-opus-4-6-v1", True),
+        ("Claude Opus 4.6", OPUS_46_GLOBAL, True),  # provider word absent: fine
+        ("Anthropic Claude Opus 4", OPUS_46_GLOBAL, False),  # 4 is not 4.6
+        ("Anthropic Claude Opus 4.6 V1", "global.anthropic.claude-opus-4-20250514-v1:0", False),  # 4.6 is not 4
+        ("Anthropic Claude Opus 4 V1", "global.anthropic.claude-opus-4-20250514-v1:0", True),
+        ("Anthropic Claude Opus 4.5", OPUS_46_GLOBAL, False),
+        ("Anthropic Claude Sonnet 4.6", OPUS_46_GLOBAL, False),  # same number, other model
+        ("Anthropic Claude Sonnet 4.5 V1", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", True),
+        ("Anthropic Claude 3 Sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0", False),
+        ("Anthropic Claude 3.5 Sonnet", "anthropic.claude-3-sonnet-20240229-v1:0", False),  # 3 ≠ 3.5
+        ("Anthropic Claude 3.5 Sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0", True),
+        ("Anthropic Claude 3.5 Sonnet V2", "anthropic.claude-3-5-sonnet-20240620-v1:0", False),
+        ("Anthropic Claude 3.5 Sonnet V2", "anthropic.claude-3-5-sonnet-20241022-v2:0", True),
+        ("Anthropic Claude 3.5 Sonnet", "anthropic.claude-3-5-sonnet-20241022-v2:0", False),
+        ("Anthropic Claude 5 Sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0", False),  # 5 is not 3.5
+        ("Meta Llama 3.1 70B Instruct", "meta.llama3-1-70b-instruct-v1:0", True),
+        ("Meta Llama 3.1 70B Instruct", "meta.llama3-70b-instruct-v1:0", False),
+        ("Meta Llama 3 70B Instruct", "meta.llama3-1-70b-instruct-v1:0", False),
+        ("Meta Llama 3.1 8B Instruct", "meta.llama3-1-70b-instruct-v1:0", False),  # 8b is not 70b
+        ("Meta Llama 3.1 7B Instruct", "meta.llama3-1-70b-instruct-v1:0", False),  # no substring match
+        ("Meta Llama 4 Scout 17B Instruct V1", "us.meta.llama4-scout-17b-instruct-v1:0", True),
+        ("Meta Llama 4 Maverick 17B Instruct V1", "us.meta.llama4-scout-17b-instruct-v1:0", False),
+        ("Amazon Nova Pro", "amazon.nova-pro-v1:0", True),
+        ("Amazon Nova Premier V1", "amazon.nova-pro-v1:0", False),
+        ("Amazon Nova Premier V1", "us.amazon.nova-premier-v1:0", True),
+        ("Mistral AI Mistral Large (24.07)", "mistral.mistral-large-2407-v1:0", True),
+        ("Mistral Large 2407", "mistral.mistral-large-2407-v1:0", True),
+        ("Mistral AI Mistral Large (24.02)", "mistral.mistral-large-2407-v1:0", False),
+        ("DeepSeek R1 V1", "us.deepseek.r1-v1:0", True),
+        ("DeepSeek-R1", "deepseek.r1-v1:0", True),
+        ("Cohere Command R+", "cohere.command-r-plus-v1:0", True),
+        ("Cohere Command R Plus", "cohere.command-r-plus-v1:0", True),
+        ("Cohere Command R", "cohere.command-r-plus-v1:0", False),
+        ("Cohere Command R+", "cohere.command-r-v1:0", False),  # "+" names the sibling model
+        ("AI21 Labs Jamba 1.5 Large", "ai21.jamba-1-5-large-v1:0", True),
+        ("Anthropic Claude Sonnet 4.5 V1 1M Context Length", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", True),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_names_model(quota_model, model_id, expected):
+    assert names_model(f"{GR} requests per minute for {quota_model}", model_id) is expected
+
+
+def test_names_model_needs_a_model_in_the_quota_name():
+    assert names_model("Model units per provisioned model", OPUS_46_GLOBAL) is False
+
+
+@pytest.mark.parametrize(
+    ("quota_name", "mode"),
+    [
+        (f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1", GLOBAL),
+        ("global cross-region model inference tokens per minute for X", GLOBAL),
+        (f"{CR} requests per minute for Anthropic Claude Opus 4.6 V1", GEO),
+        (f"{OD} tokens per minute for Anthropic Claude Opus 4.6", ON_DEMAND),
+        ("On-demand InvokeModel requests per minute for Anthropic Claude 3 Sonnet", ON_DEMAND),
+        ("Model units per provisioned model for Anthropic Claude Opus 4.6", None),
+        ("Batch inference job size for Anthropic Claude 3 Sonnet", None),
+        ("", None),
+    ],
+    ids=["global", "global-lower-case", "geo", "on-demand", "on-demand-older-wording", "provisioned", "batch", "empty"],
+)
+def test_quota_mode_from_quota_name_prefix(quota_name, mode):
+    assert quota_mode(quota_name) is mode
+
+
+@pytest.mark.parametrize(
+    ("quota_name", "kind"),
+    [
+        (f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1", RPM),
+        (f"{GR} tokens per minute for Anthropic Claude Opus 4.6 V1", TPM),
+        ("On-demand InvokeModel Requests Per Minute for Anthropic Claude 3 Sonnet", RPM),
+        (f"{GR} tokens per day for Anthropic Claude Opus 4.6 V1", None),
+        ("Model units per provisioned model for Anthropic Claude Opus 4.6", None),
+    ],
+    ids=["rpm", "tpm", "case-insensitive", "tokens-per-day", "other"],
+)
+def test_quota_kind(quota_name, kind):
+    assert quota_kind(quota_name) is kind
+
+
+@pytest.mark.parametrize(
+    ("quota_name", "expected"),
+    [
+        (f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1 on bedrock-mantle", True),
+        ("Bedrock Mantle requests per minute for Anthropic Claude Opus 4.6", True),
+        ("MANTLE endpoint tokens per minute", True),
+        (f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1", False),
+    ],
+    ids=["suffix", "prefix", "upper-case", "regular"],
+)
+def test_is_mantle_quota(quota_name, expected):
+    assert is_mantle_quota(quota_name) is expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "model_id", "code"),
+    [
+        (RPM, OPUS_46_GLOBAL, "L-3DD46812"),
+        (TPM, OPUS_46_GLOBAL, "L-3DCCFAA4"),
+        (RPM, "us.anthropic.claude-opus-4-6-v1", "L-0A0A0A01"),
+        (TPM, "eu.anthropic.claude-opus-4-6-v1", "L-0A0A0A02"),
+        (RPM, "anthropic.claude-opus-4-6-v1", "L-0B0B0B01"),
+        (TPM, "anthropic.claude-opus-4-6-v1", "L-0B0B0B02"),
+        (RPM, "global.anthropic.claude-opus-4-20250514-v1:0", "L-0C0C0C01"),
+        # Two quotas name Sonnet 4.5: the plain one wins over the 1M-context variant.
+        (RPM, "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "L-0D0D0D02"),
+        (RPM, "anthropic.claude-3-sonnet-20240229-v1:0", "L-0E0E0E01"),
+        (RPM, "anthropic.claude-3-5-sonnet-20240620-v1:0", "L-0E0E0E02"),
+        (RPM, "anthropic.claude-3-5-sonnet-20241022-v2:0", "L-0E0E0E03"),
+        (RPM, "meta.llama3-1-70b-instruct-v1:0", "L-0F0F0F01"),
+        (RPM, "meta.llama3-70b-instruct-v1:0", "L-0F0F0F02"),
+        (RPM, "us.meta.llama4-scout-17b-instruct-v1:0", "L-0F0F0F03"),
+        (RPM, "amazon.nova-pro-v1:0", "L-1A1A1A01"),
+        (RPM, "us.amazon.nova-premier-v1:0", "L-1A1A1A02"),
+        (TPM, "mistral.mistral-large-2407-v1:0", "L-1B1B1B01"),
+        (RPM, "us.deepseek.r1-v1:0", "L-1C1C1C01"),
+        (RPM, "cohere.command-r-plus-v1:0", "L-1D1D1D01"),
+        (RPM, "cohere.command-r-v1:0", "L-1D1D1D02"),
+        (RPM, "ai21.jamba-1-5-large-v1:0", "L-1E1E1E01"),
+        # No quota of that kind / mode / model.
+        (TPM, "amazon.nova-pro-v1:0", None),
+        (RPM, "global.anthropic.claude-sonnet-4-5-20250929-v1:0", None),
+        (RPM, "deepseek.r1-v1:0", None),  # only the cross-region quota exists
+        (RPM, "anthropic.claude-3-haiku-20240307-v1:0", None),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_find_quota(kind, model_id, code):
+    found = find_quota(kind, model_id, QUOTAS)
+    assert (found.code if found else None) == code
+    # The answer does not depend on the order Service Quotas lists the quotas in.
+    again = find_quota(kind, model_id, tuple(reversed(QUOTAS)))
+    assert (again.code if again else None) == code
+
+
+def test_find_quota_breaks_ties_by_smallest_code():
+    twins = (
+        q("L-FFFFFFFF", f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1"),
+        q("L-00000001", f"{GR} requests per minute for Anthropic Claude Opus 4.6"),
+    )
+    assert find_quota(RPM, OPUS_46_GLOBAL, twins).code == "L-00000001"
+    assert find_quota(RPM, OPUS_46_GLOBAL, twins[::-1]).code == "L-00000001"
+
+
+def test_find_quota_skips_mantle_quotas():
+    only_mantle = (BY_CODE["L-2A2A2A01"],)
+    assert find_quota(RPM, OPUS_46_GLOBAL, only_mantle) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "model_id", "expected_code"),
+    [
+        ("L-3DD46812", RPM, OPUS_46_GLOBAL, "L-3DD46812"),
+        ("L-3DCCFAA4", TPM, OPUS_46_GLOBAL, "L-3DCCFAA4"),
+        ("L-0A0A0A01", RPM, "us.anthropic.claude-opus-4-6-v1", "L-0A0A0A01"),
+        ("L-0B0B0B02", TPM, "anthropic.claude-opus-4-6-v1", "L-0B0B0B02"),
+        # A matching but not preferred quota is the user's choice, and fits the model.
+        ("L-0D0D0D01", RPM, "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "L-0D0D0D01"),
+        ("NA", TPM, "amazon.nova-pro-v1:0", None),
+        ("na", TPM, "amazon.nova-pro-v1:0", None),
+        (" NA ", RPM, "global.anthropic.claude-sonnet-4-5-20250929-v1:0", None),
+    ],
+    ids=["global-rpm", "global-tpm", "geo-rpm", "on-demand-tpm", "variant-quota", "na", "na-lower", "na-padded"],
+)
+def test_validate_accepts_a_code_that_fits(code, kind, model_id, expected_code):
+    check = validate_quota_code(code, kind, model_id, QUOTAS)
+    assert check.ok, check.message
+    assert check.problem is None
+    assert (check.quota.code if check.quota else None) == expected_code
+    assert check.require() is check.quota
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "model_id", "problem", "suggested", "fragments"),
+    [
+        (
+            "L-0B0B0B01",
+            RPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.WRONG_MODE,
+            "L-3DD46812",
+            (
+                "RequestsPerMinuteQuotaCode L-0B0B0B01 is 'On-demand model inference requests per minute "
+                "for Anthropic Claude Opus 4.6' (on-demand), but model global.anthropic.claude-opus-4-6-v1 "
+                "uses global cross-region inference: use L-3DD46812 ('Global cross-region model inference "
+                "requests per minute for Anthropic Claude Opus 4.6 V1')",
+            ),
+        ),
+        (
+            "L-3DD46812",
+            RPM,
+            "us.anthropic.claude-opus-4-6-v1",
+            QuotaProblem.WRONG_MODE,
+            "L-0A0A0A01",
+            ("(global cross-region), but model us.anthropic.claude-opus-4-6-v1 uses geographic cross-region", "use L-0A0A0A01"),
+        ),
+        (
+            "L-3DCCFAA4",
+            RPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.WRONG_KIND,
+            "L-3DD46812",
+            ("a tokens-per-minute quota, but RequestsPerMinuteQuotaCode needs a requests-per-minute quota", "use L-3DD46812"),
+        ),
+        (
+            "L-3DD46812",
+            TPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.WRONG_KIND,
+            "L-3DCCFAA4",
+            ("TokensPerMinuteQuotaCode L-3DD46812", "a requests-per-minute quota", "use L-3DCCFAA4"),
+        ),
+        (
+            "L-2B2B2B01",
+            RPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.WRONG_KIND,
+            "L-3DD46812",
+            ("'Model units per provisioned model", "neither a requests- nor a tokens-per-minute quota", "use L-3DD46812"),
+        ),
+        (
+            "L-0C0C0C01",
+            RPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.WRONG_MODEL,
+            "L-3DD46812",
+            ("Claude Opus 4 V1', which does not name model global.anthropic.claude-opus-4-6-v1", "claude opus 4.6", "use L-3DD46812"),
+        ),
+        (
+            "L-3DD46812",
+            RPM,
+            "global.anthropic.claude-opus-4-20250514-v1:0",
+            QuotaProblem.WRONG_MODEL,
+            "L-0C0C0C01",
+            ("does not name model global.anthropic.claude-opus-4-20250514-v1:0", "use L-0C0C0C01"),
+        ),
+        (
+            "L-0E0E0E01",
+            RPM,
+            "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            QuotaProblem.WRONG_MODEL,
+            "L-0E0E0E02",
+            ("Claude 3 Sonnet', which does not name model", "use L-0E0E0E02"),
+        ),
+        (
+            "L-0F0F0F01",
+            RPM,
+            "us.meta.llama3-70b-instruct-v1:0",
+            QuotaProblem.WRONG_MODEL,
+            None,
+            (
+                "and is for on-demand inference while the model uses geographic cross-region",
+                "list no requests-per-minute quota for model us.meta.llama3-70b-instruct-v1:0 with geographic cross-region inference",
+                "set RequestsPerMinuteQuotaCode to NA",
+            ),
+        ),
+        (
+            "L-2A2A2A01",
+            RPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.MANTLE,
+            "L-3DD46812",
+            ("a quota of the bedrock-mantle endpoint", "use L-3DD46812"),
+        ),
+        (
+            "L-ABCDEF12",
+            TPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.UNKNOWN,
+            "L-3DCCFAA4",
+            ("TokensPerMinuteQuotaCode L-ABCDEF12 is not an Amazon Bedrock quota in this account and region", "use L-3DCCFAA4"),
+        ),
+        (
+            "L-ABCDEF12",
+            TPM,
+            "amazon.nova-pro-v1:0",
+            QuotaProblem.UNKNOWN,
+            None,
+            ("not an Amazon Bedrock quota", "set TokensPerMinuteQuotaCode to NA if the model has no such quota"),
+        ),
+        ("l-3dd46812", RPM, OPUS_46_GLOBAL, QuotaProblem.MALFORMED, "L-3DD46812", ("'l-3dd46812' is not a Service Quotas code", "upper-case", "use L-3DD46812")),
+        (" L-3DD46812", RPM, OPUS_46_GLOBAL, QuotaProblem.MALFORMED, "L-3DD46812", ("' L-3DD46812'",)),
+        ("L-3DD4681", RPM, OPUS_46_GLOBAL, QuotaProblem.MALFORMED, "L-3DD46812", ("'L-3DD4681'",)),
+        ("L-3DD46812X", RPM, OPUS_46_GLOBAL, QuotaProblem.MALFORMED, "L-3DD46812", ("'L-3DD46812X'",)),
+        ("L-3DD4681G", RPM, OPUS_46_GLOBAL, QuotaProblem.MALFORMED, "L-3DD46812", ("'L-3DD4681G'",)),
+        ("", RPM, OPUS_46_GLOBAL, QuotaProblem.MALFORMED, "L-3DD46812", ("RequestsPerMinuteQuotaCode '' is not",)),
+        (
+            "NA",
+            RPM,
+            OPUS_46_GLOBAL,
+            QuotaProblem.QUOTA_EXISTS,
+            "L-3DD46812",
+            ("RequestsPerMinuteQuotaCode is NA, but model global.anthropic.claude-opus-4-6-v1 has a requests-per-minute quota for global cross-region inference: use L-3DD46812",),
+        ),
+        ("NA", TPM, "mistral.mistral-large-2407-v1:0", QuotaProblem.QUOTA_EXISTS, "L-1B1B1B01", ("use L-1B1B1B01",)),
+    ],
+    ids=[
+        "on-demand-code-for-global-model",
+        "global-code-for-geo-model",
+        "tpm-code-as-rpm",
+        "rpm-code-as-tpm",
+        "not-a-per-minute-quota",
+        "opus-4-for-opus-4.6",
+        "opus-4.6-for-opus-4",
+        "claude-3-for-claude-3.5",
+        "wrong-model-and-mode-no-alternative",
+        "mantle",
+        "unknown-code",
+        "unknown-code-no-alternative",
+        "lower-case",
+        "leading-space",
+        "too-short",
+        "too-long",
+        "not-hex",
+        "empty",
+        "na-but-quota-exists",
+        "na-tpm-but-quota-exists",
+    ],
+)
+def test_validate_rejects_with_an_actionable_message(code, kind, model_id, problem, suggested, fragments):
+    check = validate_quota_code(code, kind, model_id, QUOTAS)
+    assert not check.ok
+    assert check.quota is None
+    assert check.problem is problem
+    assert (check.suggestion.code if check.suggestion else None) == suggested
+    for fragment in fragments:
+        assert fragment in check.message
+    with pytest.raises(QuotaCodeError) as raised:
+        check.require()
+    assert str(raised.value) == check.message
+    assert isinstance(raised.value, ValueError)
+
+
+def test_validate_against_an_empty_quota_list():
+    check = validate_quota_code("L-3DD46812", RPM, OPUS_46_GLOBAL, ())
+    assert check.problem is QuotaProblem.UNKNOWN
+    assert validate_quota_code("NA", RPM, OPUS_46_GLOBAL, ()).ok
+
+
+def test_validate_reports_an_unrecognised_mode_of_a_matching_quota():
+    odd = q("L-12345678", "Provisioned model inference requests per minute for Anthropic Claude Opus 4.6")
+    check = validate_quota_code("L-12345678", RPM, OPUS_46_GLOBAL, QUOTAS + (odd,))
+    assert check.problem is QuotaProblem.WRONG_MODE
+    assert "(no recognised inference mode), but model" in check.message
+
+
+def test_inference_mode_descriptions():
+    assert [m.description for m in InferenceMode] == ["global cross-region", "geographic cross-region", "on-demand"]
+
+
+def test_quota_check_defaults_to_a_plain_success():
+    assert QuotaCheck(ok=True).require() is None
