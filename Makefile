@@ -11,7 +11,10 @@ SHARED ?= ../shared
 DEVIATIONS := templates/deviations.yaml
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 
-.PHONY: venv package test unit lint parity bench security upload deploy plan apply status clean
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+
+.PHONY: venv package test unit lint parity bench security upload deploy plan apply status clean distclean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -41,6 +44,24 @@ parity: $(STAMP)
 	@$(PY) $(SHARED)/tools/check_parity.py build/template.yaml --deviations $(DEVIATIONS) > build/parity.txt; \
 	  status=$$?; grep -v '^INFO' build/parity.txt; exit $$status
 
+# checkov pins an old boto3, so it lives in its own virtual environment.
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+security: package $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov -f build/template.yaml --framework cloudformation --skip-download --compact --quiet
+
+bench: package
+	$(PY) -m tests.bench.run
+
+# Many models, accounts and regions from one manifest (docs/FLEET.md). FLEET_ARGS: --yes, --profile, …
+MANIFEST ?= fleet.yaml
+FLEET_ARGS ?=
+plan apply status: package
+	$(PY) -m fleet $@ --manifest $(MANIFEST) --template build/template.yaml $(FLEET_ARGS)
+
 upload: package
 	$(PY) -m bundle.publish upload --bucket "$(BUCKET)" $(if $(REGION),--region $(REGION))
 
@@ -49,3 +70,6 @@ deploy: package
 
 clean:
 	rm -rf build .pytest_cache .coverage
+
+distclean: clean
+	rm -rf $(VENV) $(CHECKOV_VENV)

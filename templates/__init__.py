@@ -16,6 +16,7 @@ from templates.iam import add_iam
 from templates.notifications import add_notifications
 from templates.outputs import add_outputs
 from templates.parameters import add_parameters
+from templates.resilience import add_resilience
 from templates.security import add_security
 
 DESCRIPTION = (
@@ -34,5 +35,6 @@ def build_template(keys: Mapping[str, str]) -> Template:
     add_iam(t)
     add_functions(t, keys)
     add_alarms(t)
+    add_resilience(t)
     add_outputs(t)
     return t

@@ -9,10 +9,12 @@ from __future__ import annotations
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 import awacs.bedrock as bedrock
 import awacs.cloudwatch as cloudwatch
+import awacs.dynamodb as dynamodb
 import awacs.kms as kms
 import awacs.secretsmanager as secretsmanager
 import awacs.servicequotas as servicequotas
 import awacs.sns as sns
+import awacs.sqs as sqs
 import awacs.ssm as ssm
 import awacs.sts as sts
 import awacs.support as support
@@ -124,10 +126,27 @@ def notification_processor_role() -> Role:
                allow([cloudwatch.DescribeAlarms], [alarm_arn("{C}-Bedrock-*")]),
                allow([cloudwatch.GetMetricData], ["*"])),
         bedrock_profiles_policy(),
+        # Resilience resources (templates/resilience.py): follow-up queue as producer and event
+        # source, dead-letter queue, idempotency records.
+        policy("QueuePolicy",
+               allow([sqs.SendMessage], [GetAtt("FollowUpQueue", "Arn"), GetAtt("AlertDeadLetterQueue", "Arn")]),
+               allow([sqs.ReceiveMessage, sqs.DeleteMessage, sqs.GetQueueAttributes, sqs.ChangeMessageVisibility],
+                     [GetAtt("FollowUpQueue", "Arn")])),
+        policy("IdempotencyPolicy",
+               allow([dynamodb.GetItem, dynamodb.PutItem, dynamodb.UpdateItem, dynamodb.DeleteItem],
+                     [GetAtt("IdempotencyTable", "Arn")])),
     ])
 
 
+def dead_letter_policy() -> Policy:
+    """Lambda writes a failed asynchronous event to the (KMS-encrypted) dead-letter queue as the function's role."""
+    return policy("DeadLetterPolicy",
+                  allow([sqs.SendMessage], [GetAtt("AlertDeadLetterQueue", "Arn")]),
+                  allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt("BedrockOpsAlertEncryptionKey", "Arn")]))
+
+
 def add_iam(t: Template) -> None:
-    for role in (quota_calculator_role(), alarm_updater_role(), email_subscription_role(),
-                 notification_processor_role()):
+    updater = alarm_updater_role()
+    updater.Policies.append(dead_letter_policy())
+    for role in (quota_calculator_role(), updater, email_subscription_role(), notification_processor_role()):
         t.add_resource(role)

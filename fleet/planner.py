@@ -1,0 +1,88 @@
+"""Build the whole fleet plan: validate every entry, resolve its stacks, compare with AWS."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fleet.artifacts import check_artifacts
+from fleet.aws import Clients
+from fleet.model import Deployment, Desired, Loaded, Mode, Problem, Status
+from fleet.observe import observe_stack, observe_stack_set
+from fleet.plan import StackPlan, StackSetPlan, decide_stack, decide_stack_set
+from fleet.resolve import given_values, resolve_parameters
+from fleet.template import Template
+from fleet.validate import BUCKET, check_deployment, check_fleet, check_values
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    problems: tuple[Problem, ...]
+    stacks: tuple[StackPlan, ...] = ()
+    stack_sets: tuple[StackSetPlan, ...] = ()
+    invalid: tuple[Deployment, ...] = ()
+    desired: Mapping[str, tuple[Desired, ...]] = field(default_factory=dict)  # stack set name → instances
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Resolved:
+    """Desired stacks of the valid deployments, and the problems of the others."""
+
+    desired: dict[str, list[Desired]] = field(default_factory=dict)  # deployment name → stacks
+    problems: list[Problem] = field(default_factory=list)
+    invalid: list[Deployment] = field(default_factory=list)
+
+
+def resolve_fleet(loaded: Loaded, template: Template, clients: Clients, check_buckets: bool = True) -> Resolved:
+    """Validation of every entry and target, including the artifacts in each region's bucket."""
+    result = Resolved(problems=list(loaded.problems) + check_fleet(loaded.deployments))
+    caller = clients.account
+    buckets: dict[tuple[str, str], list[str]] = {}  # (bucket, region) → who needs it
+    for deployment in loaded.deployments:
+        problems = check_deployment(deployment, caller)
+        desired = []
+        for index, target in enumerate(deployment.targets):
+            account = target.account or caller
+            where = f"{deployment.label} targets[{index}] ({target.region})"
+            values, found = resolve_parameters(deployment, target, account, template, where)
+            delete = deployment.status is Status.DELETE or target.status is Status.DELETE
+            if not delete:  # parameters of something being deleted do not matter
+                problems += found + check_values(values, given_values(deployment, target), template.parameters, where)
+                if BUCKET.match(values.get("LambdaS3Bucket", "")):  # a bad name is reported already
+                    buckets.setdefault((values["LambdaS3Bucket"], target.region), []).append(where)
+            desired.append(Desired(deployment, target.region, account, values, delete))
+        result.problems += problems
+        if problems:
+            result.invalid.append(deployment)
+        else:
+            result.desired[deployment.name] = desired
+    if check_buckets:
+        for (bucket, region), users in sorted(buckets.items()):
+            where = users[0] + (f" and {len(users) - 1} more" if len(users) > 1 else "")
+            result.problems += check_artifacts(clients, bucket, region, template.artifact_keys, where)
+    return result
+
+
+def build_plan(loaded: Loaded, template: Template, clients: Clients, call_as: str = "SELF",
+               check_buckets: bool = True) -> FleetPlan:
+    """Everything `plan` shows; reads AWS, changes nothing."""
+    resolved = resolve_fleet(loaded, template, clients, check_buckets)
+    stacks: list[StackPlan] = []
+    sets: list[StackSetPlan] = []
+    for deployment in loaded.deployments:
+        desired = resolved.desired.get(deployment.name)
+        if desired is None or deployment in resolved.invalid:
+            continue
+        if deployment.mode is Mode.STACK:
+            for item in desired:
+                state = observe_stack(clients.cloudformation(item.region), deployment.name, template)
+                stacks.append(decide_stack(item, state))
+        else:
+            state = observe_stack_set(clients.cloudformation(), deployment.name, template, call_as)
+            sets.append(decide_stack_set(deployment, desired, state))
+    return FleetPlan(tuple(resolved.problems), tuple(stacks), tuple(sets), tuple(resolved.invalid),
+                     {name: tuple(items) for name, items in resolved.desired.items()})
+

@@ -1,0 +1,180 @@
+"""Validation rules: the template's own parameter constraints, plus what the template cannot say
+(required values without a safe default, e-mail syntax, tags, regions, accounts, OU ids, names).
+
+Every rule returns Problems naming the field and the fix; nothing here calls AWS.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fleet.model import Deployment, Mode, Problem
+
+# The template has defaults for some of these, but a default is not a safe choice for a team's
+# own stack: a wrong model id or quota code monitors the wrong thing, silently.
+REQUIRED = (
+    "CustomerName", "StakeholderEmailList", "LambdaS3Bucket", "BedrockModelId",
+    "InferenceProfileType", "TokensPerMinuteQuotaCode", "RequestsPerMinuteQuotaCode", "UseCaseDescription",
+)
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+){1,2}-\d{1,2}$")
+ACCOUNT = re.compile(r"^\d{12}$")
+OU_ID = re.compile(r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
+QUOTA_CODE = re.compile(r"^L-[0-9A-F]{8}$")
+BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+STACK_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
+MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 128, 256
+_TAG_PUNCTUATION = set("_.:/=+-@")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _fmt(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def check_parameter(name: str, value: str, declaration: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(message, fix) for each way ``value`` breaks the template's declaration of ``name``."""
+    kind = declaration.get("Type", "String")
+    allowed = declaration.get("AllowedValues")
+    found: list[tuple[str, str]] = []
+    if kind == "Number":
+        number = _number(value)
+        if number is None:
+            return [(f"{value!r} is not a number", "give a number")]
+        if allowed is not None and number not in {float(a) for a in allowed}:
+            found.append((f"{_fmt(number)} is not allowed", f"use one of {', '.join(_fmt(a) for a in allowed)}"))
+        if "MinValue" in declaration and number < float(declaration["MinValue"]):
+            found.append((f"{_fmt(number)} is below the minimum", f"use at least {declaration['MinValue']}"))
+        if "MaxValue" in declaration and number > float(declaration["MaxValue"]):
+            found.append((f"{_fmt(number)} is above the maximum", f"use at most {declaration['MaxValue']}"))
+        return found
+    items = [i.strip() for i in value.split(",")] if kind == "CommaDelimitedList" else [value]
+    for item in items:
+        if allowed is not None and item not in {str(a) for a in allowed}:
+            found.append((f"{item!r} is not allowed", f"use one of {', '.join(str(a) for a in allowed)}"))
+        pattern = declaration.get("AllowedPattern")
+        if pattern and not re.fullmatch(pattern, item):
+            found.append((f"{item!r} does not match {pattern}", "use only the characters the pattern allows"))
+    if "MinLength" in declaration and len(value) < int(declaration["MinLength"]):
+        found.append((f"is shorter than {declaration['MinLength']} characters", "give a longer value"))
+    if "MaxLength" in declaration and len(value) > int(declaration["MaxLength"]):
+        found.append((f"is {len(value)} characters long, the maximum is {declaration['MaxLength']}",
+                      f"shorten it to {declaration['MaxLength']} characters"))
+    return found
+
+
+def check_values(values: Mapping[str, str], given: Iterable[str], parameters: Mapping[str, Mapping[str, Any]], where: str) -> list[Problem]:
+    """All template constraints and the extra rules, for one resolved stack."""
+    problems = []
+    given = set(given)
+    for name, declaration in parameters.items():
+        if name not in values:
+            problems.append(Problem(where, f"parameters.{name}", "missing (the template has no default)", f"set `{name}`"))
+            continue
+        for message, fix in check_parameter(name, values[name], declaration):
+            problems.append(Problem(where, f"parameters.{name}", message, fix))
+    for name in REQUIRED:
+        if name in parameters and name not in given:
+            problems.append(Problem(where, f"parameters.{name}", "required: the template default is not safe to deploy",
+                                    f"set `{name}` in defaults.parameters or in the entry"))
+    emails = values.get("StakeholderEmailList", "")
+    addresses = [e.strip() for e in emails.split(",") if e.strip()]
+    if "StakeholderEmailList" in given and not addresses:
+        problems.append(Problem(where, "parameters.StakeholderEmailList", "no e-mail address", "list at least one address"))
+    for address in addresses:
+        if not EMAIL.match(address):
+            problems.append(Problem(where, "parameters.StakeholderEmailList", f"{address!r} is not an e-mail address",
+                                    "write name@example.com"))
+    for address, count in Counter(a.lower() for a in addresses).items():
+        if count > 1:
+            problems.append(Problem(where, "parameters.StakeholderEmailList", f"{address} is listed {count} times", "list it once"))
+    for name in ("TokensPerMinuteQuotaCode", "RequestsPerMinuteQuotaCode"):
+        if name in given and values.get(name) and not QUOTA_CODE.match(values[name]):
+            problems.append(Problem(where, f"parameters.{name}", f"{values[name]!r} is not a Service Quotas code",
+                                    "use the code shown in the Service Quotas console, e.g. L-3DCCFAA4"))
+    bucket = values.get("LambdaS3Bucket")
+    if "LambdaS3Bucket" in given and bucket and not BUCKET.match(bucket):
+        problems.append(Problem(where, "parameters.LambdaS3Bucket", f"{bucket!r} is not a valid S3 bucket name",
+                                "3-63 lower-case letters, digits, dots and hyphens"))
+    return problems
+
+
+def _tag_characters_ok(text: str) -> bool:
+    return all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text)
+
+
+def check_tags(tags: Mapping[str, str], where: str) -> list[Problem]:
+    problems = []
+    if len(tags) > MAX_TAGS:
+        problems.append(Problem(where, "tags", f"{len(tags)} tags, the maximum is {MAX_TAGS}", "remove some tags"))
+    for key, value in tags.items():
+        field = f"tags.{key}"
+        if not 1 <= len(key) <= MAX_TAG_KEY:
+            problems.append(Problem(where, field, f"key length {len(key)} is not 1-{MAX_TAG_KEY}", "shorten the key"))
+        if key.lower().startswith("aws:"):
+            problems.append(Problem(where, field, "the `aws:` prefix is reserved for AWS", "choose another key"))
+        if not _tag_characters_ok(key):
+            problems.append(Problem(where, field, "key has characters tags do not allow",
+                                    "use letters, digits, spaces and _ . : / = + - @"))
+        if len(value) > MAX_TAG_VALUE:
+            problems.append(Problem(where, field, f"value is {len(value)} characters, the maximum is {MAX_TAG_VALUE}",
+                                    "shorten the value"))
+        if not _tag_characters_ok(value):
+            problems.append(Problem(where, field, "value has characters tags do not allow",
+                                    "use letters, digits, spaces and _ . : / = + - @"))
+    return problems
+
+
+def check_deployment(deployment: Deployment, caller_account: str | None) -> list[Problem]:
+    """Shape of the entry itself: name, OU, targets, tags (parameters are checked per target)."""
+    where = deployment.label
+    problems = check_tags(deployment.tags, where)
+    if not STACK_NAME.match(deployment.name):
+        problems.append(Problem(where, "customer/model", f"stack name {deployment.name!r} is not valid (a letter, then "
+                                "letters, digits, hyphens; at most 128)", "shorten or simplify customer and model"))
+    ou = deployment.organizational_unit
+    if ou is not None and not OU_ID.match(ou):
+        problems.append(Problem(where, "organizational_unit", f"{ou!r} is not an OU id",
+                                "copy the id from AWS Organizations: ou-<4-32 chars>-<8-32 chars>, e.g. ou-ab12-cdef3456"))
+    seen: Counter[tuple[str | None, str]] = Counter()
+    for index, target in enumerate(deployment.targets):
+        twhere = f"{where} targets[{index}]"
+        seen[(target.account, target.region)] += 1
+        if not REGION.match(target.region):
+            problems.append(Problem(twhere, "region", f"{target.region!r} is not a region name", "write e.g. us-east-1"))
+        if target.account is not None and not ACCOUNT.match(target.account):
+            problems.append(Problem(twhere, "account", f"{target.account!r} is not a 12-digit account id",
+                                    "quote the id in YAML (\"012345678901\") so leading zeros are kept"))
+        if deployment.mode is Mode.STACK_SET and target.account is None:
+            problems.append(Problem(twhere, "account", "missing: a StackSet instance needs an account",
+                                    "add `account:` (an account of the OU)"))
+        if deployment.mode is Mode.STACK and target.account and caller_account and target.account != caller_account:
+            problems.append(Problem(twhere, "account", f"{target.account} is not the account running this ({caller_account})",
+                                    "add `organizational_unit:` to deploy through StackSets, or run with that account's credentials"))
+    for (account, region), count in seen.items():
+        if count > 1:
+            problems.append(Problem(where, "targets", f"{account or 'this account'} {region} is listed {count} times",
+                                    "list each account + region once"))
+    return problems
+
+
+def check_fleet(deployments: Iterable[Deployment]) -> list[Problem]:
+    """Entries that would fight over the same stack / stack set."""
+    by_name: dict[str, list[Deployment]] = {}
+    for deployment in deployments:
+        by_name.setdefault(deployment.name, []).append(deployment)
+    return [
+        Problem(group[1].label, "customer/model", f"same stack name {name!r} as {group[0].label}",
+                "merge the entries (one entry per customer + model, with several targets)")
+        for name, group in by_name.items() if len(group) > 1
+    ]
+

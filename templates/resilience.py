@@ -1,0 +1,127 @@
+"""What keeps an alert from being lost or doubled (SPEC §8 items 7, 9, 10).
+
+- EscalationRule: a child alarm entering ALARM while the composite is already in ALARM produces no
+  composite notification; CloudWatch's own state-change event does, and this rule delivers it.
+- AlertDeadLetterQueue: what still fails after Lambda's async retries lands here, and an alarm on
+  its depth (and one on the processor's errors) tells the SRE team through the formatted topic.
+- FollowUpQueue: work that must wait for AWS (the case Service Quotas opens asynchronously) is
+  re-queued with a delay instead of sleeping, billed, inside the function.
+- IdempotencyTable: one record per alarm transition, so a redelivered or doubled event never opens a
+  second case or sends a second e-mail.
+"""
+from __future__ import annotations
+
+from troposphere import GetAtt, Ref, Sub, Template
+from troposphere.awslambda import EventInvokeConfig, EventSourceMapping, Permission
+from troposphere.cloudwatch import Alarm, MetricDimension
+from troposphere.dynamodb import (
+    AttributeDefinition, KeySchema, PointInTimeRecoverySpecification, SSESpecification, Table,
+    TimeToLiveSpecification,
+)
+from troposphere.events import Rule, Target
+from troposphere.sqs import Queue, RedrivePolicy
+
+from templates.names import CHILD_ALARMS, alarm_name, named
+
+KEY = "BedrockOpsAlertEncryptionKey"
+DLQ = "AlertDeadLetterQueue"
+FOLLOW_UP = "FollowUpQueue"
+IDEMPOTENCY = "IdempotencyTable"
+PROCESSOR = "NotificationProcessor"
+FOURTEEN_DAYS = 14 * 24 * 3600  # the longest SQS retention: time to notice and replay
+PROCESSOR_TIMEOUT = 600
+
+
+def add_resilience(t: Template) -> None:
+    t.add_resource(Queue(
+        DLQ,
+        QueueName=named("{C}-Bedrock-Ops-Alert-DLQ-{M}"),
+        KmsMasterKeyId=Ref(KEY),
+        MessageRetentionPeriod=FOURTEEN_DAYS,
+    ))
+    t.add_resource(Queue(
+        FOLLOW_UP,
+        QueueName=named("{C}-Bedrock-Ops-Alert-Follow-Up-{M}"),
+        KmsMasterKeyId=Ref(KEY),
+        # AWS's guidance for Lambda event sources: at least six times the function timeout.
+        VisibilityTimeout=6 * PROCESSOR_TIMEOUT,
+        MessageRetentionPeriod=FOURTEEN_DAYS,
+        RedrivePolicy=RedrivePolicy(deadLetterTargetArn=GetAtt(DLQ, "Arn"), maxReceiveCount=3),
+    ))
+    t.add_resource(EventSourceMapping(
+        "FollowUpEventSourceMapping",
+        EventSourceArn=GetAtt(FOLLOW_UP, "Arn"),
+        FunctionName=Ref(PROCESSOR),
+        BatchSize=1,
+        Enabled=True,
+    ))
+    t.add_resource(Table(
+        IDEMPOTENCY,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[AttributeDefinition(AttributeName="id", AttributeType="S")],
+        KeySchema=[KeySchema(AttributeName="id", KeyType="HASH")],
+        TimeToLiveSpecification=TimeToLiveSpecification(AttributeName="expiration", Enabled=True),
+        SSESpecification=SSESpecification(SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=Ref(KEY)),
+        PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
+    ))
+    # Retries of asynchronous invocations (SNS, EventBridge): Lambda's maximum, stated explicitly.
+    t.add_resource(EventInvokeConfig(
+        "NotificationProcessorEventInvokeConfig",
+        FunctionName=Ref(PROCESSOR),
+        Qualifier="$LATEST",
+        MaximumRetryAttempts=2,
+        MaximumEventAgeInSeconds=6 * 3600,
+    ))
+    t.add_resource(Rule(
+        "EscalationRule",
+        Name=named("{C}-Bedrock-Alarm-Escalations-{M}"),
+        Description="Child alarms of this stack entering ALARM, including while the composite is already in ALARM",
+        EventPattern={
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+            "detail": {
+                "alarmName": [alarm_name(*v) for v in CHILD_ALARMS.values()],
+                "state": {"value": ["ALARM"]},
+            },
+        },
+        State="ENABLED",
+        Targets=[Target(Arn=GetAtt(PROCESSOR, "Arn"), Id="NotificationProcessorTarget")],
+    ))
+    t.add_resource(Permission(
+        "EscalationInvokePermission",
+        FunctionName=Ref(PROCESSOR),
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=GetAtt("EscalationRule", "Arn"),
+    ))
+    # The pipeline watching itself: these notify the formatted topic directly, not the composite.
+    t.add_resource(Alarm(
+        "ProcessorErrorsAlarm",
+        AlarmName=named("{C}-Bedrock-Ops-Alert-Processor-Errors-{M}"),
+        AlarmDescription="The notification processor failed; it will retry, then dead-letter the alert",
+        Namespace="AWS/Lambda",
+        MetricName="Errors",
+        Dimensions=[MetricDimension(Name="FunctionName", Value=Ref(PROCESSOR))],
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[Ref("FormattedNotificationTopic")],
+    ))
+    t.add_resource(Alarm(
+        "DeadLetterQueueAlarm",
+        AlarmName=named("{C}-Bedrock-Ops-Alert-DLQ-Not-Empty-{M}"),
+        AlarmDescription=Sub("Alerts that could not be processed are waiting in ${AlertDeadLetterQueue.QueueName}"),
+        Namespace="AWS/SQS",
+        MetricName="ApproximateNumberOfMessagesVisible",
+        Dimensions=[MetricDimension(Name="QueueName", Value=GetAtt(DLQ, "QueueName"))],
+        Statistic="Maximum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[Ref("FormattedNotificationTopic")],
+    ))

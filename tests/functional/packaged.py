@@ -1,0 +1,56 @@
+"""Load a Lambda handler exactly as `make package` ships it: its zip plus the layer zip.
+
+The zips are built in memory by bundle/ (the same code `make package` runs), extracted into a
+temporary directory laid out like /var/task and /opt, and imported from there, so a file missing
+from a zip, or an import that only works from the source tree, fails the functional tests.
+"""
+from __future__ import annotations
+
+import importlib
+import io
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+from bundle.artifacts import build_artifacts
+
+# Top-level names the layer and the function zips provide; purged from sys.modules around each load
+# so the packaged copies, not the source tree's, are the ones imported.
+_PACKAGED_ROOTS = ("ops_alert", "ops_alert_aws", "quota_calculator", "alarm_updater",
+                   "email_subscription_manager", "notification_processor")
+
+
+def _purge() -> None:
+    for name in list(sys.modules):
+        if name.split(".")[0] in _PACKAGED_ROOTS:
+            del sys.modules[name]
+
+
+class PackagedFunctions:
+    """Extracts every artifact once; ``load(name)`` imports one handler module from the zips."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.task = root / "task"  # like /var/task: one subfolder per function
+        self.opt = root / "opt"  # like /opt: the layer
+        for artifact in build_artifacts():
+            target = self.opt if artifact.name == "quota_utils_layer" else self.task / artifact.name
+            zipfile.ZipFile(io.BytesIO(artifact.content)).extractall(target)
+        self._saved_path: list[str] | None = None
+
+    def load(self, name: str) -> ModuleType:
+        if self._saved_path is None:
+            self._saved_path = list(sys.path)
+        _purge()
+        sys.path[:] = [str(self.task / name), str(self.opt / "python")] + [
+            p for p in self._saved_path if not p.rstrip("/").endswith("functions")]
+        importlib.invalidate_caches()
+        return importlib.import_module(name)
+
+    def restore(self) -> None:
+        _purge()
+        if self._saved_path is not None:
+            sys.path[:] = self._saved_path
+            self._saved_path = None
+        importlib.invalidate_caches()
