@@ -95,33 +95,32 @@ def add_resilience(t: Template) -> None:
         SourceArn=GetAtt("EscalationRule", "Arn"),
     ))
     # The pipeline watching itself: these notify the formatted topic directly, not the composite.
-    t.add_resource(Alarm(
-        "ProcessorErrorsAlarm",
-        AlarmName=named("{C}-Bedrock-Ops-Alert-Processor-Errors-{M}"),
-        AlarmDescription="The notification processor failed; it will retry, then dead-letter the alert",
-        Namespace="AWS/Lambda",
-        MetricName="Errors",
-        Dimensions=[MetricDimension(Name="FunctionName", Value=Ref(PROCESSOR))],
-        Statistic="Sum",
+    t.add_resource(health_alarm(
+        "ProcessorErrorsAlarm", "{C}-Bedrock-Ops-Alert-Processor-Errors-{M}",
+        "The notification processor failed; it will retry, then dead-letter the alert",
+        "AWS/Lambda", "Errors", MetricDimension(Name="FunctionName", Value=Ref(PROCESSOR)), "Sum"))
+    t.add_resource(health_alarm(
+        "DeadLetterQueueAlarm", "{C}-Bedrock-Ops-Alert-DLQ-Not-Empty-{M}",
+        Sub("Alerts that could not be processed are waiting in ${AlertDeadLetterQueue.QueueName}"),
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+        MetricDimension(Name="QueueName", Value=GetAtt(DLQ, "QueueName")), "Maximum"))
+
+
+def health_alarm(logical_id: str, name: str, description: str | Sub, namespace: str, metric: str,
+                 dimension: MetricDimension, statistic: str) -> Alarm:
+    """Fires on the first bad datapoint in five minutes and e-mails the team."""
+    return Alarm(
+        logical_id,
+        AlarmName=named(name),
+        AlarmDescription=description,
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[dimension],
+        Statistic=statistic,
         Period=300,
         EvaluationPeriods=1,
         Threshold=0,
         ComparisonOperator="GreaterThanThreshold",
         TreatMissingData="notBreaching",
         AlarmActions=[Ref("FormattedNotificationTopic")],
-    ))
-    t.add_resource(Alarm(
-        "DeadLetterQueueAlarm",
-        AlarmName=named("{C}-Bedrock-Ops-Alert-DLQ-Not-Empty-{M}"),
-        AlarmDescription=Sub("Alerts that could not be processed are waiting in ${AlertDeadLetterQueue.QueueName}"),
-        Namespace="AWS/SQS",
-        MetricName="ApproximateNumberOfMessagesVisible",
-        Dimensions=[MetricDimension(Name="QueueName", Value=GetAtt(DLQ, "QueueName"))],
-        Statistic="Maximum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=0,
-        ComparisonOperator="GreaterThanThreshold",
-        TreatMissingData="notBreaching",
-        AlarmActions=[Ref("FormattedNotificationTopic")],
-    ))
+    )

@@ -1,5 +1,211 @@
-"""Lambda entry point (behaviour lands with its issue)."""
+"""Alarm updater (SPEC §4.2): keep the two Layer 2 alarms in step with the model's quotas.
+
+Runs on the EventBridge schedule, or by hand (any event, e.g. ``{}``) after a quota increase:
+  1. read the configuration from the environment;
+  2. read the current quotas (GetServiceQuota per code; ``NA`` = the model has no such quota);
+  3. compute the thresholds (a missing quota gives a threshold that never fires);
+  4. find the profiles to aggregate: the model itself, or for an application inference profile
+     every ACTIVE application profile with the same model list (at most 10);
+  5. update the HighInvocationRate and HighTPMQuotaUsage alarms where the threshold or the metric
+     list differs, writing every other setting back unchanged;
+  6. record the thresholds with a UTC timestamp in SSM when they differ from what is stored;
+  7. return (and log) a summary of what changed; nothing is written when nothing changed.
+
+Any fault (missing variable, unknown quota code, throttling past the retries, a missing alarm)
+is logged and raised, so the invocation fails and Lambda's retries and on-failure destination
+catch it. Updating alarms CloudFormation created causes drift on them (documented in the README).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ops_alert.alarms import BY_KEY
+from ops_alert.names import StackNames
+from ops_alert.profiles import (
+    APPLICATION,
+    PARAMETER_APPLICATION,
+    PARAMETER_SYSTEM_DEFINED,
+    check_application_profile,
+    short_profile_id,
+    sibling_profiles,
+)
+from ops_alert.quota_codes import NO_QUOTA_CODE
+from ops_alert.thresholds import Quotas, Thresholds, check_percent, compute_thresholds
+from ops_alert_aws import inference_profiles, layer2_alarms, quota_catalogue, threshold_store
+from ops_alert_aws.errors import AwsError, describe, is_not_found
+from ops_alert_aws.log import bind, get_logger
+
+logger = get_logger("alarm_updater")
+
+ENVIRONMENT = (
+    "CUSTOMER_NAME", "BEDROCK_MODEL_NAME", "BEDROCK_MODEL_ID", "INFERENCE_PROFILE_TYPE",
+    "RPM_QUOTA_CODE", "TPM_QUOTA_CODE", "RPM_THRESHOLD_PERCENT", "TPM_THRESHOLD_PERCENT",
+)
+RPM_ALARM = BY_KEY["HighInvocationRate"]
+TPM_ALARM = BY_KEY["HighTPMQuotaUsage"]
 
 
-def handler(event, context):
-    raise NotImplementedError("alarm_updater")
+class UpdateFailed(RuntimeError):
+    """The update cannot run; the message says what to fix. Raised so the invocation fails."""
+
+
+@dataclass(frozen=True)
+class Config:
+    names: StackNames
+    model_id: str
+    profile_type: str
+    rpm_code: str
+    tpm_code: str
+    rpm_percent: str
+    tpm_percent: str
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> Config:
+        values = {k: str(env.get(k, "")).strip() for k in ENVIRONMENT}
+        missing = [k for k, v in values.items() if not v]
+        if missing:
+            raise UpdateFailed(f"Environment variables missing or empty: {', '.join(missing)}; "
+                               f"update the stack to restore the function's configuration")
+        if values["INFERENCE_PROFILE_TYPE"] not in (PARAMETER_SYSTEM_DEFINED, PARAMETER_APPLICATION):
+            raise UpdateFailed(f"INFERENCE_PROFILE_TYPE must be {PARAMETER_SYSTEM_DEFINED} or "
+                               f"{PARAMETER_APPLICATION}, got {values['INFERENCE_PROFILE_TYPE']!r}")
+        for key in ("RPM_THRESHOLD_PERCENT", "TPM_THRESHOLD_PERCENT"):
+            try:
+                check_percent(values[key], key)
+            except ValueError as exc:
+                raise UpdateFailed(str(exc)) from None
+        return cls(
+            names=StackNames(values["CUSTOMER_NAME"], values["BEDROCK_MODEL_NAME"]),
+            model_id=values["BEDROCK_MODEL_ID"],
+            profile_type=values["INFERENCE_PROFILE_TYPE"],
+            rpm_code=values["RPM_QUOTA_CODE"],
+            tpm_code=values["TPM_QUOTA_CODE"],
+            rpm_percent=values["RPM_THRESHOLD_PERCENT"],
+            tpm_percent=values["TPM_THRESHOLD_PERCENT"],
+        )
+
+
+def _quota_value(code: str, variable: str) -> float | None:
+    if code.upper() == NO_QUOTA_CODE:
+        return None
+    try:
+        return quota_catalogue.get_bedrock_quota(code).value
+    except AwsError as exc:
+        if is_not_found(exc):
+            raise UpdateFailed(f"{variable} {code} is not an Amazon Bedrock quota in this account and "
+                               f"region: update the stack with the right quota code") from None
+        raise UpdateFailed(describe(exc, f"Reading quota {code} (Service Quotas GetServiceQuota)")) from None
+
+
+def read_quotas(config: Config) -> Quotas:
+    return Quotas(rpm=_quota_value(config.rpm_code, "RPM_QUOTA_CODE"),
+                  tpm=_quota_value(config.tpm_code, "TPM_QUOTA_CODE"))
+
+
+def aggregated_profiles(config: Config) -> tuple[str, ...]:
+    """The ModelId dimension values the Layer 2 alarms add up (the monitored one first)."""
+    if config.profile_type == PARAMETER_SYSTEM_DEFINED:
+        return (config.model_id,)
+    try:
+        short = short_profile_id(config.model_id)
+        profile = inference_profiles.get_inference_profile(short)
+        check_application_profile(profile)
+        siblings = sibling_profiles(profile, inference_profiles.list_inference_profiles(APPLICATION))
+    except AwsError as exc:
+        raise UpdateFailed(describe(exc, "Reading the application inference profiles (Bedrock)")) from None
+    except ValueError as exc:  # ProfileError, or a malformed ID
+        raise UpdateFailed(str(exc)) from None
+    if siblings.truncated:
+        logger.warning("More application profiles share the model list than an alarm can add up; "
+                       "the rest are not in the Layer 2 alarms",
+                       extra={"aggregated": list(siblings.profile_ids), "qualifying": siblings.total})
+    return siblings.profile_ids
+
+
+def update_alarms(config: Config, thresholds: Thresholds, profiles: tuple[str, ...]) -> list[layer2_alarms.AlarmUpdate]:
+    rpm_value, tpm_value = thresholds.alarm_values()
+    wanted = {config.names.alarm_name(RPM_ALARM): rpm_value, config.names.alarm_name(TPM_ALARM): tpm_value}
+    try:
+        alarms = layer2_alarms.describe_metric_alarms(list(wanted))
+        missing = [name for name in wanted if name not in alarms]
+        if missing:
+            raise UpdateFailed(f"Alarms not found: {', '.join(missing)}; they are created by the stack: "
+                               f"update or re-create the stack")
+        return [layer2_alarms.update_alarm(alarms[name], value, profiles) for name, value in wanted.items()]
+    except AwsError as exc:
+        raise UpdateFailed(describe(exc, "Updating the Layer 2 alarms (CloudWatch)")) from None
+    except layer2_alarms.AlarmShapeError as exc:
+        raise UpdateFailed(str(exc)) from None
+
+
+def record_thresholds(config: Config, thresholds: Thresholds) -> bool:
+    """Write the thresholds and timestamp to SSM unless the stored values are already these."""
+    try:
+        stored = threshold_store.read_thresholds(config.names)
+        if (stored.rpm, stored.tpm) == thresholds.render():
+            return False
+        threshold_store.write_thresholds(config.names, thresholds)
+        return True
+    except AwsError as exc:
+        raise UpdateFailed(describe(exc, "Recording the thresholds in SSM Parameter Store")) from None
+
+
+def _describe_event(event: Any) -> str:
+    if isinstance(event, Mapping) and event.get("detail-type") == "Scheduled Event":
+        return "schedule"
+    return "manual"
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    bind(logger, context)
+    try:
+        config = Config.from_environment(os.environ)  # 1
+        logger.info("Alarm update started", extra={"trigger": _describe_event(event), "model_id": config.model_id})
+        quotas = read_quotas(config)  # 2
+        thresholds = compute_thresholds(quotas, config.rpm_percent, config.tpm_percent)  # 3
+        profiles = aggregated_profiles(config)  # 4
+        updates = update_alarms(config, thresholds, profiles)  # 5
+        recorded = record_thresholds(config, thresholds)  # 6
+    except UpdateFailed as exc:
+        logger.error("Alarm update failed", extra={"reason": str(exc)})
+        raise
+    except Exception:
+        logger.exception("Alarm update failed unexpectedly")
+        raise
+    summary = _summary(config, quotas, thresholds, profiles, updates, recorded)  # 7
+    logger.info(summary["message"], extra={"summary": summary})
+    return summary
+
+
+def _summary(config: Config, quotas: Quotas, thresholds: Thresholds, profiles: tuple[str, ...],
+             updates: list[layer2_alarms.AlarmUpdate], recorded: bool) -> dict[str, Any]:
+    changed = [u.alarm_name for u in updates if u.changed]
+    unchanged = [u.alarm_name for u in updates if not u.changed]
+    ssm = config.names.ssm_prefix + "thresholds/"
+    (changed if recorded else unchanged).append(ssm)
+    details = [
+        f"{u.alarm_name}: threshold {_number(u.old_threshold)} -> {u.new_threshold}"
+        + (f", profiles {list(u.old_profiles)} -> {list(u.new_profiles)}" if u.metrics_changed else "")
+        for u in updates if u.changed
+    ]
+    rpm, tpm = thresholds.render()
+    message = ("Layer 2 alarms updated: " + "; ".join(details)) if details else (
+        "Thresholds recorded in SSM; alarms already up to date" if recorded
+        else "Nothing changed: alarms and stored thresholds already match the quotas")
+    return {
+        "changed": changed,
+        "unchanged": unchanged,
+        "thresholds": {"rpm": rpm, "tpm": tpm},
+        "quotas": {"rpm": quotas.rpm, "tpm": quotas.tpm},
+        "profiles": list(profiles),
+        "message": message,
+    }
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "none"
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,5 +1,239 @@
-"""Lambda entry point (behaviour lands with its issue)."""
+"""Quota calculator custom resource (SPEC §4.1): validate the quota codes, compute the thresholds.
+
+Create / Update:
+  1. read the eight properties (all strings) and check the two percentages;
+  2. find the model whose quotas apply: the BedrockModelId itself, or for an application
+     inference profile the system-defined profile (or foundation model) it copies — the metric
+     dimension stays the application profile's short ID;
+  3. list the account's Bedrock quotas once (all pages) and validate BOTH codes against that model,
+     failing with a message that names the right code;
+  4. compute the thresholds (a missing RPM quota gives a threshold that never fires);
+  5. write the thresholds, their UTC timestamp and the display model ID to SSM;
+  6. answer RpmThreshold, TpmThreshold, MetricDimensionValue, ResolvedModelIdDisplay.
+Delete: remove the SSM parameters the functions wrote; never block the stack's deletion.
+
+The physical ID names the customer and model (``bedrock-ops-alert/quota-thresholds/C/M``), so it is
+stable across updates and changes only when those names — and so the SSM parameter names —
+change; CloudFormation then deletes the old resource, and that Delete removes the old names'
+parameters, read from the old physical ID.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ops_alert.alarms import QuotaKind
+from ops_alert.names import StackNames
+from ops_alert.profiles import (
+    PARAMETER_APPLICATION,
+    PARAMETER_SYSTEM_DEFINED,
+    SYSTEM_DEFINED,
+    ProfileError,
+    check_application_profile,
+    display_model_id,
+    resolve_application_profile,
+    short_profile_id,
+)
+from ops_alert.quota_codes import QuotaInfo, validate_quota_code
+from ops_alert.thresholds import Quotas, check_percent, compute_thresholds
+from ops_alert_aws import inference_profiles, quota_catalogue, threshold_store
+from ops_alert_aws.custom_resource import (
+    CREATE,
+    DELETE,
+    UPDATE,
+    Outcome,
+    Request,
+    ResourceFailed,
+    is_failed_create,
+    run,
+)
+from ops_alert_aws.errors import AwsError, describe, is_not_found
+from ops_alert_aws.log import bind, get_logger
+
+logger = get_logger("quota_calculator")
+
+PHYSICAL_ID_PREFIX = "bedrock-ops-alert/quota-thresholds/"
+PROPERTIES = (
+    "CustomerName", "BedrockModelName", "BedrockModelId", "InferenceProfileType",
+    "RequestsPerMinuteQuotaCode", "TokensPerMinuteQuotaCode",
+    "RequestsPerMinuteThresholdPercent", "TokensPerMinuteThresholdPercent",
+)
+PROFILE_TYPES = (PARAMETER_SYSTEM_DEFINED, PARAMETER_APPLICATION)
 
 
-def handler(event, context):
-    raise NotImplementedError("quota_calculator")
+@dataclass(frozen=True)
+class Settings:
+    names: StackNames
+    model_id: str
+    profile_type: str
+    rpm_code: str
+    tpm_code: str
+    rpm_percent: str
+    tpm_percent: str
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    dimension: str  # the ModelId the Layer 2 alarms watch
+    quota_model_id: str  # the model or system profile whose quotas apply
+
+
+def physical_id(names: StackNames) -> str:
+    return f"{PHYSICAL_ID_PREFIX}{names.customer}/{names.model}"
+
+
+def names_from_physical_id(value: str | None) -> StackNames | None:
+    """The names encoded in one of our physical IDs (names never contain "/"), else None."""
+    if not value or not value.startswith(PHYSICAL_ID_PREFIX):
+        return None
+    parts = value[len(PHYSICAL_ID_PREFIX):].split("/")
+    if len(parts) != 2 or not all(parts):
+        return None
+    return StackNames(parts[0], parts[1])
+
+
+def _names(props: Any) -> StackNames | None:
+    if not isinstance(props, Mapping):
+        return None
+    customer, model = props.get("CustomerName"), props.get("BedrockModelName")
+    if not customer or not model:
+        return None
+    return StackNames(str(customer).strip(), str(model).strip())
+
+
+def read_settings(request: Request) -> Settings:
+    p = request.require(*PROPERTIES)
+    if p["InferenceProfileType"] not in PROFILE_TYPES:
+        raise ResourceFailed(
+            f"InferenceProfileType must be {' or '.join(PROFILE_TYPES)}, got {p['InferenceProfileType']!r}")
+    for key in ("RequestsPerMinuteThresholdPercent", "TokensPerMinuteThresholdPercent"):
+        try:
+            check_percent(p[key], key)
+        except ValueError as exc:
+            raise ResourceFailed(str(exc)) from None
+    return Settings(
+        names=StackNames(p["CustomerName"], p["BedrockModelName"]),
+        model_id=p["BedrockModelId"],
+        profile_type=p["InferenceProfileType"],
+        rpm_code=p["RequestsPerMinuteQuotaCode"],
+        tpm_code=p["TokensPerMinuteQuotaCode"],
+        rpm_percent=p["RequestsPerMinuteThresholdPercent"],
+        tpm_percent=p["TokensPerMinuteThresholdPercent"],
+    )
+
+
+def resolve_model(settings: Settings) -> ResolvedModel:
+    """Step 2: the metric dimension and the model ID the quota codes must belong to."""
+    if settings.profile_type == PARAMETER_SYSTEM_DEFINED:
+        return ResolvedModel(settings.model_id, settings.model_id)
+    try:
+        short = short_profile_id(settings.model_id)
+    except ValueError as exc:
+        raise ResourceFailed(f"BedrockModelId: {exc}; give an application inference profile ID or ARN") from None
+    try:
+        profile = inference_profiles.get_inference_profile(short)
+    except AwsError as exc:
+        if is_not_found(exc):
+            raise ResourceFailed(
+                f"Application inference profile {short} does not exist in this account and region: "
+                f"create it here, or set BedrockModelId to a profile of this account and region") from None
+        raise ResourceFailed(describe(exc, f"Reading application inference profile {short} (Bedrock GetInferenceProfile)")) from None
+    if settings.model_id.startswith("arn:") and profile.arn and profile.arn != settings.model_id:
+        raise ResourceFailed(
+            f"BedrockModelId {settings.model_id} belongs to another account or region (this stack "
+            f"found {profile.arn}): deploy the stack where the profile lives")
+    try:
+        check_application_profile(profile)
+        system = inference_profiles.list_inference_profiles(SYSTEM_DEFINED)
+        resolved = resolve_application_profile(profile, system)
+    except ProfileError as exc:
+        raise ResourceFailed(str(exc)) from None
+    except AwsError as exc:
+        raise ResourceFailed(describe(exc, "Listing system-defined inference profiles (Bedrock ListInferenceProfiles)")) from None
+    logger.info("Application profile resolved", extra={"profile_id": short, "quota_model_id": resolved})
+    return ResolvedModel(short, resolved)
+
+
+def validate_codes(settings: Settings, quota_model_id: str) -> Quotas:
+    """Step 3: both codes against one paginated quota list; both problems reported at once."""
+    try:
+        catalogue = quota_catalogue.list_bedrock_quotas()
+    except AwsError as exc:
+        raise ResourceFailed(describe(exc, "Listing the Amazon Bedrock quotas (Service Quotas ListServiceQuotas)")) from None
+    logger.info("Bedrock quotas listed", extra={"count": len(catalogue)})
+    checks = [
+        validate_quota_code(settings.rpm_code, QuotaKind.RPM, quota_model_id, catalogue),
+        validate_quota_code(settings.tpm_code, QuotaKind.TPM, quota_model_id, catalogue),
+    ]
+    problems = [c.message for c in checks if not c.ok]
+    if problems:
+        raise ResourceFailed(" | ".join(problems))
+    rpm, tpm = (c.quota for c in checks)
+    return Quotas(rpm=_value(rpm), tpm=_value(tpm))
+
+
+def _value(quota: QuotaInfo | None) -> float | None:
+    return None if quota is None else quota.value
+
+
+def _outcome_id(request: Request, names: StackNames) -> str:
+    """Keep the current physical ID unless the customer or model name changed (a replacement)."""
+    current = request.physical_resource_id
+    if request.request_type == UPDATE and current and not is_failed_create(current):
+        ours = names_from_physical_id(current)
+        old_names = ours or _names(request.old_properties)
+        if old_names == names:
+            return current  # also keeps a physical ID given by an earlier version of the stack
+    return physical_id(names)
+
+
+def create_or_update(request: Request) -> Outcome:
+    settings = read_settings(request)  # 1
+    model = resolve_model(settings)  # 2
+    quotas = validate_codes(settings, model.quota_model_id)  # 3
+    thresholds = compute_thresholds(quotas, settings.rpm_percent, settings.tpm_percent)  # 4
+    display = display_model_id(settings.profile_type, settings.model_id, model.quota_model_id)
+    outcome_id = _outcome_id(request, settings.names)
+    try:  # 5
+        stamp = threshold_store.write_thresholds(settings.names, thresholds)
+        threshold_store.write_display_model_id(settings.names, display)
+    except AwsError as exc:
+        # A Create that wrote some parameters answers its real ID, so the rollback's Delete removes them.
+        raise ResourceFailed(describe(exc, "Writing the thresholds to SSM Parameter Store (PutParameter)"),
+                             physical_id=outcome_id if request.request_type == CREATE else None) from None
+    rpm, tpm = thresholds.render()
+    logger.info("Thresholds computed", extra={"rpm_quota": quotas.rpm, "tpm_quota": quotas.tpm,
+                                              "rpm_threshold": rpm, "tpm_threshold": tpm, "last_updated": stamp})
+    return Outcome(outcome_id, {  # 6
+        "RpmThreshold": rpm,
+        "TpmThreshold": tpm,
+        "MetricDimensionValue": model.dimension,
+        "ResolvedModelIdDisplay": display,
+    })
+
+
+def delete(request: Request) -> Outcome:
+    """Remove the parameters of the names this resource was created with; never fail the stack."""
+    current = str(request.physical_resource_id or "")
+    names = names_from_physical_id(current) or _names(request.properties)
+    if names is None:
+        logger.warning("Delete without customer and model names: no SSM parameters to remove")
+        return Outcome(current)
+    try:
+        deleted = threshold_store.delete_written_parameters(names)
+        logger.info("SSM parameters removed", extra={"deleted": list(deleted)})
+    except AwsError as exc:
+        # A few leftover parameters must not leave the stack in DELETE_FAILED.
+        logger.error("SSM parameters left behind; delete them by hand",
+                     extra={"error": describe(exc, "DeleteParameters"),
+                            "parameters": list(threshold_store.written_parameters(names))})
+    return Outcome(current)
+
+
+HANDLERS = {CREATE: create_or_update, UPDATE: create_or_update, DELETE: delete}
+
+
+def handler(event: Any, context: Any) -> dict[str, Any] | None:
+    bind(logger, context)
+    return run(event, context, HANDLERS, logger)
