@@ -69,7 +69,8 @@ def bedrock_profiles_policy() -> Policy:
 def quota_calculator_role() -> Role:
     return lambda_role("QuotaCalculatorRole", "{C}-Quota-Calculator-Role-{M}-${{AWS::Region}}", [
         policy("ServiceQuotasPolicy",
-               allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas], ["*"])),
+               allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas,
+                      servicequotas.GetAWSDefaultServiceQuota], ["*"])),
         # Writes the thresholds and display ID on create/update, removes them on delete (SPEC §8.11).
         policy("ParameterStorePolicy",
                allow([ssm.PutParameter, ssm.DeleteParameter, ssm.DeleteParameters],
@@ -82,7 +83,8 @@ def alarm_updater_role() -> Role:
     layer2 = [alarm_arn("{C}-Bedrock-HighInvocationRate-Warning-{M}"),
               alarm_arn("{C}-Bedrock-HighTPMQuotaUsage-Warning-{M}")]
     return lambda_role("AlarmUpdaterRole", "{C}-Alarm-Updater-Role-{M}-${{AWS::Region}}", [
-        policy("ServiceQuotasPolicy", allow([servicequotas.GetServiceQuota], ["*"])),
+        policy("ServiceQuotasPolicy",
+               allow([servicequotas.GetServiceQuota, servicequotas.GetAWSDefaultServiceQuota], ["*"])),
         policy("CloudWatchAlarmsPolicy", allow([cloudwatch.DescribeAlarms, cloudwatch.PutMetricAlarm], layer2)),
         policy("ParameterStorePolicy",
                allow([ssm.PutParameter, ssm.GetParameter], [ssm_parameter_arn("thresholds/*")])),
@@ -112,6 +114,7 @@ def notification_processor_role() -> Role:
                allow([ssm.GetParameter, ssm.GetParameters], [ssm_parameter_arn("*")])),
         policy("ServiceQuotasPolicy",
                allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas,
+                      servicequotas.GetAWSDefaultServiceQuota,
                       servicequotas.GetRequestedServiceQuotaChange], ["*"]),
                allow([servicequotas.RequestServiceQuotaIncrease], [
                    Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${TokensPerMinuteQuotaCode}"),

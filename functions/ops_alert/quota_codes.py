@@ -82,6 +82,11 @@ _VERSION = re.compile(r"v\d+(?:\.\d+)*")
 _DEFAULT_VERSIONS = frozenset({"v0", "v1"})
 
 
+def is_well_formed_code(code: str) -> bool:
+    """``L-`` and eight upper-case hex digits, the shape of every Service Quotas code."""
+    return bool(_CODE_PATTERN.fullmatch(code))
+
+
 def _words(text: str) -> list[str]:
     # "+" is the only punctuation that carries meaning in a model name: "Command R+" = command-r-plus.
     return _TOKEN.findall(text.lower().replace("+", " plus "))

@@ -2,14 +2,20 @@
 
 ListServiceQuotas is paginated (Bedrock has hundreds of quotas, 100 per page at most); one list
 serves both quota codes of a deployment, so the quota calculator lists once per request.
+
+ListServiceQuotas and GetServiceQuota know only quotas with an *applied* value; a quota that still
+has just its AWS default is missing there. Rather than reject a correct code, the codes the stack
+asks for are looked up with GetAWSDefaultServiceQuota when the applied list lacks them: no extra
+call when everything is applied.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from ops_alert.quota_codes import QuotaInfo
+from ops_alert.quota_codes import QuotaInfo, is_well_formed_code
 from ops_alert_aws.clients import client
+from ops_alert_aws.errors import AwsError, is_not_found
 
 SERVICE_CODE = "bedrock"
 PAGE_SIZE = 100  # the API's maximum: fewer round trips for the same list
@@ -24,14 +30,39 @@ def _quota(item: Mapping[str, Any]) -> QuotaInfo:
     )
 
 
-def list_bedrock_quotas() -> list[QuotaInfo]:
-    """Every applied Bedrock quota of the account and region, all pages."""
+def list_bedrock_quotas(codes: tuple[str, ...] = ()) -> list[QuotaInfo]:
+    """Every applied Bedrock quota of the account and region, all pages, plus the default value of
+    each of ``codes`` that has no applied value (codes that exist nowhere stay missing)."""
     pages = client("service-quotas").get_paginator("list_service_quotas").paginate(
         ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": PAGE_SIZE})
-    return [_quota(item) for page in pages for item in page.get("Quotas", [])]
+    quotas = [_quota(item) for page in pages for item in page.get("Quotas", [])]
+    listed = {q.code for q in quotas}
+    for code in dict.fromkeys(codes):
+        if code not in listed and is_well_formed_code(code):
+            default = _default_quota(code)
+            if default is not None:
+                quotas.append(default)
+    return quotas
 
 
 def get_bedrock_quota(code: str) -> QuotaInfo:
-    """One Bedrock quota by code (NoSuchResourceException when the code is not a Bedrock quota)."""
-    response = client("service-quotas").get_service_quota(ServiceCode=SERVICE_CODE, QuotaCode=code)
+    """One Bedrock quota by code: its applied value, else its AWS default value
+    (NoSuchResourceException when the code is not a Bedrock quota at all)."""
+    try:
+        response = client("service-quotas").get_service_quota(ServiceCode=SERVICE_CODE, QuotaCode=code)
+    except AwsError as exc:
+        default = _default_quota(code) if is_not_found(exc) else None
+        if default is None:
+            raise
+        return default
+    return _quota(response["Quota"])
+
+
+def _default_quota(code: str) -> QuotaInfo | None:
+    try:
+        response = client("service-quotas").get_aws_default_service_quota(ServiceCode=SERVICE_CODE, QuotaCode=code)
+    except AwsError as exc:
+        if is_not_found(exc):
+            return None
+        raise
     return _quota(response["Quota"])

@@ -158,7 +158,7 @@ def resolve_model(settings: Settings) -> ResolvedModel:
 def validate_codes(settings: Settings, quota_model_id: str) -> Quotas:
     """Step 3: both codes against one paginated quota list; both problems reported at once."""
     try:
-        catalogue = quota_catalogue.list_bedrock_quotas()
+        catalogue = quota_catalogue.list_bedrock_quotas((settings.rpm_code, settings.tpm_code))
     except AwsError as exc:
         raise ResourceFailed(describe(exc, "Listing the Amazon Bedrock quotas (Service Quotas ListServiceQuotas)")) from None
     logger.info("Bedrock quotas listed", extra={"count": len(catalogue)})

@@ -34,6 +34,34 @@ def test_one_quota_by_code(aws: StandardFakes) -> None:
     assert quota_catalogue.get_bedrock_quota("L-3DD46812").value == 10_000.0
 
 
+OPUS_RPM = "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1"
+
+
+def test_a_quota_with_only_its_default_value_is_still_found(aws: StandardFakes, aws_calls: Counter[str]) -> None:
+    """ListServiceQuotas/GetServiceQuota omit quotas that were never applied; the default value counts."""
+    aws.service_quotas.add_quota("L-3DD46812", OPUS_RPM, 10_000, applied=False)
+    aws.service_quotas.add_quota("L-3DCCFAA4", OPUS_RPM.replace("requests", "tokens"), 6_250_000)
+    listed = {q.code: q.value for q in quota_catalogue.list_bedrock_quotas(("L-3DD46812", "L-3DCCFAA4", "NA"))}
+    assert listed == {"L-3DD46812": 10_000.0, "L-3DCCFAA4": 6_250_000.0}
+    # one default lookup, only for the code the applied list lacked (none for "NA" or listed codes)
+    assert aws_calls["service-quotas:GetAWSDefaultServiceQuota"] == 1
+    assert quota_catalogue.get_bedrock_quota("L-3DD46812").value == 10_000.0
+
+
+def test_a_code_that_exists_nowhere_stays_unknown(aws: StandardFakes) -> None:
+    assert quota_catalogue.list_bedrock_quotas(("L-00000000",)) == []
+    with pytest.raises(Exception) as err:
+        quota_catalogue.get_bedrock_quota("L-00000000")
+    assert "NoSuchResourceException" in str(err.value)
+
+
+def test_no_default_lookup_when_every_code_is_applied(aws: StandardFakes, aws_calls: Counter[str]) -> None:
+    aws.service_quotas.add_quota("L-3DD46812", OPUS_RPM, 10_000)
+    quota_catalogue.list_bedrock_quotas(("L-3DD46812",))
+    quota_catalogue.get_bedrock_quota("L-3DD46812")
+    assert aws_calls["service-quotas:GetAWSDefaultServiceQuota"] == 0
+
+
 # -- Bedrock inference profiles -----------------------------------------------------------------
 def test_profiles_of_one_type_read_every_page(aws: StandardFakes, aws_calls: Counter[str],
                                               monkeypatch: pytest.MonkeyPatch) -> None:

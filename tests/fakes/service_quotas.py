@@ -47,6 +47,9 @@ class Quota:
     unit: str = "None"
     per_minute: bool = False
     description: str | None = None
+    # False: the quota has only its AWS default value. The real ListServiceQuotas omits such quotas
+    # and GetServiceQuota answers NoSuchResourceException; the *AWSDefault* calls still know them.
+    applied: bool = True
 
     def to_api(self, region: str, account_id: str, value: float | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -136,6 +139,7 @@ class FakeServiceQuotas(Fake):
         default_value: float | None = None,
         unit: str = "None",
         description: str | None = None,
+        applied: bool = True,
     ) -> Quota:
         quota = Quota(
             code=code,
@@ -146,6 +150,7 @@ class FakeServiceQuotas(Fake):
             unit=unit,
             per_minute="per minute" in name,
             description=description,
+            applied=applied,
         )
         self.quotas[code] = quota
         return quota
@@ -217,10 +222,10 @@ class FakeServiceQuotas(Fake):
         if code is not None and code != SERVICE_CODE:
             raise AwsError("NoSuchResourceException", f"The service code {code} does not exist.")
 
-    def _quota(self, params: dict[str, Any]) -> Quota:
+    def _quota(self, params: dict[str, Any], *, applied_only: bool = False) -> Quota:
         self._service(params)
         quota = self.quotas.get(params["QuotaCode"])
-        if quota is None:
+        if quota is None or (applied_only and not quota.applied):
             raise AwsError(
                 "NoSuchResourceException",
                 f"The request failed because the specified quota {params['QuotaCode']} does not exist.",
@@ -231,7 +236,7 @@ class FakeServiceQuotas(Fake):
     @api
     def ListServiceQuotas(self, params: dict[str, Any]) -> dict[str, Any]:
         self._service(params)
-        quotas = list(self.quotas.values())
+        quotas = [q for q in self.quotas.values() if q.applied]
         if params.get("QuotaCode"):
             quotas = [q for q in quotas if q.code == params["QuotaCode"]]
         page, token = paginate(
@@ -248,7 +253,7 @@ class FakeServiceQuotas(Fake):
 
     @api
     def GetServiceQuota(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"Quota": self._quota(params).to_api(self.region, self.account_id)}
+        return {"Quota": self._quota(params, applied_only=True).to_api(self.region, self.account_id)}
 
     @api
     def GetAWSDefaultServiceQuota(self, params: dict[str, Any]) -> dict[str, Any]:

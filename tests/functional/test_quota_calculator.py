@@ -90,6 +90,15 @@ def test_thresholds_are_floor_of_quota_times_percent(invoke: Callable[..., CfnRe
     assert (body["Data"]["RpmThreshold"], body["Data"]["TpmThreshold"]) == (rpm, tpm)
 
 
+def test_create_accepts_a_quota_that_only_has_its_default_value(invoke: Callable[..., CfnResponse],
+                                                                world: StandardFakes) -> None:
+    """Service Quotas lists only applied values; a never-raised quota must not fail the deployment."""
+    world.service_quotas.quota(RPM_GLOBAL).applied = False
+    response = invoke()
+    assert response.status == "SUCCESS", response.body["Reason"]
+    assert response.body["Data"]["RpmThreshold"] == "8000"
+
+
 def test_a_model_without_rpm_quota_gets_a_never_firing_rpm_threshold(invoke: Callable[..., CfnResponse],
                                                                       world: StandardFakes) -> None:
     world.service_quotas.add_quota("L-0000ABCD", "On-demand model inference tokens per minute for Acme Nimbus",

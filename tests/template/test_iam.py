@@ -5,7 +5,7 @@ import pytest
 
 # Actions whose service offers no resource-level permission: "*" is the only valid Resource.
 RESOURCE_STAR_ONLY = {
-    "servicequotas:getservicequota", "servicequotas:listservicequotas",
+    "servicequotas:getservicequota", "servicequotas:listservicequotas", "servicequotas:getawsdefaultservicequota",
     "servicequotas:getrequestedservicequotachange", "servicequotas:listrequestedservicequotachangehistorybyquota",
     "support:createcase", "support:addcommunicationtocase", "support:describecommunications",
     "support:describecases", "support:describeseveritylevels",
