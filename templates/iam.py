@@ -101,34 +101,33 @@ def email_subscription_role() -> Role:
 
 
 def notification_processor_role() -> Role:
+    """Exactly the calls the processor makes (functions/notification_processor, ops_alert_aws)."""
     return lambda_role("NotificationProcessorRole", "{C}-Bedrock-Processor-Role-{M}-${{AWS::Region}}", [
+        # Secrets, the encrypted topic and queues.
         policy("KMSPolicy",
                allow([kms.Decrypt, kms.DescribeKey, kms.GenerateDataKey],
                      [GetAtt("BedrockOpsAlertEncryptionKey", "Arn")])),
-        policy("SNSPolicy",
-               allow([sns.Publish], [Ref("RawAlarmTopic"), Ref("FormattedNotificationTopic")])),
+        policy("SNSPolicy", allow([sns.Publish], [Ref("FormattedNotificationTopic")])),
         policy("SecretsManagerPolicy",
                allow([secretsmanager.GetSecretValue],
                      [Ref("CustomerNameSecret"), Ref("StakeholderEmailsSecret")])),
-        policy("ParameterStorePolicy",
-               allow([ssm.GetParameter, ssm.GetParameters], [ssm_parameter_arn("*")])),
+        policy("ParameterStorePolicy", allow([ssm.GetParameters], [ssm_parameter_arn("*")])),
         policy("ServiceQuotasPolicy",
-               allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas,
-                      servicequotas.GetAWSDefaultServiceQuota,
+               allow([servicequotas.GetServiceQuota, servicequotas.GetAWSDefaultServiceQuota,
                       servicequotas.GetRequestedServiceQuotaChange], ["*"]),
                allow([servicequotas.RequestServiceQuotaIncrease], [
                    Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${TokensPerMinuteQuotaCode}"),
                    Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${RequestsPerMinuteQuotaCode}"),
                ], _BEDROCK_QUOTAS),
                allow([servicequotas.ListRequestedServiceQuotaChangeHistoryByQuota], ["*"], _BEDROCK_QUOTAS)),
-        # The Support API has no resource-level permissions.
+        # The Support API has no resource-level permissions. A SubscriptionRequiredException from
+        # DescribeCases is the support-plan check, so DescribeSeverityLevels is not needed.
         policy("SupportPolicy",
                allow([support.CreateCase, support.AddCommunicationToCase, support.DescribeCommunications,
-                      support.DescribeCases, support.DescribeSeverityLevels], ["*"])),
+                      support.DescribeCases], ["*"])),
         policy("CloudWatchPolicy",
                allow([cloudwatch.DescribeAlarms], [alarm_arn("{C}-Bedrock-*")]),
                allow([cloudwatch.GetMetricData], ["*"])),
-        bedrock_profiles_policy(),
         # Resilience resources (templates/resilience.py): follow-up queue as producer and event
         # source, dead-letter queue, idempotency records.
         policy("QueuePolicy",

@@ -17,8 +17,9 @@ from bundle.artifacts import build_artifacts
 
 # Top-level names the layer and the function zips provide; purged from sys.modules around each load
 # so the packaged copies, not the source tree's, are the ones imported.
-_PACKAGED_ROOTS = ("ops_alert", "ops_alert_aws", "quota_calculator", "alarm_updater",
-                   "email_subscription_manager", "notification_processor")
+_PACKAGED_ROOTS = ("ops_alert", "ops_alert_aws", "aws_lambda_powertools", "quota_calculator", "alarm_updater",
+                   "email_subscription_manager", "notification_processor", "processor_pipeline",
+                   "processor_support", "processor_follow_up")
 
 
 def _purge() -> None:

@@ -1,0 +1,53 @@
+"""Follow-up messages from the SQS queue: add our context to the case Service Quotas opened.
+
+Service Quotas opens the case some time after the request. Each message is one bounded attempt:
+append when the case exists (unless this transition is already on it), else re-queue with a longer
+delay, giving up after AUTOMATION_REPLY_MAX_ATTEMPTS. AWS errors propagate, so SQS redelivers.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from ops_alert.duplicates import already_handled
+from ops_alert_aws import follow_up, quota_requests, support_cases
+from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp
+from ops_alert_aws.settings import ProcessorEnv
+from ops_alert_aws.support_cases import NoSupportPlan
+
+
+def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -> dict[str, Any]:
+    try:
+        item = FollowUp.from_json(follow_up.body_of(record))
+    except MalformedFollowUp as exc:
+        log.error(f"rejected SQS message {record.get('messageId')!r}: {exc}")
+        return {"status": "rejected", "reason": str(exc)}
+    base = {"request_id": item.request_id, "attempt": item.attempt}
+    request = quota_requests.get_request(item.request_id)
+    if request.case_display_id:
+        try:
+            case = support_cases.find_case(display_id=request.case_display_id)
+            if case is not None:
+                if already_handled(item.transition_id, support_cases.communications(case)):
+                    log.info(f"case {request.case_display_id} already has our context")
+                    return {**base, "status": "already_appended", "display_id": request.case_display_id}
+                support_cases.add_communication(case.summary.case_id, item.body)
+                log.info(f"added our context to case {request.case_display_id} of request {item.request_id}")
+                return {**base, "status": "appended", "display_id": request.case_display_id}
+        except NoSupportPlan as exc:
+            log.warning(f"cannot add context to case {request.case_display_id}: {exc}")
+            return {**base, "status": "no_support_plan"}
+    elif not request.is_open:
+        # Approved or closed without a case (auto-approval): nothing to add to.
+        log.info(f"request {item.request_id} is {request.status} without a support case: nothing to append")
+        return {**base, "status": "no_case", "request_status": request.status}
+    if item.attempt >= env.automation_reply_max_attempts:
+        log.warning(f"gave up adding context to request {item.request_id}'s case after {item.attempt} attempts")
+        return {**base, "status": "gave_up"}
+    if not env.follow_up_queue_url:
+        log.warning("FOLLOW_UP_QUEUE_URL is not set: cannot retry later")
+        return {**base, "status": "gave_up"}
+    follow_up.schedule(env.follow_up_queue_url, item.next_attempt())
+    log.info(f"case of request {item.request_id} not open yet: retry {item.attempt + 1} queued")
+    return {**base, "status": "requeued"}

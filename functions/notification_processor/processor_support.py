@@ -1,0 +1,187 @@
+"""Step 6 of SPEC §4.4: the support action — request quota increases, open or append to a case.
+
+Never raises: whatever fails here, the e-mail of step 7 is still sent, saying what happened.
+The case side is safe to run again (a retried invocation): duplicate detection finds the case this
+transition opened or updated, and the transition marker on it stops a second append.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ops_alert.alarms import CaseCategory
+from ops_alert.content import (
+    AlertContext,
+    CaseOutcome,
+    CaseOutcomeStatus,
+    Escalation,
+    case_body,
+    case_subject,
+    communication_body,
+)
+from ops_alert.duplicates import already_handled, find_open_case, kinds_to_append
+from ops_alert.names import StackNames
+from ops_alert.routing import NO_QUOTA_CODE, QuotaRequestPlan, SupportAction
+from ops_alert_aws import follow_up, quota_requests, support_cases
+from ops_alert_aws.errors import describe
+from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
+from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_stakeholder_emails
+from ops_alert_aws.support_cases import NoSupportPlan, SupportCase
+
+
+@dataclass(frozen=True)
+class SupportStep:
+    ctx: AlertContext
+    action: SupportAction
+    plans: tuple[QuotaRequestPlan, ...]
+    env: ProcessorEnv
+    names: StackNames
+    now: datetime
+    logger: logging.Logger
+
+
+def act(step: SupportStep, settings: RuntimeSettings) -> CaseOutcome:
+    """Run the support action; the outcome says what happened, failures included."""
+    if not settings.automated_support_case:
+        step.logger.info("automated support cases are disabled in SSM: no case opened or updated")
+        return CaseOutcome(CaseOutcomeStatus.AUTOMATION_DISABLED)
+    try:
+        return _act(step)
+    except NoSupportPlan as exc:
+        step.logger.warning(f"no support case: {exc}")
+        return CaseOutcome(CaseOutcomeStatus.NO_SUPPORT_PLAN, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - the e-mail must still go out (SPEC §7)
+        message = describe(exc, "The support action")
+        step.logger.exception(message)
+        return CaseOutcome(CaseOutcomeStatus.FAILED, error=message)
+
+
+def _quota_codes(env: ProcessorEnv) -> list[str]:
+    return [code for code in env.quota_codes.values() if code.strip() and code.strip().upper() != NO_QUOTA_CODE]
+
+
+def _act(step: SupportStep) -> CaseOutcome:
+    ctx, env = step.ctx, step.env
+    lookback = env.support_case_lookback_days
+    # The first Support call doubles as the support-plan check: without a plan every Support
+    # operation raises SubscriptionRequiredException, exactly like DescribeSeverityLevels.
+    cases = support_cases.open_cases_since(step.now - timedelta(days=lookback))
+    history: list[QuotaRequest] = []
+    if ctx.category is CaseCategory.QUOTA_REQUEST and _quota_codes(env):
+        try:
+            history = quota_requests.request_history(_quota_codes(env))
+        except Exception as exc:  # noqa: BLE001 - our markers and subject still find our own cases
+            step.logger.warning(describe(exc, "Reading the Service Quotas request history") +
+                                ": cases opened by Service Quotas are not matched this time")
+    quota_case_ids = {r.case_display_id for r in history if r.case_display_id}
+    by_id = {c.summary.case_id: c for c in cases}
+    existing = find_open_case(
+        [c.summary for c in cases], ctx.customer, ctx.model_name, ctx.category, step.now, lookback, quota_case_ids)
+    if existing is not None:
+        return _append_or_suppress(step, by_id[existing.case_id])
+    if step.action is SupportAction.SUBMIT_QUOTA_INCREASE and step.plans:
+        return _request_increases(step, history)
+    return _open_case(step)
+
+
+def _append_or_suppress(step: SupportStep, case: SupportCase) -> CaseOutcome:
+    ctx, summary = step.ctx, case.summary
+    comms = support_cases.communications(case)
+    ids = {"display_id": summary.display_id or None, "case_id": summary.case_id}
+    if already_handled(ctx.transition_id, comms):
+        # A retry of a run that already acted on this case (e.g. its e-mail failed).
+        opened_now = summary.time_created >= ctx.time
+        step.logger.info(f"case {summary.display_id} already carries this transition: not appended again")
+        return CaseOutcome(CaseOutcomeStatus.NEW if opened_now else CaseOutcomeStatus.UPDATED, **ids)
+    new = kinds_to_append(ctx.triggered_kinds, comms, ctx.transition_id)
+    if not new:
+        step.logger.info(f"case {summary.display_id} already has these signals: suppressed")
+        return CaseOutcome(CaseOutcomeStatus.NOT_UPDATED_ALREADY_COMMUNICATED, **ids)
+    escalation = Escalation(summary.display_id or None, summary.time_created,
+                            tuple(step.names.alarm_name(k) for k in new))
+    support_cases.add_communication(summary.case_id, communication_body(ctx, escalation))
+    step.logger.info(f"appended the new signal to unresolved case {summary.display_id}")
+    return CaseOutcome(CaseOutcomeStatus.UPDATED, **ids)
+
+
+def _request_increases(step: SupportStep, history: Sequence[QuotaRequest]) -> CaseOutcome:
+    """Service Quotas path: one request per routed quota, our context on the case AWS opens."""
+    requests: list[tuple[QuotaRequest, bool]] = []  # (request, pending before this run)
+    failures: list[str] = []
+    for plan in step.plans:
+        pending = quota_requests.open_request(history, plan.code)
+        if pending is not None:
+            step.logger.info(f"increase request {pending.request_id} for {plan.code} is already pending")
+            requests.append((pending, True))
+            continue
+        try:
+            submitted = quota_requests.submit_increase(plan.code, plan.requested)
+        except QuotaPathUnavailable as exc:
+            step.logger.warning(f"{exc}: falling back to our own Quota Request case")
+            failures.append(str(exc))
+            continue
+        request = submitted.request
+        step.logger.info(f"requested {plan.code} -> {plan.requested} ({request.request_id}, {request.status})")
+        requests.append((request, submitted.already_pending))
+    _add_context(step, requests)
+    new_ids = tuple(r.request_id for r, pending in requests if not pending)
+    if failures:
+        outcome = _open_case(step)
+        return CaseOutcome(outcome.status, outcome.display_id, outcome.case_id, new_ids, outcome.error)
+    display = next((r.case_display_id for r, _ in requests if r.case_display_id), None)
+    status = CaseOutcomeStatus.NEW if new_ids else CaseOutcomeStatus.UPDATED
+    return CaseOutcome(status, display_id=display, quota_request_ids=new_ids)
+
+
+def _context_body(step: SupportStep, request: QuotaRequest, pending: bool) -> str:
+    if not pending:
+        return communication_body(step.ctx)
+    escalation = Escalation(request.case_display_id, request.created, step.ctx.triggering_alarms)
+    return communication_body(step.ctx, escalation)
+
+
+def _add_context(step: SupportStep, requests: Sequence[tuple[QuotaRequest, bool]]) -> None:
+    """Queue our context for the case of each request, in one SQS call (never sleep in Lambda).
+
+    A case Service Quotas already opened gets it at once (no delay); otherwise the follow-up waits
+    for AWS to open it. Appending from the follow-up keeps this invocation within its call budget,
+    and its marker check makes a redelivered message harmless.
+    """
+    queue = step.env.follow_up_queue_url
+    if not requests:
+        return
+    if not queue:
+        step.logger.warning("FOLLOW_UP_QUEUE_URL is not set: our context is not added to the Service Quotas cases")
+        return
+    items = [
+        (follow_up.FollowUp(r.request_id, r.quota_code, _context_body(step, r, pending), step.ctx.transition_id),
+         0 if r.case_display_id else follow_up.delay_for(1))
+        for r, pending in requests
+    ]
+    try:
+        follow_up.schedule_all(queue, items)
+    except Exception as exc:  # noqa: BLE001 - the requests are in; only our context is missing
+        step.logger.warning(describe(exc, "Queueing the follow-up that adds our context to the quota cases"))
+        return
+    step.logger.info(f"queued our context for the case(s) of {len(items)} quota request(s)")
+
+
+def _open_case(step: SupportStep) -> CaseOutcome:
+    ctx = step.ctx
+    try:
+        cc = read_stakeholder_emails(step.env.stakeholder_emails_secret)
+    except Exception as exc:  # noqa: BLE001 - the case matters more than its CC list
+        step.logger.warning(describe(exc, "Reading the stakeholder e-mail secret") + ": case opened without CC")
+        cc = ()
+    case_id = support_cases.create_case(case_subject(ctx), case_body(ctx), cc)
+    display_id: str | None = None
+    try:
+        case = support_cases.find_case(case_id=case_id)
+        display_id = case.summary.display_id or None if case else None
+    except Exception as exc:  # noqa: BLE001 - the case exists; only its display ID is unknown
+        step.logger.warning(describe(exc, f"Reading the display ID of new case {case_id}"))
+    step.logger.info(f"opened {ctx.category.value} case {display_id or case_id}")
+    return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, case_id=case_id)
+

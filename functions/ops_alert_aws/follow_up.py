@@ -1,0 +1,97 @@
+"""Work that must wait for AWS, moved out of the invocation (SPEC §8.9: no sleeping in Lambda).
+
+Service Quotas opens the support case for an increase request asynchronously. Instead of
+polling inside Lambda (the original slept for minutes, billed), the processor queues a message
+on FOLLOW_UP_QUEUE_URL with a delay; the queue triggers the processor again, which appends its
+context once the case exists, or re-queues with a longer delay, a bounded number of times.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ops_alert_aws.clients import client
+
+KIND_APPEND_QUOTA_CONTEXT = "append_quota_context"
+MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
+FIRST_DELAY_SECONDS = 60
+MAX_BATCH = 10  # SendMessageBatch entries
+
+
+class MalformedFollowUp(ValueError):
+    """An SQS message that is not a follow-up this processor wrote."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Append ``body`` to the case Service Quotas opens for ``request_id``."""
+
+    request_id: str
+    quota_code: str
+    body: str  # communication, already within the 8,000-character limit
+    transition_id: str  # marker checked before appending, so a redelivery never appends twice
+    attempt: int = 1
+    kind: str = KIND_APPEND_QUOTA_CONTEXT
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> FollowUp:
+        try:
+            data = json.loads(text)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise MalformedFollowUp(f"follow-up body is not JSON: {exc}") from None
+        if not isinstance(data, Mapping) or data.get("kind") != KIND_APPEND_QUOTA_CONTEXT:
+            raise MalformedFollowUp(f"unknown follow-up message: {str(text)[:200]!r}")
+        try:
+            result = cls(
+                request_id=str(data["request_id"]), quota_code=str(data["quota_code"]),
+                body=str(data["body"]), transition_id=str(data["transition_id"]),
+                attempt=int(data["attempt"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedFollowUp(f"follow-up message lacks a valid field: {exc}") from None
+        if not result.request_id or not result.body or result.attempt < 1:
+            raise MalformedFollowUp("follow-up message has an empty request ID or body, or attempt < 1")
+        return result
+
+    def next_attempt(self) -> FollowUp:
+        return FollowUp(self.request_id, self.quota_code, self.body, self.transition_id, self.attempt + 1)
+
+
+def delay_for(attempt: int) -> int:
+    """60 s, 120 s, 240 s, 480 s, then 900 s (SQS's maximum) for every later attempt."""
+    return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** max(attempt - 1, 0))
+
+
+def schedule(queue_url: str, follow_up: FollowUp, delay_seconds: int | None = None) -> None:
+    delay = delay_for(follow_up.attempt) if delay_seconds is None else delay_seconds
+    client("sqs").send_message(QueueUrl=queue_url, MessageBody=follow_up.to_json(), DelaySeconds=delay)
+
+
+def schedule_all(queue_url: str, items: Sequence[tuple[FollowUp, int]]) -> None:
+    """Queue several follow-ups (with their delays) in SendMessageBatch calls of at most 10."""
+    sqs = client("sqs")
+    for start in range(0, len(items), MAX_BATCH):
+        chunk = items[start:start + MAX_BATCH]
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "MessageBody": item.to_json(), "DelaySeconds": delay}
+            for i, (item, delay) in enumerate(chunk)])
+        if response.get("Failed"):
+            failed = "; ".join(f"{f.get('Code')}: {f.get('Message', '')}" for f in response["Failed"])
+            raise RuntimeError(f"SendMessageBatch to the follow-up queue failed for some entries: {failed}")
+
+
+def is_sqs_record(record: Any) -> bool:
+    return isinstance(record, Mapping) and record.get("eventSource") == "aws:sqs"
+
+
+def body_of(record: Mapping[str, Any]) -> str:
+    body = record.get("body")
+    if not isinstance(body, str):
+        raise MalformedFollowUp("SQS record has no string 'body'")
+    return body
+

@@ -1,0 +1,275 @@
+"""The notification processor's configuration: environment at cold start, SSM and secrets at run time.
+
+Everything a team may tune after deploying (SPEC §5) is read from SSM on every alarm, in ONE
+GetParameters call together with the two stored thresholds. A missing or unreadable parameter never
+crashes the run: it falls back to the stack's documented default and is reported in ``problems``
+so the handler logs it. Secrets hold the customer name (also given as CUSTOMER_NAME) and the
+stakeholder e-mail list, which may be CC'd on the support cases we open.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ops_alert.alarms import QuotaKind
+from ops_alert.names import StackNames
+from ops_alert.routing import is_known_preference
+from ops_alert.thresholds import Thresholds
+from ops_alert_aws.clients import client
+from ops_alert_aws.errors import describe
+
+# Defaults of the original stack's parameters (original-stack.json): what a parameter would hold had
+# nobody touched it, so a deleted parameter behaves like a fresh deployment.
+DEFAULT_NOTIFICATION_PREFERENCE = "all"
+DEFAULT_AUTOMATED_SUPPORT_CASE = "Yes"
+DEFAULT_USE_CASE = "Enterprise production workload serving real-time AI-powered features to end users."
+DEFAULT_INCREASE_PERCENT = 25
+DEFAULT_CASE_LOOKBACK_DAYS = 60
+DEFAULT_AUTOMATION_REPLY_MAX_ATTEMPTS = 120
+DEFAULT_USAGE_LOOKBACK_DAYS = 14
+MAX_CC_ADDRESSES = 10  # Support CreateCase / AddCommunicationToCase ccEmailAddresses limit
+_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+
+
+class ConfigError(RuntimeError):
+    """The function's environment is incomplete: a deployment problem, not bad input."""
+
+
+@dataclass(frozen=True)
+class ProcessorEnv:
+    """The environment variables the template gives the notification processor."""
+
+    customer: str | None  # CUSTOMER_NAME; None -> read CUSTOMER_NAME_SECRET
+    customer_name_secret: str
+    model_name: str
+    model_id: str  # BEDROCK_MODEL_ID: metric dimension (short ID for an application profile)
+    model_id_display: str  # the model / system profile the quotas belong to
+    profile_type: str  # System-Defined | Application
+    geo_residency: str
+    input_modalities: str
+    stakeholder_emails_secret: str
+    formatted_topic_arn: str
+    notification_preference_param: str
+    enable_support_case_param: str
+    use_case_param: str
+    tpm_increase_percent_param: str
+    rpm_increase_percent_param: str
+    rpm_quota_code: str
+    tpm_quota_code: str
+    support_case_lookback_days: int
+    automation_reply_max_attempts: int
+    idempotency_table: str | None
+    follow_up_queue_url: str | None
+    usage_lookback_days: int = DEFAULT_USAGE_LOOKBACK_DAYS
+
+    @property
+    def quota_codes(self) -> dict[QuotaKind, str]:
+        return {QuotaKind.RPM: self.rpm_quota_code, QuotaKind.TPM: self.tpm_quota_code}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ProcessorEnv:
+        env = os.environ if environ is None else environ
+        missing: list[str] = []
+
+        def need(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                missing.append(name)
+            return value
+
+        def number(name: str, default: int, low: int = 1) -> int:
+            text = env.get(name, "").strip()
+            try:
+                value = int(text) if text else default
+            except ValueError:
+                raise ConfigError(f"environment variable {name} must be an integer, got {text!r}") from None
+            if value < low:
+                raise ConfigError(f"environment variable {name} must be >= {low}, got {value}")
+            return value
+
+        model_id = need("BEDROCK_MODEL_ID")
+        result = cls(
+            customer=env.get("CUSTOMER_NAME", "").strip() or None,
+            customer_name_secret=env.get("CUSTOMER_NAME_SECRET", "").strip(),
+            model_name=need("BEDROCK_MODEL_NAME"),
+            model_id=model_id,
+            model_id_display=env.get("BEDROCK_MODEL_ID_DISPLAY", "").strip() or model_id,
+            profile_type=env.get("INFERENCE_PROFILE_TYPE", "").strip() or "System-Defined",
+            geo_residency=env.get("GEO_DATA_RESIDENCY_REQUIREMENT", "").strip() or "NA",
+            input_modalities=env.get("INPUT_MODALITIES", "").strip() or "not stated",
+            stakeholder_emails_secret=env.get("STAKEHOLDER_EMAILS_SECRET", "").strip(),
+            formatted_topic_arn=need("FORMATTED_TOPIC_ARN"),
+            notification_preference_param=need("NOTIFICATION_PREFERENCE_PARAM"),
+            enable_support_case_param=need("ENABLE_AUTOMATED_SUPPORT_CASE_PARAM"),
+            use_case_param=need("USE_CASE_DESCRIPTION_PARAM"),
+            tpm_increase_percent_param=need("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM"),
+            rpm_increase_percent_param=need("REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM"),
+            rpm_quota_code=env.get("REQUESTS_PER_MINUTE_QUOTA_CODE", "").strip() or "NA",
+            tpm_quota_code=env.get("TOKENS_PER_MINUTE_QUOTA_CODE", "").strip() or "NA",
+            support_case_lookback_days=number("SUPPORT_CASE_LOOKBACK_DAYS", DEFAULT_CASE_LOOKBACK_DAYS),
+            automation_reply_max_attempts=number(
+                "AUTOMATION_REPLY_MAX_ATTEMPTS", DEFAULT_AUTOMATION_REPLY_MAX_ATTEMPTS
+            ),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", "").strip() or None,
+            follow_up_queue_url=env.get("FOLLOW_UP_QUEUE_URL", "").strip() or None,
+            usage_lookback_days=number("USAGE_LOOKBACK_DAYS", DEFAULT_USAGE_LOOKBACK_DAYS),
+        )
+        if result.customer is None and not result.customer_name_secret:
+            missing.append("CUSTOMER_NAME or CUSTOMER_NAME_SECRET")
+        if missing:
+            raise ConfigError(f"missing environment variable(s): {', '.join(missing)}")
+        if not 1 <= result.usage_lookback_days <= 15:
+            # 1-minute CloudWatch data is kept 15 days (SPEC §9).
+            raise ConfigError(f"USAGE_LOOKBACK_DAYS must be 1..15, got {result.usage_lookback_days}")
+        return result
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """What the team tunes in SSM, read on every alarm."""
+
+    notification_preference: str
+    automated_support_case: bool
+    use_case: str
+    increase_percents: dict[QuotaKind, int]
+    thresholds: Thresholds | None  # None: missing or unreadable -> scenario new_model
+    problems: tuple[str, ...] = field(default=())  # each one is logged as a warning
+
+    @classmethod
+    def defaults(cls, problems: tuple[str, ...] = ()) -> RuntimeSettings:
+        return cls(
+            notification_preference=DEFAULT_NOTIFICATION_PREFERENCE,
+            automated_support_case=DEFAULT_AUTOMATED_SUPPORT_CASE == "Yes",
+            use_case=DEFAULT_USE_CASE,
+            increase_percents={QuotaKind.RPM: DEFAULT_INCREASE_PERCENT, QuotaKind.TPM: DEFAULT_INCREASE_PERCENT},
+            thresholds=None,
+            problems=problems,
+        )
+
+
+def _percent(text: str | None, name: str, problems: list[str]) -> int:
+    if text is None:
+        problems.append(f"SSM parameter {name} is missing: using {DEFAULT_INCREASE_PERCENT} %")
+        return DEFAULT_INCREASE_PERCENT
+    try:
+        value = Decimal(text.strip().rstrip("%").strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0:
+        problems.append(f"SSM parameter {name} = {text!r} is not a percentage >= 0: using {DEFAULT_INCREASE_PERCENT} %")
+        return DEFAULT_INCREASE_PERCENT
+    if value != value.to_integral_value():
+        problems.append(f"SSM parameter {name} = {text!r} is not a whole number: using {int(value)} %")
+    return int(value)
+
+
+def _yes_no(text: str | None, name: str, problems: list[str]) -> bool:
+    if text is None:
+        problems.append(f"SSM parameter {name} is missing: using {DEFAULT_AUTOMATED_SUPPORT_CASE}")
+        return DEFAULT_AUTOMATED_SUPPORT_CASE == "Yes"
+    word = text.strip().lower()
+    if word in ("yes", "true", "enabled", "on"):
+        return True
+    if word in ("no", "false", "disabled", "off"):
+        return False
+    problems.append(f"SSM parameter {name} = {text!r} is neither Yes nor No: using {DEFAULT_AUTOMATED_SUPPORT_CASE}")
+    return DEFAULT_AUTOMATED_SUPPORT_CASE == "Yes"
+
+
+def parse_runtime_settings(
+    env: ProcessorEnv, names: StackNames, values: Mapping[str, str]
+) -> RuntimeSettings:
+    """Turn the parameter values found (name -> value) into settings; pure, for the tests."""
+    problems: list[str] = []
+    pref_name = env.notification_preference_param
+    preference = values.get(pref_name)
+    if preference is None:
+        problems.append(f"SSM parameter {pref_name} is missing: e-mailing every severity")
+        preference = DEFAULT_NOTIFICATION_PREFERENCE
+    elif not is_known_preference(preference):
+        problems.append(f"SSM parameter {pref_name} = {preference!r} is not all/critical/warning: e-mailing every severity")
+    use_case = values.get(env.use_case_param)
+    if use_case is None or not use_case.strip():
+        problems.append(f"SSM parameter {env.use_case_param} is missing or empty: using the default use case")
+        use_case = DEFAULT_USE_CASE
+    rpm_text = values.get(names.rpm_threshold_parameter)
+    tpm_text = values.get(names.tpm_threshold_parameter)
+    thresholds: Thresholds | None = None
+    if rpm_text is None or tpm_text is None:
+        missing = [n for n, v in ((names.rpm_threshold_parameter, rpm_text), (names.tpm_threshold_parameter, tpm_text)) if v is None]
+        problems.append(f"threshold parameter(s) missing: {', '.join(missing)}")
+    else:
+        try:
+            thresholds = Thresholds.parse(rpm_text, tpm_text)
+        except ValueError as exc:
+            problems.append(f"stored thresholds unreadable: {exc}")
+    return RuntimeSettings(
+        notification_preference=preference.strip(),
+        automated_support_case=_yes_no(values.get(env.enable_support_case_param), env.enable_support_case_param, problems),
+        use_case=use_case.strip(),
+        increase_percents={
+            QuotaKind.RPM: _percent(values.get(env.rpm_increase_percent_param), env.rpm_increase_percent_param, problems),
+            QuotaKind.TPM: _percent(values.get(env.tpm_increase_percent_param), env.tpm_increase_percent_param, problems),
+        },
+        thresholds=thresholds,
+        problems=tuple(problems),
+    )
+
+
+def parameter_names(env: ProcessorEnv, names: StackNames) -> list[str]:
+    """The seven parameters of one run; GetParameters takes at most 10 names."""
+    return [
+        env.notification_preference_param,
+        env.enable_support_case_param,
+        env.use_case_param,
+        env.rpm_increase_percent_param,
+        env.tpm_increase_percent_param,
+        names.rpm_threshold_parameter,
+        names.tpm_threshold_parameter,
+    ]
+
+
+def load_runtime_settings(env: ProcessorEnv, names: StackNames) -> RuntimeSettings:
+    """ONE GetParameters call; any failure means defaults and no thresholds, never an exception."""
+    try:
+        response = client("ssm").get_parameters(Names=parameter_names(env, names))
+    except Exception as exc:  # noqa: BLE001 - run with defaults; the problem is logged by the caller
+        return RuntimeSettings.defaults((describe(exc, "Reading settings from SSM (GetParameters)")
+                                         + ": using defaults, thresholds unknown",))
+    values = {p["Name"]: str(p.get("Value", "")) for p in response.get("Parameters", [])}
+    return parse_runtime_settings(env, names, values)
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+def _secret(secret_id: str) -> str:
+    return str(client("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString") or "")
+
+
+def read_customer_name(secret_id: str) -> str:
+    """The customer name stored in its secret (used only when CUSTOMER_NAME is not set)."""
+    name = _secret(secret_id).strip()
+    if not name:
+        raise ConfigError(f"secret {secret_id} holds no customer name")
+    return name
+
+
+def parse_emails(text: str) -> tuple[str, ...]:
+    """Comma-separated addresses, de-duplicated, at most 10 (ccEmailAddresses limit)."""
+    seen: list[str] = []
+    for item in re.split(r"[,;\s]+", text):
+        address = item.strip()
+        if _EMAIL.fullmatch(address) and address.lower() not in (s.lower() for s in seen):
+            seen.append(address)
+    return tuple(seen[:MAX_CC_ADDRESSES])
+
+
+def read_stakeholder_emails(secret_id: str) -> tuple[str, ...]:
+    """The stakeholder addresses to CC on cases; raises on an AWS error (callers go without CC)."""
+    if not secret_id:
+        return ()
+    return parse_emails(_secret(secret_id))

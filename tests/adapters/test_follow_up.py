@@ -1,0 +1,32 @@
+"""follow_up: messages round-trip, malformed ones are rejected, delays are bounded."""
+from __future__ import annotations
+
+import pytest
+
+from ops_alert_aws.follow_up import MAX_DELAY_SECONDS, FollowUp, MalformedFollowUp, delay_for
+
+
+def test_round_trip_and_next_attempt() -> None:
+    item = FollowUp("r1", "L-1", "body", "t1")
+    assert FollowUp.from_json(item.to_json()) == item
+    assert item.next_attempt().attempt == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[]", '{"kind": "other"}', '{"kind": "append_quota_context", "request_id": "r"}',
+     '{"kind": "append_quota_context", "request_id": "", "quota_code": "q", "body": "b", '
+     '"transition_id": "t", "attempt": 1}',
+     '{"kind": "append_quota_context", "request_id": "r", "quota_code": "q", "body": "b", '
+     '"transition_id": "t", "attempt": "x"}'],
+    ids=["not-json", "not-object", "other-kind", "missing-fields", "empty-request-id", "bad-attempt"],
+)
+def test_malformed(text: str) -> None:
+    with pytest.raises(MalformedFollowUp):
+        FollowUp.from_json(text)
+
+
+@pytest.mark.parametrize(("attempt", "delay"), [(1, 60), (2, 120), (4, 480), (5, 900), (100, 900)],
+                         ids=["first", "second", "fourth", "capped", "late"])
+def test_delays_grow_and_stay_within_sqs_limit(attempt: int, delay: int) -> None:
+    assert delay_for(attempt) == delay <= MAX_DELAY_SECONDS

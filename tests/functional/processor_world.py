@@ -1,0 +1,360 @@
+"""A deployed stack for the notification processor, built in moto + tests/fakes.
+
+``ProcessorWorld`` creates what the template would (alarms, composite, SSM parameters, secrets,
+topics, idempotency table, follow-up queue, quotas) and offers events in their real AWS shapes,
+usage loaders and readers for what the processor did (e-mails, cases, follow-ups). Shared by the
+functional tests and the bench.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+
+from ops_alert.alarms import ALARM_KINDS
+from ops_alert.names import StackNames
+from tests.fakes import ACCOUNT_ID, REGION, StandardFakes
+
+CUSTOMER = "Acme"
+MODEL_NAME = "G-Opus-4-6"
+MODEL_ID = "global.anthropic.claude-opus-4-6-v1"
+RPM_CODE = "L-3DD46812"
+TPM_CODE = "L-3DCCFAA4"
+RPM_QUOTA = 10_000.0
+TPM_QUOTA = 6_250_000.0
+RPM_NAME = "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1"
+TPM_NAME = "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1"
+EMAILS = "sre@example.com,oncall@example.com"
+# Real AWS shapes (the spec's examples, events/ in the spec): the composite alarm's SNS record and
+# its Message, and the EventBridge "CloudWatch Alarm State Change" event of a child alarm.
+SNS_RECORD_EVENT: dict[str, Any] = {'Records': [{'EventSource': 'aws:sns',
+              'EventVersion': '1.0',
+              'EventSubscriptionArn': 'arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Raw-G-Opus-4-6:0b6941c5-3b7e-4c2e-9d43-0f4a3c7c2b11',
+              'Sns': {'Type': 'Notification',
+                      'MessageId': '5b1c8e4e-7a43-5c1e-9f0e-2f7f6a0b9d21',
+                      'TopicArn': 'arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Raw-G-Opus-4-6',
+                      'Subject': 'ALARM: "Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6" in US East (N. '
+                                 'Virginia)',
+                      'Message': '<set per event>',
+                      'Timestamp': '2026-11-26T14:05:00.456Z',
+                      'SignatureVersion': '1',
+                      'Signature': 'EXAMPLE',
+                      'SigningCertUrl': 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-EXAMPLE.pem',
+                      'UnsubscribeUrl': 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=EXAMPLE',
+                      'MessageAttributes': {}}}]}
+COMPOSITE_MESSAGE: dict[str, Any] = {'AlarmName': 'Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6',
+ 'AlarmDescription': 'Overall Bedrock model quota health',
+ 'AWSAccountId': '123456789012',
+ 'AlarmConfigurationUpdatedTimestamp': '2026-11-20T10:00:00.000+0000',
+ 'NewStateValue': 'ALARM',
+ 'NewStateReason': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-G-Opus-4-6 '
+                   'transitioned to ALARM at Thursday 26 November, 2026 14:05:00 UTC',
+ 'StateChangeTime': '2026-11-26T14:05:00.123+0000',
+ 'Region': 'US East (N. Virginia)',
+ 'AlarmArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6',
+ 'OldStateValue': 'OK',
+ 'OKActions': [],
+ 'AlarmActions': ['arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Raw-G-Opus-4-6'],
+ 'InsufficientDataActions': [],
+ 'AlarmRule': 'ALARM(Acme-Bedrock-ClientErrors-Critical-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-ServerErrors-Critical-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-Throttles-Critical-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-HighInvocationRate-Warning-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-HighTPMQuotaUsage-Warning-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-HighLatency-Warning-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-InvocationAnomaly-Warning-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-InputTokenAnomaly-Warning-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-OutputTokenAnomaly-Warning-G-Opus-4-6) OR '
+              'ALARM(Acme-Bedrock-LatencyAnomaly-Warning-G-Opus-4-6)',
+ 'TriggeringChildren': [{'Arn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-G-Opus-4-6',
+                         'State': {'Value': 'ALARM', 'Timestamp': '2026-11-26T14:05:00.100+0000'}}]}
+STATE_CHANGE_EVENT: dict[str, Any] = {'version': '0',
+ 'id': 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+ 'detail-type': 'CloudWatch Alarm State Change',
+ 'source': 'aws.cloudwatch',
+ 'account': '123456789012',
+ 'time': '2026-11-26T14:07:00Z',
+ 'region': 'us-east-1',
+ 'resources': ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-G-Opus-4-6'],
+ 'detail': {'alarmName': 'Acme-Bedrock-Throttles-Critical-G-Opus-4-6',
+            'state': {'value': 'ALARM',
+                      'reason': 'Threshold Crossed: 5 datapoints [12.0 (26/11/26 14:06:00), 9.0 (26/11/26 '
+                                '14:05:00), 15.0 (26/11/26 14:04:00), 8.0 (26/11/26 14:03:00), 11.0 '
+                                '(26/11/26 14:02:00)] were greater than the threshold (5.0).',
+                      'reasonData': '{"version":"1.0","queryDate":"2026-11-26T14:07:00.000+0000","startDate":"2026-11-26T14:02:00.000+0000","statistic":"Sum","period":60,"recentDatapoints":[11.0,8.0,15.0,9.0,12.0],"threshold":5.0,"evaluatedDatapoints":[{"timestamp":"2026-11-26T14:06:00.000+0000","sampleCount":1.0,"value":12.0}]}',
+                      'timestamp': '2026-11-26T14:07:00.512+0000'},
+            'previousState': {'value': 'OK',
+                              'reason': 'Threshold Crossed: no datapoints were received for 5 periods and 5 '
+                                        'missing datapoints were treated as [NonBreaching].',
+                              'reasonData': '{"version":"1.0","queryDate":"2026-11-26T13:07:00.000+0000","statistic":"Sum","period":60,"recentDatapoints":[],"threshold":5.0}',
+                              'timestamp': '2026-11-26T13:07:00.100+0000'},
+            'configuration': {'description': 'Bedrock model requests throttled',
+                              'metrics': [{'id': '0f2b9d6e-7c0e-4b1f-8a3a-0c3d2e1f4a5b',
+                                           'metricStat': {'metric': {'namespace': 'AWS/Bedrock',
+                                                                     'name': 'InvocationThrottles',
+                                                                     'dimensions': {'ModelId': 'global.anthropic.claude-opus-4-6-v1'}},
+                                                          'period': 60,
+                                                          'stat': 'Sum'},
+                                           'returnData': True}]}}}
+# Modules of the function zip besides the handler: purged between loads like the packaged roots.
+PROCESSOR_MODULES = ("processor_pipeline", "processor_support", "processor_follow_up")
+
+
+def purge_processor_modules() -> None:
+    for name in PROCESSOR_MODULES:
+        sys.modules.pop(name, None)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def cw_time(moment: datetime) -> str:
+    """CloudWatch notification timestamp: 2026-11-26T14:05:00.123+0000."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
+
+
+@dataclass
+class ProcessorWorld:
+    aws: StandardFakes
+    customer: str = CUSTOMER
+    model_name: str = MODEL_NAME
+    model_id: str = MODEL_ID
+    profile_type: str = "System-Defined"
+    siblings: tuple[str, ...] = ()
+    settings: dict[str, str] = field(default_factory=dict)
+    names: StackNames = field(init=False)
+    env: dict[str, str] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.names = StackNames(self.customer, self.model_name)
+
+    # --- clients (moto / fakes) -------------------------------------------------------------
+    def client(self, service: str, region: str = REGION) -> Any:
+        return boto3.client(service, region_name=region)
+
+    # --- deploy ------------------------------------------------------------------------------
+    def deploy(self, *, thresholds: tuple[str, str] | None = ("8000", "5000000"),
+               parameters: Mapping[str, str] | None = None, secrets: bool = True) -> dict[str, str]:
+        n = self.names
+        ssm = self.client("ssm")
+        values = {
+            "notification-preference": "all",
+            "enable-automated-support-case": "Yes",
+            "use-case-description": "Customer-facing chat assistant for 2 million users.",
+            "tokens-per-minute-increase-percent": "25",
+            "requests-per-minute-increase-percent": "25",
+        }
+        values.update(parameters or {})
+        for key, value in values.items():
+            if value is not None:
+                ssm.put_parameter(Name=n.ssm(key), Value=value, Type="String")
+        if thresholds is not None:
+            ssm.put_parameter(Name=n.rpm_threshold_parameter, Value=thresholds[0], Type="String")
+            ssm.put_parameter(Name=n.tpm_threshold_parameter, Value=thresholds[1], Type="String")
+        sm = self.client("secretsmanager")
+        if secrets:
+            sm.create_secret(Name=n.customer_name_secret, SecretString=self.customer)
+            sm.create_secret(Name=n.stakeholder_emails_secret, SecretString=EMAILS)
+        sns = self.client("sns")
+        topic = sns.create_topic(Name=n.formatted_topic_name)["TopicArn"]
+        sqs = self.client("sqs")
+        inbox = sqs.create_queue(QueueName="email-inbox")["QueueUrl"]
+        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+        follow_up = sqs.create_queue(QueueName="follow-up")["QueueUrl"]
+        ddb = self.client("dynamodb")
+        ddb.create_table(TableName="idempotency", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        self.inbox_url, self.follow_up_url, self.topic_arn = inbox, follow_up, topic
+        self._alarms()
+        sq = self.aws.service_quotas
+        sq.add_quota(RPM_CODE, RPM_NAME, RPM_QUOTA)
+        sq.add_quota(TPM_CODE, TPM_NAME, TPM_QUOTA)
+        self.env = {
+            "CUSTOMER_NAME": self.customer,
+            "CUSTOMER_NAME_SECRET": n.customer_name_secret,
+            "BEDROCK_MODEL_ID": self.model_id,
+            "BEDROCK_MODEL_ID_DISPLAY": MODEL_ID,
+            "INFERENCE_PROFILE_TYPE": self.profile_type,
+            "BEDROCK_MODEL_NAME": self.model_name,
+            "GEO_DATA_RESIDENCY_REQUIREMENT": "No",
+            "INPUT_MODALITIES": "TEXT and IMAGE",
+            "STAKEHOLDER_EMAILS_SECRET": n.stakeholder_emails_secret,
+            "NOTIFICATION_PREFERENCE_PARAM": n.ssm("notification-preference"),
+            "FORMATTED_TOPIC_ARN": topic,
+            "ENABLE_AUTOMATED_SUPPORT_CASE_PARAM": n.ssm("enable-automated-support-case"),
+            "USE_CASE_DESCRIPTION_PARAM": n.ssm("use-case-description"),
+            "TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM": n.ssm("tokens-per-minute-increase-percent"),
+            "REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM": n.ssm("requests-per-minute-increase-percent"),
+            "SUPPORT_CASE_LOOKBACK_DAYS": "60",
+            "AUTOMATION_REPLY_MAX_ATTEMPTS": "120",
+            "REQUESTS_PER_MINUTE_QUOTA_CODE": RPM_CODE,
+            "TOKENS_PER_MINUTE_QUOTA_CODE": TPM_CODE,
+            "ELIGIBLE_ALARM_PATTERNS": "Throttles",
+            "RPM_ALARM_PATTERNS": "HighInvocationRate,InvocationAnomaly",
+            "TPM_ALARM_PATTERNS": "HighTPMQuotaUsage,InputTokenAnomaly,OutputTokenAnomaly",
+            "IDEMPOTENCY_TABLE": "idempotency",
+            "FOLLOW_UP_QUEUE_URL": follow_up,
+            "POWERTOOLS_SERVICE_NAME": "notification_processor",
+        }
+        return self.env
+
+    def _dimension_values(self) -> list[str]:
+        return [self.model_id, *self.siblings]
+
+    def _alarms(self) -> None:
+        cw = self.client("cloudwatch")
+        for kind in ALARM_KINDS:
+            name = self.names.alarm_name(kind)
+            if kind.key in ("HighInvocationRate", "HighTPMQuotaUsage"):
+                metrics = [{"Id": f"m{i}", "ReturnData": False, "MetricStat": {
+                    "Metric": {"Namespace": "AWS/Bedrock", "MetricName": kind.metric_name,
+                               "Dimensions": [{"Name": "ModelId", "Value": value}]},
+                    "Period": 60, "Stat": "Sum"}} for i, value in enumerate(self._dimension_values(), 1)]
+                expression = "+".join(f"m{i}" for i in range(1, len(metrics) + 1))
+                metrics.append({"Id": "e1", "Expression": expression, "ReturnData": True})
+                cw.put_metric_alarm(AlarmName=name, Metrics=metrics, EvaluationPeriods=1,
+                                    Threshold=8000, ComparisonOperator="GreaterThanThreshold")
+            else:
+                cw.put_metric_alarm(AlarmName=name, Namespace="AWS/Bedrock", MetricName=kind.metric_name,
+                                    Dimensions=[{"Name": "ModelId", "Value": self.model_id}], Statistic="Sum",
+                                    Period=60, EvaluationPeriods=1, Threshold=5,
+                                    ComparisonOperator="GreaterThanThreshold")
+        rule = " OR ".join(f"ALARM({self.names.alarm_name(k)})" for k in ALARM_KINDS)
+        cw.put_composite_alarm(AlarmName=self.names.composite_alarm_name, AlarmRule=rule)
+
+    # --- alarm states -----------------------------------------------------------------------
+    def set_child(self, key: str, state: str = "ALARM") -> None:
+        name = self.child_name(key)
+        self.client("cloudwatch").set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+
+    def set_composite(self, state: str = "ALARM") -> None:
+        self.aws.cloudwatch.set_composite_state(self.names.composite_alarm_name, state)
+
+    def child_name(self, key: str) -> str:
+        kind = next(k for k in ALARM_KINDS if k.key == key)
+        return self.names.alarm_name(kind)
+
+    # --- events -------------------------------------------------------------------------------
+    def arn(self, alarm_name: str) -> str:
+        return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{alarm_name}"
+
+    def composite_event(self, children: Iterable[str], at: datetime | None = None,
+                        composite: str | None = None, state: str = "ALARM") -> dict[str, Any]:
+        """The composite's SNS notification (real shape, from the spec's example)."""
+        at = at or utc_now()
+        event = copy.deepcopy(SNS_RECORD_EVENT)
+        message = copy.deepcopy(COMPOSITE_MESSAGE)
+        name = composite or self.names.composite_alarm_name
+        message.update(
+            AlarmName=name, AlarmArn=self.arn(name), NewStateValue=state, OldStateValue="OK",
+            StateChangeTime=cw_time(at),
+            NewStateReason=f"{', '.join(self.child_name(c) for c in children)} transitioned to ALARM",
+            TriggeringChildren=[{"Arn": self.arn(self.child_name(c)),
+                                 "State": {"Value": "ALARM", "Timestamp": cw_time(at - timedelta(seconds=1))}}
+                                for c in children],
+        )
+        event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+        return event
+
+    def child_event(self, child: str, at: datetime | None = None, state: str = "ALARM",
+                    alarm_name: str | None = None) -> dict[str, Any]:
+        """EventBridge "CloudWatch Alarm State Change" of one child (real shape)."""
+        at = at or utc_now()
+        event = copy.deepcopy(STATE_CHANGE_EVENT)
+        name = alarm_name or self.child_name(child)
+        event["resources"] = [self.arn(name)]
+        event["detail"]["alarmName"] = name
+        event["detail"]["state"]["value"] = state
+        event["detail"]["state"]["timestamp"] = cw_time(at)
+        event["time"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return event
+
+    # --- usage ---------------------------------------------------------------------------------
+    def load_usage(self, *, rpm: float, tpm: float, days: int = 14, every_minutes: int = 10,
+                   dimension: str | None = None, estimated: bool = True, peak_at: datetime | None = None) -> None:
+        """A steady load of rpm/2 and tpm/2 with one peak minute of ``rpm`` / ``tpm``."""
+        value = dimension or self.model_id
+        end = utc_now().replace(second=0, microsecond=0)
+        peak = (peak_at or end - timedelta(hours=3)).replace(second=0, microsecond=0)
+        minutes = [end - timedelta(minutes=m) for m in range(1, days * 1440, every_minutes)]
+        inv = {t: rpm / 2 for t in minutes}
+        inp = {t: tpm * 0.3 for t in minutes}
+        out = {t: tpm * 0.2 for t in minutes}
+        inv[peak], inp[peak], out[peak] = rpm, tpm * 0.6, tpm * 0.4
+        m = self.aws.metrics
+        m.put_series("Invocations", value, inv)
+        m.put_series("InputTokenCount", value, inp)
+        m.put_series("OutputTokenCount", value, out)
+        if estimated:
+            m.put_series("EstimatedTPMQuotaUsage", value, {t: inp[t] + out[t] for t in inv})
+
+    # --- what happened ---------------------------------------------------------------------------
+    def emails(self) -> list[dict[str, str]]:
+        sqs = self.client("sqs")
+        out = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.inbox_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return out
+            for msg in batch:
+                envelope = json.loads(msg["Body"])
+                out.append({"subject": envelope.get("Subject", ""), "body": envelope["Message"]})
+                sqs.delete_message(QueueUrl=self.inbox_url, ReceiptHandle=msg["ReceiptHandle"])
+
+    def follow_ups(self) -> list[dict[str, Any]]:
+        """Queued follow-up messages as SQS Lambda events, delay ignored (consumed)."""
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[ACCOUNT_ID][REGION].queues["follow-up"]
+        messages = list(queue._messages)
+        queue._messages.clear()
+        self.follow_up_delays = [max(0, round((getattr(m, "delayed_until", 0) - m.sent_timestamp) / 1000)) for m in messages]
+        return [{"Records": [{"messageId": m.id, "receiptHandle": "rh", "body": m.body, "attributes": {},
+                              "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                              "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:follow-up",
+                              "awsRegion": REGION}]} for m in messages]
+
+    def our_cases(self) -> list[Any]:
+        return [c for c in self.aws.support.cases if c.submitted_by != "Service Quotas"]
+
+
+def deepcopy(event: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(event)
+
+
+# --- fixtures (imported by the test modules) -------------------------------------------------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def world(aws: StandardFakes, monkeypatch: pytest.MonkeyPatch) -> ProcessorWorld:
+    w = ProcessorWorld(aws)
+    for key, value in w.deploy().items():
+        monkeypatch.setenv(key, value)
+    return w
+
+
+@pytest.fixture
+def processor(load_handler: Any, world: ProcessorWorld) -> Any:
+    """The packaged handler module, with fresh boto3 clients bound to this test's fakes."""
+    purge_processor_modules()
+    module = load_handler("notification_processor")
+    sys.modules["ops_alert_aws.clients"].reset()
+    yield module
+    purge_processor_modules()
+
+
+def run(processor: Any, event: Any) -> dict[str, Any]:
+    from tests.fakes import FakeLambdaContext
+
+    return processor.handler(event, FakeLambdaContext())

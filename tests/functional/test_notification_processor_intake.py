@@ -1,0 +1,111 @@
+"""End to end, as packaged: what the processor accepts, ignores and rejects (SPEC §7, §8.7)."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.functional.processor_world import (  # noqa: F401 - fixtures
+    ProcessorWorld,
+    processor,
+    run,
+    utc_now,
+    world,
+)
+
+
+def _sns(message: Any) -> dict[str, Any]:
+    return {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": message}}]}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        _sns("{not json"),
+        _sns(json.dumps(["a", "list"])),
+        _sns(json.dumps({"AlarmName": "x"})),  # missing fields
+        {"Records": []},
+        {"hello": "world"},  # neither SNS nor EventBridge
+        "just a string",
+        {"detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2", "detail": {}},
+        {"Records": [{"eventSource": "aws:sqs", "body": "{\"kind\": \"unknown\"}"}]},
+    ],
+    ids=["malformed-json", "json-not-object", "missing-fields", "empty-records", "unknown-shape",
+         "not-an-object", "other-eventbridge-event", "foreign-sqs-message"],
+)
+def test_bad_input_is_rejected_without_retry_or_side_effects(
+    world: ProcessorWorld, processor: Any, event: Any, aws_calls: Counter[str]
+) -> None:
+    before = Counter(aws_calls)
+    result = run(processor, event)  # no exception: retrying bad input cannot help
+    statuses = [r["status"] for r in result.get("results", [result])]
+    assert statuses == ["rejected"]
+    assert aws_calls == before  # nothing read, nothing written
+    assert world.emails() == []
+
+
+def test_composite_of_another_stack_is_ignored(world: ProcessorWorld, processor: Any, aws_calls: Counter[str]) -> None:
+    event = world.composite_event(["Throttles"], composite="Other-Bedrock-QuotaHealth-Composite-X")
+    assert run(processor, event)["status"] == "ignored"
+    assert world.emails() == [] and world.aws.support.cases == []
+
+
+def test_child_of_another_stack_is_ignored(world: ProcessorWorld, processor: Any) -> None:
+    event = world.child_event("Throttles", alarm_name="Other-Bedrock-Throttles-Critical-X")
+    assert run(processor, event)["status"] == "ignored"
+
+
+def test_transition_to_ok_is_ignored(world: ProcessorWorld, processor: Any) -> None:
+    assert run(processor, world.composite_event(["Throttles"], state="OK"))["status"] == "ignored"
+
+
+def test_unknown_children_are_named_but_known_ones_drive_the_decision(world: ProcessorWorld, processor: Any) -> None:
+    world.set_child("ServerErrors")
+    world.set_composite("ALARM")
+    event = world.composite_event(["ServerErrors"])
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    message["TriggeringChildren"].append({"Arn": world.arn("Someone-Elses-Alarm")})
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    result = run(processor, event)
+    assert result["scenario"] == "non_quota"
+    assert "Someone-Elses-Alarm" in result["alarms"]
+
+
+def test_composite_without_named_children_asks_describe_alarms(world: ProcessorWorld, processor: Any) -> None:
+    world.set_child("ServerErrors")
+    world.set_composite("ALARM")
+    result = run(processor, world.composite_event([], at=utc_now() + timedelta(seconds=5)))
+    assert result["alarms"] == [world.child_name("ServerErrors")]
+
+
+def test_escalation_while_composite_in_alarm_is_processed(world: ProcessorWorld, processor: Any) -> None:
+    """SPEC §8.7: the composite never notifies for a second child; its own event must count."""
+    world.set_child("ServerErrors")
+    world.set_composite("ALARM")
+    run(processor, world.composite_event(["ServerErrors"]))
+    world.emails()
+    world.set_child("Throttles")
+    result = run(processor, world.child_event("Throttles", at=utc_now() + timedelta(seconds=1)))
+    assert result["status"] == "processed"
+    assert result["alarms"] == [world.child_name("Throttles")]
+    [email] = world.emails()
+    assert email["subject"].startswith("[CRITICAL]") and email["subject"].endswith("Quota Request")
+
+
+@pytest.mark.parametrize("composite_state", ["OK", "ALARM-later"], ids=["composite-not-yet", "composite-after-child"])
+def test_child_event_covered_by_the_composite_notification_is_skipped(
+    world: ProcessorWorld, processor: Any, composite_state: str, aws_calls: Counter[str]
+) -> None:
+    world.set_child("Throttles")
+    at = utc_now() - timedelta(seconds=30)
+    if composite_state == "ALARM-later":
+        world.set_composite("ALARM")  # transitioned after the child's event time
+    result = run(processor, world.child_event("Throttles", at=at))
+    assert result["status"] == "covered_by_composite"
+    assert world.emails() == [] and aws_calls["dynamodb:PutItem"] == 0
+    # ...and the composite notification that follows is processed (not mistaken for a duplicate).
+    world.set_composite("ALARM")
+    assert run(processor, world.composite_event(["Throttles"]))["status"] == "processed"
