@@ -30,7 +30,7 @@ package: $(STAMP)
 
 test: package
 	$(PY) generate.py --check
-	$(PY) -m pytest --cov --cov-report=term --cov-fail-under=95
+	$(PY) -m pytest -n auto --cov --cov-report=term --cov-fail-under=95
 	$(MAKE) --no-print-directory lint parity
 
 unit: $(STAMP)

@@ -13,6 +13,9 @@ a new case in ≤ 15 AWS calls; zero sleep on the happy path. Exit status 1 when
 """
 from __future__ import annotations
 
+import contextlib
+import io
+
 import json
 import os
 import sys
@@ -73,14 +76,16 @@ class Bench:
             with _environment({**world.deploy(), **(env or {})}):
                 event = prepare(world)
                 purge_processor_modules()
-                processor = self.packaged.load("notification_processor")
-                sys.modules["ops_alert_aws.clients"].reset()
                 slept: list[float] = []
-                before = Counter(aws.calls)
-                with mock.patch("time.sleep", side_effect=lambda s: slept.append(float(s))):
-                    start = time.perf_counter()
-                    result = processor.handler(event, FakeLambdaContext())
-                    seconds = time.perf_counter() - start
+                # The handler's JSON log lines (written as in Lambda) would drown the tables.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    processor = self.packaged.load("notification_processor")
+                    sys.modules["ops_alert_aws.clients"].reset()
+                    before = Counter(aws.calls)
+                    with mock.patch("time.sleep", side_effect=lambda s: slept.append(float(s))):
+                        start = time.perf_counter()
+                        result = processor.handler(event, FakeLambdaContext())
+                        seconds = time.perf_counter() - start
                 calls = Counter(aws.calls)
                 calls.subtract(before)
                 self.packaged.restore()
