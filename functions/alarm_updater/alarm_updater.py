@@ -26,9 +26,9 @@ from ops_alert.alarms import BY_KEY
 from ops_alert.names import StackNames
 from ops_alert.profiles import (
     APPLICATION,
-    PARAMETER_APPLICATION,
     PARAMETER_SYSTEM_DEFINED,
     check_application_profile,
+    check_profile_type,
     short_profile_id,
     sibling_profiles,
 )
@@ -69,14 +69,12 @@ class Config:
         if missing:
             raise UpdateFailed(f"Environment variables missing or empty: {', '.join(missing)}; "
                                f"update the stack to restore the function's configuration")
-        if values["INFERENCE_PROFILE_TYPE"] not in (PARAMETER_SYSTEM_DEFINED, PARAMETER_APPLICATION):
-            raise UpdateFailed(f"INFERENCE_PROFILE_TYPE must be {PARAMETER_SYSTEM_DEFINED} or "
-                               f"{PARAMETER_APPLICATION}, got {values['INFERENCE_PROFILE_TYPE']!r}")
-        for key in ("RPM_THRESHOLD_PERCENT", "TPM_THRESHOLD_PERCENT"):
-            try:
-                check_percent(values[key], key)
-            except ValueError as exc:
-                raise UpdateFailed(str(exc)) from None
+        try:
+            check_profile_type(values["INFERENCE_PROFILE_TYPE"], "INFERENCE_PROFILE_TYPE")
+            check_percent(values["RPM_THRESHOLD_PERCENT"], "RPM_THRESHOLD_PERCENT")
+            check_percent(values["TPM_THRESHOLD_PERCENT"], "TPM_THRESHOLD_PERCENT")
+        except ValueError as exc:
+            raise UpdateFailed(str(exc)) from None
         return cls(
             names=StackNames(values["CUSTOMER_NAME"], values["BEDROCK_MODEL_NAME"]),
             model_id=values["BEDROCK_MODEL_ID"],

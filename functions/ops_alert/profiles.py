@@ -189,6 +189,12 @@ def short_profile_id(id_or_arn: str) -> str:
     return parsed.resource_id
 
 
+def check_profile_type(value: str, what: str = "InferenceProfileType") -> None:
+    """ValueError unless ``value`` is one of the template's two InferenceProfileType values."""
+    if value not in (PARAMETER_SYSTEM_DEFINED, PARAMETER_APPLICATION):
+        raise ValueError(f"{what} must be {PARAMETER_SYSTEM_DEFINED} or {PARAMETER_APPLICATION}, got {value!r}")
+
+
 def display_model_id(
     profile_type: str, bedrock_model_id: str, resolved_model_id: str | None = None
 ) -> str:

@@ -26,11 +26,11 @@ from typing import Any
 from ops_alert.alarms import QuotaKind
 from ops_alert.names import StackNames
 from ops_alert.profiles import (
-    PARAMETER_APPLICATION,
     PARAMETER_SYSTEM_DEFINED,
     SYSTEM_DEFINED,
     ProfileError,
     check_application_profile,
+    check_profile_type,
     display_model_id,
     resolve_application_profile,
     short_profile_id,
@@ -59,7 +59,6 @@ PROPERTIES = (
     "RequestsPerMinuteQuotaCode", "TokensPerMinuteQuotaCode",
     "RequestsPerMinuteThresholdPercent", "TokensPerMinuteThresholdPercent",
 )
-PROFILE_TYPES = (PARAMETER_SYSTEM_DEFINED, PARAMETER_APPLICATION)
 
 
 @dataclass(frozen=True)
@@ -104,14 +103,12 @@ def _names(props: Any) -> StackNames | None:
 
 def read_settings(request: Request) -> Settings:
     p = request.require(*PROPERTIES)
-    if p["InferenceProfileType"] not in PROFILE_TYPES:
-        raise ResourceFailed(
-            f"InferenceProfileType must be {' or '.join(PROFILE_TYPES)}, got {p['InferenceProfileType']!r}")
-    for key in ("RequestsPerMinuteThresholdPercent", "TokensPerMinuteThresholdPercent"):
-        try:
-            check_percent(p[key], key)
-        except ValueError as exc:
-            raise ResourceFailed(str(exc)) from None
+    try:
+        check_profile_type(p["InferenceProfileType"])
+        check_percent(p["RequestsPerMinuteThresholdPercent"], "RequestsPerMinuteThresholdPercent")
+        check_percent(p["TokensPerMinuteThresholdPercent"], "TokensPerMinuteThresholdPercent")
+    except ValueError as exc:
+        raise ResourceFailed(str(exc)) from None
     return Settings(
         names=StackNames(p["CustomerName"], p["BedrockModelName"]),
         model_id=p["BedrockModelId"],

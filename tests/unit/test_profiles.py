@@ -258,3 +258,15 @@ def test_display_model_id(profile_type, model_id, resolved, expected):
 def test_display_model_id_rejects(profile_type, resolved, message):
     with pytest.raises(ValueError, match=message):
         display_model_id(profile_type, "abc123def456", resolved)
+
+
+@pytest.mark.parametrize("value,ok", [("System-Defined", True), ("Application", True),
+                                      ("system-defined", False), ("", False)],
+                         ids=["system", "application", "wrong-case", "empty"])
+def test_check_profile_type(value: str, ok: bool) -> None:
+    from ops_alert.profiles import check_profile_type
+    if ok:
+        check_profile_type(value)
+    else:
+        with pytest.raises(ValueError, match=r"INFERENCE_PROFILE_TYPE must be System-Defined or Application"):
+            check_profile_type(value, "INFERENCE_PROFILE_TYPE")
