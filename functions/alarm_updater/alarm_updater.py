@@ -19,31 +19,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ops_alert.alarms import BY_KEY
+from ops_alert.deployment import ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
 from ops_alert.names import StackNames
 from ops_alert.profiles import (
     APPLICATION,
     PARAMETER_SYSTEM_DEFINED,
     check_application_profile,
-    check_profile_type,
     short_profile_id,
     sibling_profiles,
 )
 from ops_alert.quota_codes import NO_QUOTA_CODE
-from ops_alert.thresholds import Quotas, Thresholds, check_percent, compute_thresholds
+from ops_alert.thresholds import Quotas, Thresholds, compute_thresholds
 from ops_alert_aws import inference_profiles, layer2_alarms, quota_catalogue, threshold_store
 from ops_alert_aws.errors import AwsError, describe, is_not_found
 from ops_alert_aws.log import bind, get_logger
 
 logger = get_logger("alarm_updater")
 
-ENVIRONMENT = (
-    "CUSTOMER_NAME", "BEDROCK_MODEL_NAME", "BEDROCK_MODEL_ID", "INFERENCE_PROFILE_TYPE",
-    "RPM_QUOTA_CODE", "TPM_QUOTA_CODE", "RPM_THRESHOLD_PERCENT", "TPM_THRESHOLD_PERCENT",
-)
 RPM_ALARM = BY_KEY["HighInvocationRate"]
 TPM_ALARM = BY_KEY["HighTPMQuotaUsage"]
 
@@ -52,38 +47,14 @@ class UpdateFailed(RuntimeError):
     """The update cannot run; the message says what to fix. Raised so the invocation fails."""
 
 
-@dataclass(frozen=True)
-class Config:
-    names: StackNames
-    model_id: str
-    profile_type: str
-    rpm_code: str
-    tpm_code: str
-    rpm_percent: str
-    tpm_percent: str
-
-    @classmethod
-    def from_environment(cls, env: Mapping[str, str]) -> Config:
-        values = {k: str(env.get(k, "")).strip() for k in ENVIRONMENT}
-        missing = [k for k, v in values.items() if not v]
-        if missing:
-            raise UpdateFailed(f"Environment variables missing or empty: {', '.join(missing)}; "
-                               f"update the stack to restore the function's configuration")
-        try:
-            check_profile_type(values["INFERENCE_PROFILE_TYPE"], "INFERENCE_PROFILE_TYPE")
-            check_percent(values["RPM_THRESHOLD_PERCENT"], "RPM_THRESHOLD_PERCENT")
-            check_percent(values["TPM_THRESHOLD_PERCENT"], "TPM_THRESHOLD_PERCENT")
-        except ValueError as exc:
-            raise UpdateFailed(str(exc)) from None
-        return cls(
-            names=StackNames(values["CUSTOMER_NAME"], values["BEDROCK_MODEL_NAME"]),
-            model_id=values["BEDROCK_MODEL_ID"],
-            profile_type=values["INFERENCE_PROFILE_TYPE"],
-            rpm_code=values["RPM_QUOTA_CODE"],
-            tpm_code=values["TPM_QUOTA_CODE"],
-            rpm_percent=values["RPM_THRESHOLD_PERCENT"],
-            tpm_percent=values["TPM_THRESHOLD_PERCENT"],
-        )
+def read_config(env: Mapping[str, str]) -> DeploymentSettings:
+    try:
+        return DeploymentSettings.read(env, ENVIRONMENT_NAMES)
+    except MissingSettings as exc:
+        raise UpdateFailed(f"Environment variables missing or empty: {', '.join(exc.names)}; "
+                           f"update the stack to restore the function's configuration") from None
+    except ValueError as exc:
+        raise UpdateFailed(str(exc)) from None
 
 
 def _quota_value(code: str, variable: str) -> float | None:
@@ -98,12 +69,12 @@ def _quota_value(code: str, variable: str) -> float | None:
         raise UpdateFailed(describe(exc, f"Reading quota {code} (Service Quotas GetServiceQuota)")) from None
 
 
-def read_quotas(config: Config) -> Quotas:
+def read_quotas(config: DeploymentSettings) -> Quotas:
     return Quotas(rpm=_quota_value(config.rpm_code, "RPM_QUOTA_CODE"),
                   tpm=_quota_value(config.tpm_code, "TPM_QUOTA_CODE"))
 
 
-def aggregated_profiles(config: Config) -> tuple[str, ...]:
+def aggregated_profiles(config: DeploymentSettings) -> tuple[str, ...]:
     """The ModelId dimension values the Layer 2 alarms add up (the monitored one first)."""
     if config.profile_type == PARAMETER_SYSTEM_DEFINED:
         return (config.model_id,)
@@ -123,7 +94,7 @@ def aggregated_profiles(config: Config) -> tuple[str, ...]:
     return siblings.profile_ids
 
 
-def update_alarms(config: Config, thresholds: Thresholds, profiles: tuple[str, ...]) -> list[layer2_alarms.AlarmUpdate]:
+def update_alarms(config: DeploymentSettings, thresholds: Thresholds, profiles: tuple[str, ...]) -> list[layer2_alarms.AlarmUpdate]:
     rpm_value, tpm_value = thresholds.alarm_values()
     wanted = {config.names.alarm_name(RPM_ALARM): rpm_value, config.names.alarm_name(TPM_ALARM): tpm_value}
     try:
@@ -139,7 +110,7 @@ def update_alarms(config: Config, thresholds: Thresholds, profiles: tuple[str, .
         raise UpdateFailed(str(exc)) from None
 
 
-def record_thresholds(config: Config, thresholds: Thresholds) -> bool:
+def record_thresholds(config: DeploymentSettings, thresholds: Thresholds) -> bool:
     """Write the thresholds and timestamp to SSM unless the stored values are already these."""
     try:
         stored = threshold_store.read_thresholds(config.names)
@@ -160,7 +131,7 @@ def _describe_event(event: Any) -> str:
 def handler(event: Any, context: Any) -> dict[str, Any]:
     bind(logger, context)
     try:
-        config = Config.from_environment(os.environ)  # 1
+        config = read_config(os.environ)  # 1
         logger.info("Alarm update started", extra={"trigger": _describe_event(event), "model_id": config.model_id})
         quotas = read_quotas(config)  # 2
         thresholds = compute_thresholds(quotas, config.rpm_percent, config.tpm_percent)  # 3
@@ -178,7 +149,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     return summary
 
 
-def _summary(config: Config, quotas: Quotas, thresholds: Thresholds, profiles: tuple[str, ...],
+def _summary(config: DeploymentSettings, quotas: Quotas, thresholds: Thresholds, profiles: tuple[str, ...],
              updates: list[layer2_alarms.AlarmUpdate], recorded: bool) -> dict[str, Any]:
     changed = [u.alarm_name for u in updates if u.changed]
     unchanged = [u.alarm_name for u in updates if not u.changed]

@@ -30,10 +30,6 @@ def error_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def is_throttling(exc: BaseException) -> bool:
-    return error_code(exc) in THROTTLING_CODES
-
-
 def is_not_found(exc: BaseException) -> bool:
     return error_code(exc) in NOT_FOUND_CODES
 

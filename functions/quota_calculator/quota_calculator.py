@@ -24,19 +24,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ops_alert.alarms import QuotaKind
+from ops_alert.deployment import PROPERTY_NAMES, DeploymentSettings
 from ops_alert.names import StackNames
 from ops_alert.profiles import (
     PARAMETER_SYSTEM_DEFINED,
     SYSTEM_DEFINED,
     ProfileError,
     check_application_profile,
-    check_profile_type,
     display_model_id,
     resolve_application_profile,
     short_profile_id,
 )
 from ops_alert.quota_codes import QuotaInfo, validate_quota_code
-from ops_alert.thresholds import Quotas, check_percent, compute_thresholds
+from ops_alert.thresholds import Quotas, compute_thresholds
 from ops_alert_aws import inference_profiles, quota_catalogue, threshold_store
 from ops_alert_aws.custom_resource import (
     CREATE,
@@ -54,22 +54,6 @@ from ops_alert_aws.log import bind, get_logger
 logger = get_logger("quota_calculator")
 
 PHYSICAL_ID_PREFIX = "bedrock-ops-alert/quota-thresholds/"
-PROPERTIES = (
-    "CustomerName", "BedrockModelName", "BedrockModelId", "InferenceProfileType",
-    "RequestsPerMinuteQuotaCode", "TokensPerMinuteQuotaCode",
-    "RequestsPerMinuteThresholdPercent", "TokensPerMinuteThresholdPercent",
-)
-
-
-@dataclass(frozen=True)
-class Settings:
-    names: StackNames
-    model_id: str
-    profile_type: str
-    rpm_code: str
-    tpm_code: str
-    rpm_percent: str
-    tpm_percent: str
 
 
 @dataclass(frozen=True)
@@ -101,26 +85,15 @@ def _names(props: Any) -> StackNames | None:
     return StackNames(str(customer).strip(), str(model).strip())
 
 
-def read_settings(request: Request) -> Settings:
-    p = request.require(*PROPERTIES)
+def read_settings(request: Request) -> DeploymentSettings:
+    props = request.require(*PROPERTY_NAMES.values())  # FAILED names every missing property
     try:
-        check_profile_type(p["InferenceProfileType"])
-        check_percent(p["RequestsPerMinuteThresholdPercent"], "RequestsPerMinuteThresholdPercent")
-        check_percent(p["TokensPerMinuteThresholdPercent"], "TokensPerMinuteThresholdPercent")
+        return DeploymentSettings.read(props, PROPERTY_NAMES)
     except ValueError as exc:
         raise ResourceFailed(str(exc)) from None
-    return Settings(
-        names=StackNames(p["CustomerName"], p["BedrockModelName"]),
-        model_id=p["BedrockModelId"],
-        profile_type=p["InferenceProfileType"],
-        rpm_code=p["RequestsPerMinuteQuotaCode"],
-        tpm_code=p["TokensPerMinuteQuotaCode"],
-        rpm_percent=p["RequestsPerMinuteThresholdPercent"],
-        tpm_percent=p["TokensPerMinuteThresholdPercent"],
-    )
 
 
-def resolve_model(settings: Settings) -> ResolvedModel:
+def resolve_model(settings: DeploymentSettings) -> ResolvedModel:
     """Step 2: the metric dimension and the model ID the quota codes must belong to."""
     if settings.profile_type == PARAMETER_SYSTEM_DEFINED:
         return ResolvedModel(settings.model_id, settings.model_id)
@@ -152,7 +125,7 @@ def resolve_model(settings: Settings) -> ResolvedModel:
     return ResolvedModel(short, resolved)
 
 
-def validate_codes(settings: Settings, quota_model_id: str) -> Quotas:
+def validate_codes(settings: DeploymentSettings, quota_model_id: str) -> Quotas:
     """Step 3: both codes against one paginated quota list; both problems reported at once."""
     try:
         catalogue = quota_catalogue.list_bedrock_quotas((settings.rpm_code, settings.tpm_code))
