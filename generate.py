@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the Lambda zips and render the CloudFormation template into build/.
 
-    python generate.py                 # build/: template.yaml, template.json, *.zip, artifacts.json
+    python generate.py                 # build/: template.yaml, template.json and the zips
     python generate.py --check         # exit 1 unless build/ equals a fresh build (stale or edited)
     python generate.py --out DIR       # another output directory
 
@@ -11,9 +11,7 @@ template refers to exactly those keys.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 from pathlib import Path
 
 from bundle.artifacts import build_artifacts
@@ -30,7 +28,6 @@ def render(out: Path) -> dict[str, bytes]:
     files = {a.key: a.content for a in artifacts}
     files["template.yaml"] = template.to_yaml().encode()
     files["template.json"] = (template.to_json(indent=1) + "\n").encode()
-    files["artifacts.json"] = (json.dumps(keys, indent=1, sort_keys=True) + "\n").encode()
     return files
 
 

@@ -7,6 +7,7 @@ and an unchanged function keeps its key, so nothing is redeployed needlessly.
 from __future__ import annotations
 
 import importlib.metadata
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,15 @@ class Artifact:
     @property
     def key(self) -> str:
         return f"{self.name}.{sha256_prefix(self.content)}.zip"
+
+
+_KEY = re.compile(r"(?P<name>[a-z_]+)\.[0-9a-f]{16}\.zip")
+
+
+def built_keys(build_dir: Path) -> dict[str, str]:
+    """Artifact name → S3 key of the zips in a build directory (the key is the file name)."""
+    found = (_KEY.fullmatch(p.name) for p in sorted(build_dir.glob("*.zip")))
+    return {m["name"]: m.string for m in found if m}
 
 
 def _tree(source: Path, prefix: str) -> dict[str, bytes]:

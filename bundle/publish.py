@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bundle.artifacts import built_keys
+
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
 
@@ -47,10 +49,10 @@ def _session(region: str | None) -> Any:
 
 
 def artifact_keys() -> dict[str, str]:
-    manifest = BUILD / "artifacts.json"
-    if not manifest.exists():
-        raise PublishError("build/artifacts.json is missing: run `make package` first")
-    return json.loads(manifest.read_text())
+    keys = built_keys(BUILD)
+    if not keys:
+        raise PublishError("build/ holds no artifacts: run `make package` first")
+    return keys
 
 
 def upload(bucket: str, region: str | None) -> list[str]:

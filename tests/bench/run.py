@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import io
 
-import json
 import os
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
+
+from bundle.artifacts import built_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "functions") not in sys.path:  # ops_alert for the test world (pytest's pythonpath)
@@ -211,15 +212,13 @@ def main() -> int:
                      f"{m.seconds * 1000:.0f}", m.result.get("scenario", "?")])
     print(_table(["profiles", "GetMetricData", "total calls", "wall ms", "scenario"], rows))
 
-    manifest = ROOT / "build" / "artifacts.json"
     print("\nArtifacts (build/, from `make package`):")
-    if manifest.exists():
-        keys = json.loads(manifest.read_text())
-        rows = [[name, key, f"{(ROOT / 'build' / key).stat().st_size / 1024:,.1f}"]
-                for name, key in sorted(keys.items()) if (ROOT / "build" / key).exists()]
+    keys = built_keys(ROOT / "build")
+    if keys:
+        rows = [[name, key, f"{(ROOT / 'build' / key).stat().st_size / 1024:,.1f}"] for name, key in sorted(keys.items())]
         print(_table(["artifact", "key", "KiB"], rows))
     else:
-        print("  build/artifacts.json is missing: run `make package` first")
+        print("  build/ holds no artifacts: run `make package` first")
 
     print("\nTargets: usage ≤ 2 CloudWatch GetMetricData calls (one model, 14 days); new case ≤ 15 AWS calls; "
           "no sleep.")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
@@ -22,7 +21,7 @@ def test_two_builds_are_byte_identical(build_dir: Path, tmp_path: Path) -> None:
 
 
 def test_template_keys_are_the_zip_names(build_dir: Path, resources: dict) -> None:
-    keys = json.loads((build_dir / "artifacts.json").read_text())
+    keys = artifacts.built_keys(build_dir)
     zips = sorted(p.name for p in build_dir.glob("*.zip"))
     referenced = sorted(
         (r["Properties"].get("Code") or r["Properties"].get("Content"))["S3Key"]
@@ -34,7 +33,7 @@ def test_template_keys_are_the_zip_names(build_dir: Path, resources: dict) -> No
 
 @pytest.mark.parametrize("name", artifacts.FUNCTION_NAMES)
 def test_function_zip_holds_its_handler_at_the_root(build_dir: Path, resources: dict, name: str) -> None:
-    key = json.loads((build_dir / "artifacts.json").read_text())[name]
+    key = artifacts.built_keys(build_dir)[name]
     with zipfile.ZipFile(build_dir / key) as z:
         names = z.namelist()
         assert f"{name}.py" in names
@@ -46,7 +45,7 @@ def test_function_zip_holds_its_handler_at_the_root(build_dir: Path, resources: 
 
 
 def test_layer_holds_the_shared_packages_and_powertools(build_dir: Path) -> None:
-    key = json.loads((build_dir / "artifacts.json").read_text())["quota_utils_layer"]
+    key = artifacts.built_keys(build_dir)["quota_utils_layer"]
     with zipfile.ZipFile(build_dir / key) as z:
         names = set(z.namelist())
     for required in ("python/ops_alert/__init__.py", "python/ops_alert/alarms.py", "python/ops_alert_aws/__init__.py",
