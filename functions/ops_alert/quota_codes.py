@@ -65,6 +65,11 @@ _CODE_PATTERN = re.compile(r"L-[0-9A-F]{8}")
 # dot-separated segments): a short provider name (say "xai.grok-3") is then never mistaken for a
 # geography, because an on-demand ID has only two segments.
 _GEO_PREFIX = re.compile(r"[a-z]{2,3}|apac|[a-z]{2}-gov")
+# Provider segments are one word ("anthropic", "ai21", "deepseek"); a segment with a hyphen is
+# already the model ("zai.glm-4.6": "glm-4" is no provider, so "zai" is no geography).
+_PROVIDER = re.compile(r"[a-z][a-z0-9]*")
+# A bare release number after a model size, before the ":N" suffix: openai.gpt-oss-120b-1:0.
+_BARE_RELEASE = re.compile(r"(?<=\d[a-z])-\d+$")
 _GLOBAL_PREFIX = "global"
 
 # Tokens: a run of letters, or a number (dotted decimals kept, "3.5") with any letters glued
@@ -136,7 +141,7 @@ def _parse_model_id(model_id: str) -> _ModelId:
     mode = InferenceMode.ON_DEMAND
     if segments[0] == _GLOBAL_PREFIX and len(segments) > 1:
         mode, segments = InferenceMode.GLOBAL, segments[1:]
-    elif len(segments) >= 3 and _GEO_PREFIX.fullmatch(segments[0]):
+    elif len(segments) >= 3 and _GEO_PREFIX.fullmatch(segments[0]) and _PROVIDER.fullmatch(segments[1]):
         mode, segments = InferenceMode.GEO_CROSS_REGION, segments[1:]
     if len(segments) >= 2:
         return _ModelId(mode, segments[0], ".".join(segments[1:]))
@@ -158,7 +163,9 @@ def model_tokens(model_id: str) -> tuple[str, ...]:
     """
     model = _parse_model_id(model_id).model
     # ":0", and the provisioned-throughput variants ":0:200k", are not part of the model's name.
-    model = model.split(":", 1)[0]
+    model, colon, _ = model.partition(":")
+    if colon:  # "-1:0" is a release suffix like "-v1:0" (openai.gpt-oss-120b-1:0)
+        model = _BARE_RELEASE.sub("", model)
     return _normalise(_words(model))
 
 
@@ -178,6 +185,19 @@ def quota_model_tokens(quota_name: str) -> tuple[str, ...]:
     return _normalise(_words(model))
 
 
+def _standalone_numbers(quota_name: str) -> frozenset[str]:
+    """Normalised numbers standing as words in the QuotaName's model ("Nova 2 Lite" → 2,
+    "(24.07)" → 2407), not glued to letters ("AI21", "G1", "R1", "70B")."""
+    _, _, model = quota_name.partition(" for ")
+    text = model.lower()
+    numbers = [
+        m.group()
+        for m in _TOKEN.finditer(text)
+        if _NUMBER.fullmatch(m.group()) and not (m.start() and text[m.start() - 1].isalpha())
+    ]
+    return frozenset(t for n in numbers for t in _normalise([n]))
+
+
 def _is_variant(token: str) -> bool:
     # Words a QuotaName may add only if the model has them too: a later version ("V2") or "+"
     # ("Command R+") names a sibling model, while any other extra word ("Instruct", "Vision",
@@ -189,8 +209,9 @@ def names_model(quota_name: str, model_id: str) -> bool:
     """True when the QuotaName names exactly this model.
 
     Every model token must appear among the QuotaName tokens (whole tokens, so "5" never matches
-    "3.5" and "4" never matches "4.6"), and the QuotaName must not add a version or "+" the model
-    lacks. Extra descriptive or provider words in the QuotaName are allowed.
+    "3.5" and "4" never matches "4.6"), and the QuotaName must not add a version, a "+" or a
+    stand-alone number ("Nova 2 Lite" for amazon.nova-lite) the model lacks. Extra descriptive or
+    provider words in the QuotaName are allowed.
     """
     wanted = model_tokens(model_id)
     offered = quota_model_tokens(quota_name)
@@ -198,6 +219,8 @@ def names_model(quota_name: str, model_id: str) -> bool:
         return False
     if not set(wanted) <= set(offered):
         return False
+    if not _standalone_numbers(quota_name) <= set(wanted) | _provider_tokens(model_id):
+        return False  # "Nova 2 Lite" is another generation than amazon.nova-lite
     return all(t in wanted for t in offered if _is_variant(t))
 
 

@@ -4,7 +4,8 @@ CloudFormation waits (up to an hour) for a JSON document PUT to the event's pre-
 ``ResponseURL``. A handler that raises, times out or never responds hangs the stack, so ``run``:
 
 - answers every event exactly once, SUCCESS or FAILED, whatever the handler does;
-- answers FAILED shortly before the Lambda timeout if the handler is still running;
+- answers FAILED shortly before the Lambda timeout if the handler is still running (SUCCESS for
+  a Delete, which must never block the stack's deletion);
 - PUTs with a timeout and a few bounded retries (crhelper retries forever and sleeps on Delete);
 - keeps ``Reason`` short and actionable: it is what the stack events show the user;
 - answers Delete of a resource whose Create failed with SUCCESS without running the handler, so a
@@ -219,10 +220,19 @@ def _start_guard(responder: _Responder, request: Request, context: Any) -> threa
     except (TypeError, ValueError):
         return None
     physical = request.physical_resource_id or request.failed_create_id
-    timer = threading.Timer(max(seconds, 0.0), responder.send, args=(
-        FAILED, physical,
-        f"The {request.request_type} of {request.logical_resource_id} did not finish before the "
-        f"function timed out; retry the stack operation{_log_hint(context)}"))
+    late = f"The {request.request_type} of {request.logical_resource_id} did not finish before the function timed out"
+    if request.request_type == DELETE:
+        # A Delete must never block the stack's deletion: answer SUCCESS, leftovers go to the log.
+        args: tuple[Any, ...] = (SUCCESS, physical, f"{late}; deletion continues, check for leftovers{_log_hint(context)}")
+    else:
+        args = (FAILED, physical, f"{late}; retry the stack operation{_log_hint(context)}")
+
+    def answer() -> None:
+        responder.logger.error("Custom resource still running near the function timeout",
+                               extra={"request_type": request.request_type, "status": args[0]})
+        responder.send(*args)
+
+    timer = threading.Timer(max(seconds, 0.0), answer)
     timer.daemon = True
     timer.start()
     return timer

@@ -6,7 +6,8 @@ serves both quota codes of a deployment, so the quota calculator lists once per 
 ListServiceQuotas and GetServiceQuota know only quotas with an *applied* value; a quota that still
 has just its AWS default is missing there. Rather than reject a correct code, the codes the stack
 asks for are looked up with GetAWSDefaultServiceQuota when the applied list lacks them: no extra
-call when everything is applied.
+call when everything is applied. Where a quota's absence matters (``NA``), ``with_default_quotas``
+adds the never-applied ones from ListAWSDefaultServiceQuotas.
 """
 from __future__ import annotations
 
@@ -43,6 +44,20 @@ def list_bedrock_quotas(codes: tuple[str, ...] = ()) -> list[QuotaInfo]:
             if default is not None:
                 quotas.append(default)
     return quotas
+
+
+def with_default_quotas(quotas: list[QuotaInfo]) -> list[QuotaInfo]:
+    """``quotas`` plus every Bedrock quota ListAWSDefaultServiceQuotas knows that it lacks (all pages).
+
+    Needed where the *absence* of a quota matters (a code given as ``NA``, the code to suggest):
+    a quota never raised in this account is missing from ListServiceQuotas but not from here.
+    """
+    pages = client("service-quotas").get_paginator("list_aws_default_service_quotas").paginate(
+        ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": PAGE_SIZE})
+    listed = {q.code for q in quotas}
+    missing = [_quota(item) for page in pages for item in page.get("Quotas", [])
+               if str(item.get("QuotaCode")) not in listed]
+    return [*quotas, *missing]
 
 
 def get_bedrock_quota(code: str) -> QuotaInfo:

@@ -35,7 +35,7 @@ from ops_alert.profiles import (
     resolve_application_profile,
     short_profile_id,
 )
-from ops_alert.quota_codes import QuotaInfo, validate_quota_code
+from ops_alert.quota_codes import QuotaCheck, QuotaInfo, validate_quota_code
 from ops_alert.thresholds import Quotas, compute_thresholds
 from ops_alert_aws import inference_profiles, quota_catalogue, threshold_store
 from ops_alert_aws.custom_resource import (
@@ -132,15 +132,29 @@ def validate_codes(settings: DeploymentSettings, quota_model_id: str) -> Quotas:
     except AwsError as exc:
         raise ResourceFailed(describe(exc, "Listing the Amazon Bedrock quotas (Service Quotas ListServiceQuotas)")) from None
     logger.info("Bedrock quotas listed", extra={"count": len(catalogue)})
-    checks = [
-        validate_quota_code(settings.rpm_code, QuotaKind.RPM, quota_model_id, catalogue),
-        validate_quota_code(settings.tpm_code, QuotaKind.TPM, quota_model_id, catalogue),
-    ]
+    checks = _checks(settings, quota_model_id, catalogue)
+    if any(not c.ok or c.quota is None for c in checks):
+        # An accepted NA, or a code to suggest, depends on quotas being absent: ListServiceQuotas
+        # omits those never raised in this account, so look at the default values too.
+        try:
+            catalogue = quota_catalogue.with_default_quotas(catalogue)
+        except AwsError as exc:
+            logger.warning("Default quota values not listed; NA and suggestions use the applied quotas only",
+                           extra={"error": describe(exc, "Service Quotas ListAWSDefaultServiceQuotas")})
+        else:
+            checks = _checks(settings, quota_model_id, catalogue)
     problems = [c.message for c in checks if not c.ok]
     if problems:
         raise ResourceFailed(" | ".join(problems))
     rpm, tpm = (c.quota for c in checks)
     return Quotas(rpm=_value(rpm), tpm=_value(tpm))
+
+
+def _checks(settings: DeploymentSettings, quota_model_id: str, catalogue: list[QuotaInfo]) -> list[QuotaCheck]:
+    return [
+        validate_quota_code(settings.rpm_code, QuotaKind.RPM, quota_model_id, catalogue),
+        validate_quota_code(settings.tpm_code, QuotaKind.TPM, quota_model_id, catalogue),
+    ]
 
 
 def _value(quota: QuotaInfo | None) -> float | None:

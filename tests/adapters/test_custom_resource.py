@@ -216,3 +216,22 @@ def test_a_handler_still_running_near_the_timeout_gets_failed_once(endpoint: Scr
 
 def test_no_context_means_no_timeout_guard(endpoint: ScriptedEndpoint) -> None:
     assert cr.run(event(endpoint.url), None, {"Create": ok}, _Logger())["Status"] == "SUCCESS"
+
+
+def test_a_delete_still_running_near_the_timeout_succeeds_so_the_stack_can_be_deleted(
+        endpoint: ScriptedEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPEC §4.1: Delete succeeds. A slow cleanup (throttled SSM or SNS) must not leave DELETE_FAILED."""
+    monkeypatch.setattr(cr, "TIMEOUT_MARGIN_SECONDS", 0.0)
+
+    def slow(request: cr.Request) -> cr.Outcome:
+        time.sleep(0.5)
+        return cr.Outcome("phys-0")
+
+    log = _Logger()
+    sent = cr.run(event(endpoint.url, "Delete", PhysicalResourceId="phys-0"), _Context(remaining_ms=100),
+                  {"Delete": slow}, log)
+    assert [b["Status"] for b in endpoint.bodies] == ["SUCCESS"]
+    assert endpoint.bodies[0]["PhysicalResourceId"] == "phys-0"
+    assert "did not finish before the function timed out" in endpoint.bodies[0]["Reason"]
+    assert sent == endpoint.bodies[0]
+    assert any(level == "error" for level, _ in log.lines)  # the leftovers are logged

@@ -252,6 +252,25 @@ class FakeServiceQuotas(Fake):
         return response
 
     @api
+    def ListAWSDefaultServiceQuotas(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Every quota, applied or not, with its AWS default value."""
+        self._service(params)
+        quotas = list(self.quotas.values())
+        page, token = paginate(
+            quotas,
+            params.get("NextToken"),
+            params.get("MaxResults", 100),
+            scope="defaults",
+            error_code="InvalidPaginationTokenException",
+        )
+        response: dict[str, Any] = {
+            "Quotas": [q.to_api(self.region, self.account_id, value=q.default_value) for q in page]
+        }
+        if token:
+            response["NextToken"] = token
+        return response
+
+    @api
     def GetServiceQuota(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"Quota": self._quota(params, applied_only=True).to_api(self.region, self.account_id)}
 

@@ -331,3 +331,42 @@ def test_delete_without_properties_uses_the_physical_id(load_handler: Callable[[
     del event["ResourceProperties"]
     load_handler("quota_calculator").handler(event, lambda_context)
     assert cfn_responses.last.status == "SUCCESS" and ssm_values() == {}
+
+
+# -- Review fixes: quotas that only have their AWS default value ------------------------------------
+# ListServiceQuotas omits a quota that was never raised, so "NA" and the suggested code must also be
+# checked against ListAWSDefaultServiceQuotas, else a model's never-raised RPM quota is taken as absent
+# and the RPM alarm is set never to fire.
+def test_na_is_refused_when_the_quota_exists_with_only_its_default_value(
+        invoke: Callable[..., CfnResponse], world: StandardFakes) -> None:
+    world.service_quotas.quota(RPM_GLOBAL).applied = False
+    response = invoke(props={"RequestsPerMinuteQuotaCode": "NA"})
+    assert response.status == "FAILED"
+    assert f"RequestsPerMinuteQuotaCode is NA, but model {OPUS_GLOBAL} has a requests-per-minute quota" \
+        in response.body["Reason"]
+    assert f"use {RPM_GLOBAL}" in response.body["Reason"]
+    assert ssm_values() == {}
+
+
+def test_a_wrong_code_names_the_right_one_even_when_it_has_only_its_default_value(
+        invoke: Callable[..., CfnResponse], world: StandardFakes) -> None:
+    world.service_quotas.quota(RPM_GLOBAL).applied = False
+    wrong = code_of(world, US_OPUS_RPM)
+    reason = invoke(props={"RequestsPerMinuteQuotaCode": wrong}).body["Reason"]
+    assert f"use {RPM_GLOBAL}" in reason
+
+
+def test_na_still_works_when_the_default_list_cannot_be_read(invoke: Callable[..., CfnResponse],
+                                                             world: StandardFakes, fault: Any) -> None:
+    world.service_quotas.add_quota("L-0000ABCD", "On-demand model inference tokens per minute for Acme Nimbus",
+                                   1_000_000)
+    fault.fail("service-quotas", "ListAWSDefaultServiceQuotas", "AccessDeniedException", times=None)
+    body = invoke(props={"BedrockModelId": "acme.nimbus-v1:0", "RequestsPerMinuteQuotaCode": "NA",
+                         "TokensPerMinuteQuotaCode": "L-0000ABCD"}).body
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["Data"]["RpmThreshold"] == str(NEVER_FIRES_THRESHOLD)
+
+
+def test_valid_codes_need_no_default_list(invoke: Callable[..., CfnResponse], aws_calls: Counter[str]) -> None:
+    assert invoke().status == "SUCCESS"
+    assert aws_calls["service-quotas:ListAWSDefaultServiceQuotas"] == 0

@@ -503,3 +503,86 @@ def test_inference_mode_descriptions():
 
 def test_quota_check_defaults_to_a_plain_success():
     assert QuotaCheck(ok=True).require() is None
+
+
+# -- Review fixes --------------------------------------------------------------------------------
+# A number the QuotaName has on its own (a model generation: "Nova 2 Lite", "Mistral Large 3")
+# names another model than an ID without it; numbers glued to letters ("AI21", "G1", "R1") and
+# the model's own numbers do not.
+@pytest.mark.parametrize(
+    ("quota_model", "model_id", "expected"),
+    [
+        ("Amazon Nova 2 Lite", "amazon.nova-lite-v1:0", False),
+        ("Amazon Nova Lite", "amazon.nova-2-lite-v1:0", False),
+        ("Amazon Nova 2 Lite", "amazon.nova-2-lite-v1:0", True),
+        ("Amazon Nova 2 Sonic", "amazon.nova-sonic-v1:0", False),
+        ("Mistral Large 3", "mistral.mistral-large-v1:0", False),
+        ("Mistral AI Mistral Large (24.07)", "mistral.mistral-large-v1:0", False),
+        ("AI21 Labs Jamba 1.5 Large", "ai21.jamba-1-5-large-v1:0", True),  # "21" is the provider's
+        ("Amazon Titan Text G1 - Express", "amazon.titan-text-express-v1", True),  # glued: a label
+        ("DeepSeek-R1", "deepseek.r1-v1:0", True),
+        ("Anthropic Claude Sonnet 4 V1 1M Context Length", "us.anthropic.claude-sonnet-4-20250514-v1:0", True),
+        ("Mistral Pixtral Large 25.02 V1", "us.mistral.pixtral-large-2502-v1:0", True),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_names_model_rejects_a_quota_for_another_generation(quota_model, model_id, expected):
+    assert names_model(f"{CR} requests per minute for {quota_model}", model_id) is expected
+
+
+def test_a_nova_2_lite_code_is_rejected_for_nova_lite_and_the_right_code_is_named():
+    quotas = (
+        q("L-2E2E2E01", f"{OD} requests per minute for Amazon Nova 2 Lite"),
+        q("L-2E2E2E02", f"{OD} requests per minute for Amazon Nova Lite"),
+    )
+    check = validate_quota_code("L-2E2E2E01", RPM, "amazon.nova-lite-v1:0", quotas)
+    assert check.problem is QuotaProblem.WRONG_MODEL
+    assert "use L-2E2E2E02" in check.message
+    # Only the Nova 2 Lite quota listed: NA is right for Nova Lite, the Nova 2 code is not.
+    assert validate_quota_code("NA", RPM, "amazon.nova-lite-v1:0", quotas[:1]).ok
+
+
+# Real IDs whose release suffix is a bare "-1" before ":0" (openai.gpt-oss-120b-1:0).
+@pytest.mark.parametrize(
+    ("model_id", "tokens"),
+    [
+        ("openai.gpt-oss-120b-1:0", ("gpt", "oss", "120b")),
+        ("openai.gpt-oss-20b-1:0", ("gpt", "oss", "20b")),
+        ("us.openai.gpt-oss-120b-1:0", ("gpt", "oss", "120b")),
+        ("xai.grok-3-v1:0", ("grok", "3")),  # a model number stays
+        ("acme.model-4-1:0", ("model", "4.1")),  # number pairs stay a version
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_model_tokens_drop_a_bare_release_suffix(model_id, tokens):
+    assert model_tokens(model_id) == tokens
+
+
+def test_gpt_oss_codes_validate():
+    quotas = (
+        q("L-3F3F3F01", f"{OD} requests per minute for OpenAI gpt-oss-120b"),
+        q("L-3F3F3F02", f"{OD} tokens per minute for OpenAI GPT OSS 120B"),
+        q("L-3F3F3F03", f"{OD} requests per minute for OpenAI gpt-oss-20b"),
+        q("L-3F3F3F04", f"{OD} requests per minute for OpenAI GPT OSS 120B (bedrock-mantle)"),
+    )
+    assert validate_quota_code("L-3F3F3F01", RPM, "openai.gpt-oss-120b-1:0", quotas).ok
+    assert validate_quota_code("L-3F3F3F02", TPM, "openai.gpt-oss-120b-1:0", quotas).ok
+    assert validate_quota_code("L-3F3F3F03", RPM, "openai.gpt-oss-120b-1:0", quotas).problem is QuotaProblem.WRONG_MODEL
+    assert validate_quota_code("NA", RPM, "openai.gpt-oss-120b-1:0", quotas).problem is QuotaProblem.QUOTA_EXISTS
+
+
+# A provider of two or three letters ("zai") is not a geography when no provider segment follows:
+# in "zai.glm-4.6" the second segment has a hyphen, which no provider name has.
+@pytest.mark.parametrize(
+    ("model_id", "mode", "tokens"),
+    [
+        ("zai.glm-4.6", ON_DEMAND, ("glm", "4.6")),
+        ("us.zai.glm-4.6", GEO, ("glm", "4.6")),
+        ("us.deepseek.r1-v1:0", GEO, ("r", "1")),
+        ("us.anthropic.claude-3-5-sonnet-20240620-v1:0", GEO, ("claude", "3.5", "sonnet")),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_a_short_provider_before_a_dotted_version_is_not_a_geography(model_id, mode, tokens):
+    assert inference_mode(model_id) is mode
+    assert model_tokens(model_id) == tokens
