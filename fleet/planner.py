@@ -11,7 +11,7 @@ from fleet.observe import observe_stack, observe_stack_set
 from fleet.plan import StackPlan, StackSetPlan, decide_stack, decide_stack_set
 from fleet.resolve import given_values, resolve_parameters
 from fleet.template import Template
-from fleet.validate import BUCKET, check_deployment, check_fleet, check_values
+from fleet.validate import BUCKET, check_deployment, check_fleet, check_role_names, check_values
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def resolve_fleet(loaded: Loaded, template: Template, clients: Clients, check_bu
             delete = deployment.status is Status.DELETE or target.status is Status.DELETE
             if not delete:  # parameters of something being deleted do not matter
                 problems += found + check_values(values, given_values(deployment, target), template.parameters, where)
+                problems += check_role_names(values, target.region, template.document, where)
                 if BUCKET.match(values.get("LambdaS3Bucket", "")):  # a bad name is reported already
                     buckets.setdefault((values["LambdaS3Bucket"], target.region), []).append(where)
             desired.append(Desired(deployment, target.region, account, values, delete))

@@ -27,6 +27,8 @@ QUOTA_CODE = re.compile(r"^L-[0-9A-F]{8}$")
 BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 STACK_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 128, 256
+MAX_ROLE_NAME = 64  # IAM
+_SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 _TAG_PUNCTUATION = set("_.:/=+-@")
 
 
@@ -106,6 +108,31 @@ def check_values(values: Mapping[str, str], given: Iterable[str], parameters: Ma
         problems.append(Problem(where, "parameters.LambdaS3Bucket", f"{bucket!r} is not a valid S3 bucket name",
                                 "3-63 lower-case letters, digits, dots and hyphens"))
     return problems
+
+
+def role_names(values: Mapping[str, str], region: str, document: Mapping[str, Any]) -> dict[str, str]:
+    """Logical ID → the IAM role name the template gives it for these parameter values and region."""
+    context = {**values, "AWS::Region": region}
+    names = {}
+    for logical_id, resource in document.get("Resources", {}).items():
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::IAM::Role":
+            continue
+        pattern = (resource.get("Properties") or {}).get("RoleName")
+        pattern = pattern.get("Fn::Sub") if isinstance(pattern, Mapping) else pattern
+        if isinstance(pattern, str):
+            names[logical_id] = _SUB_VARIABLE.sub(lambda m: context.get(m.group(1), m.group(0)), pattern)
+    return names
+
+
+def check_role_names(values: Mapping[str, str], region: str, document: Mapping[str, Any], where: str) -> list[Problem]:
+    """IAM role names (customer, model and region inside) longer than IAM's 64 characters: the stack
+    would fail and roll back when it reaches the role."""
+    return [
+        Problem(where, "customer/model", f"IAM role {logical_id} would be named {name!r}, {len(name)} characters "
+                f"in {region}; IAM allows {MAX_ROLE_NAME}",
+                f"shorten customer or model by {len(name) - MAX_ROLE_NAME} character(s) together")
+        for logical_id, name in role_names(values, region, document).items() if len(name) > MAX_ROLE_NAME
+    ]
 
 
 def _tag_characters_ok(text: str) -> bool:

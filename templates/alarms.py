@@ -13,6 +13,7 @@ from troposphere.cloudwatch import (
 from templates.names import CHILD_ALARMS, alarm_name, named
 
 NAMESPACE = "AWS/Bedrock"
+PER_MINUTE = 60  # Layer 2 compares per-minute sums with per-minute (RPM / TPM) thresholds
 MODEL_DIMENSION = [MetricDimension(Name="ModelId", Value=Ref("BedrockModelId"))]
 # Layer 2 watches the short profile ID for application profiles (resolved by the quota calculator).
 RESOLVED_DIMENSION = [MetricDimension(Name="ModelId", Value=GetAtt("QuotaCalculatorCustomResource", "MetricDimensionValue"))]
@@ -53,7 +54,9 @@ def usage_rate_alarm(logical_id: str, metric: str, threshold_attribute: str, lab
                 Id="m1",
                 MetricStat=MetricStat(
                     Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=RESOLVED_DIMENSION),
-                    Period=Ref("AlarmEvaluationPeriod"),
+                    # The thresholds are per minute (SPEC §3), so the sum is too, whatever AlarmEvaluationPeriod
+                    # says: a 5-minute sum against a per-minute threshold would fire at a fifth of the budget.
+                    Period=PER_MINUTE,
                     Stat="Sum",
                 ),
                 ReturnData=False,

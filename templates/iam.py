@@ -69,8 +69,10 @@ def bedrock_profiles_policy() -> Policy:
 def quota_calculator_role() -> Role:
     return lambda_role("QuotaCalculatorRole", "{C}-Quota-Calculator-Role-{M}-${{AWS::Region}}", [
         policy("ServiceQuotasPolicy",
+               # The default-value calls see quotas never raised in this account, which the
+               # applied-value ones omit (a code given as NA is checked against them too).
                allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas,
-                      servicequotas.GetAWSDefaultServiceQuota], ["*"])),
+                      servicequotas.GetAWSDefaultServiceQuota, servicequotas.ListAWSDefaultServiceQuotas], ["*"])),
         # Writes the thresholds and display ID on create/update, removes them on delete (SPEC §8.11).
         policy("ParameterStorePolicy",
                allow([ssm.PutParameter, ssm.DeleteParameter, ssm.DeleteParameters],
@@ -119,7 +121,10 @@ def notification_processor_role() -> Role:
                    Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${TokensPerMinuteQuotaCode}"),
                    Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${RequestsPerMinuteQuotaCode}"),
                ], _BEDROCK_QUOTAS),
-               allow([servicequotas.ListRequestedServiceQuotaChangeHistoryByQuota], ["*"], _BEDROCK_QUOTAS)),
+               # No servicequotas:service condition here: the key exists only on RequestServiceQuotaIncrease
+               # (and PutServiceQuotaIncreaseRequestIntoTemplate); on this action it would never match and
+               # the pending-request lookup would be denied.
+               allow([servicequotas.ListRequestedServiceQuotaChangeHistoryByQuota], ["*"])),
         # The Support API has no resource-level permissions. A SubscriptionRequiredException from
         # DescribeCases is the support-plan check, so DescribeSeverityLevels is not needed.
         policy("SupportPolicy",

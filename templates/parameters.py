@@ -116,7 +116,7 @@ GROUPS: list[tuple[str, list[Param]]] = [
     ]),
     ("Layer 2: Usage Rate Monitoring Alarm Configuration", [
         Param("WarningAlarmEvaluationPeriods", "Warning Alarm Evaluation Periods", "Number",
-              "Consecutive breaching periods before a Layer 2 usage alarm fires.",
+              "Consecutive breaching minutes before a Layer 2 usage alarm fires.",
               {"Default": 5, "MinValue": 1}),
         Param("LatencyAlarmPeriod", "Latency Alarm Period", "Number",
               "Period in seconds of the HighLatency alarm.",
@@ -138,7 +138,8 @@ GROUPS: list[tuple[str, list[Param]]] = [
     ]),
     ("Common Alarm Configuration", [
         Param("AlarmEvaluationPeriod", "Alarm Evaluation Period", "Number",
-              "Period in seconds of the Layer 1 and Layer 2 usage alarms.",
+              "Period in seconds of the Layer 1 alarms (the Layer 2 usage alarms always sum per minute, "
+              "like their RPM / TPM thresholds).",
               {"Default": 60, "AllowedValues": _PERIODS}),
     ]),
 ]

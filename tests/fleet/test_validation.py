@@ -117,3 +117,22 @@ def test_deleted_entries_need_no_valid_parameters(world: World) -> None:
     result = world.run("plan", "--manifest", str(world.write(json.dumps(entry(status="delete", parameters={"ErrorThreshold": "x"})))))
     assert result.code == 0, result.output
     assert "NO-CHANGE  bedrock-ops-alert-acme-opus (stack) 123456789012 us-east-1" in result.output
+
+
+def test_iam_role_names_over_64_characters_are_reported_before_deploying() -> None:
+    """Role names carry customer, model and region; at the longest customer (10) and model (15)
+    in a 14-character region, `…-Email-Subscription-Role-…` reaches 65 characters and IAM rejects
+    it mid-deployment (rollback). The plan names the role and the fix instead."""
+    from fleet.validate import check_role_names
+    from templates import build_template
+
+    keys = {name: f"{name}.zip" for name in ("quota_calculator", "alarm_updater", "email_subscription_manager",
+                                              "notification_processor", "quota_utils_layer")}
+    document = json.loads(build_template(keys).to_json())
+    long_names = {"CustomerName": "AcmeCorpAB", "BedrockModelName": "G-Opus-4-6-Glob"}
+    problems = check_role_names(long_names, "ap-southeast-2", document, "here")
+    assert [p.field for p in problems] == ["customer/model"]
+    assert "AcmeCorpAB-Email-Subscription-Role-G-Opus-4-6-Glob-ap-southeast-2" in problems[0].message
+    assert "65 characters" in problems[0].message and "Fix: " in str(problems[0])
+    assert check_role_names(long_names, "us-east-1", document, "here") == []
+    assert check_role_names({"CustomerName": "Acme", "BedrockModelName": "Opus"}, "ap-southeast-2", document, "here") == []

@@ -43,3 +43,12 @@ def test_usage_alarms_use_metric_math_over_the_resolved_dimension(resources: dic
     assert m1["MetricName"] == metric
     assert m1["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["QuotaCalculatorCustomResource", "MetricDimensionValue"]}
     assert p["Metrics"][1]["Expression"] == "m1" and p["Metrics"][1]["ReturnData"] is True
+
+
+@pytest.mark.parametrize("lid", ["HighInvocationRateAlarm", "HighTPMQuotaUsageAlarm"])
+def test_usage_alarms_compare_per_minute_sums_with_per_minute_thresholds(resources: dict, lid: str) -> None:
+    """The thresholds are requests / tokens per minute (SPEC §3: "Sum per minute"). A longer
+    AlarmEvaluationPeriod must not turn them into per-5-minute (or per-hour) sums, which would fire
+    at a fraction of the quota and open needless support cases."""
+    (stat,) = [q["MetricStat"] for q in resources[lid]["Properties"]["Metrics"] if "MetricStat" in q]
+    assert stat["Period"] == 60 and stat["Stat"] == "Sum"

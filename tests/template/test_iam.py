@@ -6,6 +6,7 @@ import pytest
 # Actions whose service offers no resource-level permission: "*" is the only valid Resource.
 RESOURCE_STAR_ONLY = {
     "servicequotas:getservicequota", "servicequotas:listservicequotas", "servicequotas:getawsdefaultservicequota",
+    "servicequotas:listawsdefaultservicequotas",
     "servicequotas:getrequestedservicequotachange", "servicequotas:listrequestedservicequotachangehistorybyquota",
     "support:createcase", "support:addcommunicationtocase", "support:describecommunications",
     "support:describecases", "support:describeseveritylevels",
@@ -71,3 +72,26 @@ def test_key_policy_lets_cloudwatch_and_sns_use_the_key(resources: dict) -> None
     services = {s["Principal"].get("Service") for s in st}
     assert {"cloudwatch.amazonaws.com", "sns.amazonaws.com"} <= services
     assert resources["BedrockOpsAlertEncryptionKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+# The Service Authorization Reference lists `servicequotas:service` for these actions only; on any
+# other action the key is absent from the request context, so StringEquals on it never matches.
+SERVICE_QUOTAS_SERVICE_KEY_ACTIONS = {
+    "servicequotas:requestservicequotaincrease", "servicequotas:putservicequotaincreaserequestintotemplate",
+}
+
+
+def test_conditions_only_use_keys_the_actions_carry(resources: dict) -> None:
+    """A statement conditioned on a key its action does not carry grants nothing: the processor's
+    ListRequestedServiceQuotaChangeHistoryByQuota call (finding the case of a pending quota
+    request) would be denied, and it would open a duplicate case instead of appending."""
+    offenders = []
+    for lid, r in resources.items():
+        for p in r["Properties"].get("Policies", []):
+            for st in p["PolicyDocument"]["Statement"]:
+                keys = {k.lower() for op in st.get("Condition", {}).values() for k in op}
+                actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                if "servicequotas:service" in keys:
+                    offenders += [(lid, p["PolicyName"], a) for a in actions
+                                  if a.lower() not in SERVICE_QUOTAS_SERVICE_KEY_ACTIONS]
+    assert offenders == []
