@@ -2,7 +2,8 @@
 
 The zips are built in memory by bundle/ (the same code `make package` runs), extracted into a
 temporary directory laid out like /var/task and /opt, and imported from there, so a file missing
-from a zip, or an import that only works from the source tree, fails the functional tests.
+from a zip, or an import that only works from the source tree, fails the functional tests. The
+loaded handler also checks its AWS calls against its role in the template (tests/functional/granted.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bundle.artifacts import build_artifacts
+from tests.functional.granted import granted_calls_only
 
 # Top-level names the layer and the function zips provide; purged from sys.modules around each load
 # so the packaged copies, not the source tree's, are the ones imported.
@@ -47,7 +49,10 @@ class PackagedFunctions:
         sys.path[:] = [str(self.task / name), str(self.opt / "python")] + [
             p for p in self._saved_path if not p.rstrip("/").endswith("functions")]
         importlib.invalidate_caches()
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
+        # Each call the handler makes must be one its IAM role in the template allows.
+        module.handler = granted_calls_only(name, module.handler)
+        return module
 
     def restore(self) -> None:
         _purge()
