@@ -149,6 +149,8 @@ def _process_signal(signal: AlarmSignal, env: ProcessorEnv, names: StackNames, c
         result = work()
     else:
         once = run_once(alarm.key, work, env.idempotency_table, context)
+        if once.warning:
+            logger.warning(once.warning)
         if once.duplicate:
             logger.info("this transition was processed already: nothing done")
             _count("DuplicateEvents")

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ops_alert.duplicates import already_handled
+from ops_alert.duplicates import already_handled, kinds_to_append, signal_kinds_in
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp
 from ops_alert_aws.settings import ProcessorEnv
@@ -29,9 +29,16 @@ def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -
         try:
             case = support_cases.find_case(display_id=request.case_display_id)
             if case is not None:
-                if already_handled(item.transition_id, support_cases.communications(case)):
+                comms = support_cases.communications(case)
+                if already_handled(item.transition_id, comms):
                     log.info(f"case {request.case_display_id} already has our context")
                     return {**base, "status": "already_appended", "display_id": request.case_display_id}
+                # A re-fired anomaly/latency alarm queued before the case existed: suppressed
+                # like on any other case once an earlier follow-up communicated it.
+                kinds = signal_kinds_in(item.body)
+                if kinds and not kinds_to_append(kinds, comms, item.transition_id):
+                    log.info(f"case {request.case_display_id} already has these signals: suppressed")
+                    return {**base, "status": "already_communicated", "display_id": request.case_display_id}
                 support_cases.add_communication(case.summary.case_id, item.body)
                 log.info(f"added our context to case {request.case_display_id} of request {item.request_id}")
                 return {**base, "status": "appended", "display_id": request.case_display_id}

@@ -505,10 +505,16 @@ def cloudwatch_alarms_url(region: str) -> str:
 
 def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
     cat = ctx.category.value
-    ref = f"case {outcome.display_id}" if outcome.display_id else "the case"
+    ref = f"case {outcome.display_id}" if outcome.display_id else "case"
     s = outcome.status
     if s is CaseOutcomeStatus.NEW and outcome.display_id:
         text = f"A new {cat} case was opened: {outcome.display_id}."
+    elif s is CaseOutcomeStatus.NEW and outcome.case_id:
+        # Our own case exists, but DescribeCases did not return its display ID (yet).
+        text = (
+            f"A new {cat} case was opened (case ID {outcome.case_id}); its display ID was not "
+            "available yet, find it in the Support console."
+        )
     elif s is CaseOutcomeStatus.NEW:
         text = (
             "The quota increase was submitted through Service Quotas. AWS opens a support case for "

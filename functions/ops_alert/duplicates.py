@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ops_alert.alarms import AlarmKind, CaseCategory
+from ops_alert.alarms import ALARM_KINDS, AlarmKind, CaseCategory
 
 _CLOSED_STATUSES = frozenset({"resolved", "closed"})
 _MARKER_RE = re.compile(r"\[bedrock-ops-alert:([^/\]\s]+)/([^/\]\s]+)/([a-z-]+)\]")
@@ -68,6 +68,11 @@ def case_subject(customer: str, model: str, category: CaseCategory) -> str:
 
 def signal_marker(kind: AlarmKind) -> str:
     return f"[bedrock-ops-alert-signal:{kind.key}]"
+
+
+def signal_kinds_in(text: str) -> tuple[AlarmKind, ...]:
+    """The alarm kinds whose signal marker ``text`` carries, in catalogue order."""
+    return tuple(k for k in ALARM_KINDS if signal_marker(k) in text)
 
 
 def transition_marker(transition_id: str) -> str:

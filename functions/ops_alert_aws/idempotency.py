@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 
 from ops_alert_aws.clients import client
 
@@ -31,6 +32,10 @@ DUPLICATE_FLAG = "duplicate"
 class OnceResult:
     result: dict[str, Any]
     duplicate: bool  # True: an earlier run completed this key; ``result`` is what it returned
+    # Set when the DynamoDB store failed and the work ran (or completed) without its guard: the
+    # caller logs it. The alert matters more than exactly-once (SPEC §7); the case side stays
+    # safe on a rerun through its markers.
+    warning: str | None = None
 
 
 def _mark_duplicate(response: Any, _record: Any) -> Any:
@@ -52,10 +57,25 @@ def run_once(key: str, work: Callable[[], dict[str, Any]], table: str, lambda_co
     if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
         config.register_lambda_context(lambda_context)
 
+    ran: dict[str, Any] = {}  # "started" once the work runs, "result" once it returned
+
     @idempotent_function(data_keyword_argument="transition", persistence_store=persistence, config=config)
     def alarm_transition(transition: dict[str, str]) -> dict[str, Any]:
-        return work()
+        ran["started"] = True
+        ran["result"] = work()
+        return ran["result"]
 
-    result = alarm_transition(transition={"key": key})
+    try:
+        result = alarm_transition(transition={"key": key})
+    except IdempotencyPersistenceLayerError as exc:
+        if "result" in ran:
+            # The work completed; only recording it failed. Failing now would have Lambda retry
+            # work that is done (a second e-mail once the in-progress record expires).
+            return OnceResult(ran["result"], False, f"idempotency store failed after the work completed: {exc}")
+        if ran.get("started"):
+            raise  # the work itself failed (and clearing its record too): retry as usual
+        # The store cannot be read or written before the work: run it unguarded rather than lose
+        # the alert (a retry would most likely meet the same failure and dead-letter the event).
+        return OnceResult(work(), False, f"idempotency store unavailable, processed without the exactly-once guard: {exc}")
     duplicate = bool(result.pop(DUPLICATE_FLAG, False)) if isinstance(result, dict) else False
     return OnceResult(result, duplicate)

@@ -223,3 +223,35 @@ def test_notification_preference_filters_by_severity(
     assert result["email"] == ("sent" if emailed else "filtered")
     assert len(world.emails()) == (1 if emailed else 0)
     assert result["case"]["status"] == "NEW"  # the filter is about e-mail only
+
+
+def test_anomaly_refire_is_suppressed_on_the_service_quotas_case_too(world: ProcessorWorld, processor: Any) -> None:
+    # High usage: the anomaly's increase goes through Service Quotas, which opens its case later.
+    # The anomaly re-fires before that: both follow-ups wait for the same case, and once it exists
+    # only the first may append (SPEC §4.4 step 6: re-fired anomaly/latency alarms are suppressed).
+    sq = world.aws.service_quotas
+    sq.auto_open_case = False
+    world.load_usage(rpm=9_500, tpm=10)
+    first = _fire(world, processor, "InvocationAnomaly")
+    _clear(world)
+    second = _fire(world, processor, "InvocationAnomaly")  # re-fires: a new transition
+    assert first["scenario"] == second["scenario"] == "high_usage"
+    assert len(sq.requests) == 1
+    sq.open_case(sq.requests[0])
+    results = [run(processor, event)["results"][0]["status"] for event in world.follow_ups()]
+    assert results == ["appended", "already_communicated"]
+    case = world.aws.support.case(sq.requests[0].case_id)
+    assert sum("Bedrock Ops Alert" in c.body for c in case.communications) == 1
+
+
+def test_throttles_refire_is_still_appended_on_the_service_quotas_case(world: ProcessorWorld, processor: Any) -> None:
+    # Errors and throttles are not suppressed: a repeat is an escalation worth telling.
+    sq = world.aws.service_quotas
+    sq.auto_open_case = False
+    world.load_usage(rpm=9_500, tpm=10)
+    _fire(world, processor, "HighInvocationRate")
+    _clear(world)
+    _fire(world, processor, "HighInvocationRate")
+    sq.open_case(sq.requests[0])
+    results = [run(processor, event)["results"][0]["status"] for event in world.follow_ups()]
+    assert results == ["appended", "appended"]

@@ -143,3 +143,15 @@ def test_child_event_with_unreadable_alarm_states_is_retried(world: ProcessorWor
     fault.fail("cloudwatch", "DescribeAlarms", "Throttling")
     with pytest.raises(RuntimeError, match="composite alarm's state"):
         run(processor, world.child_event("Throttles"))
+
+
+def test_idempotency_store_failure_still_emails(world: ProcessorWorld, processor: Any, fault: Any,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    # SPEC §7: throttled or failing AWS APIs must not cost the team its e-mail for a valid alarm.
+    world.load_usage(rpm=2_000, tpm=1_000_000)
+    fault.fail("dynamodb", "PutItem", "ProvisionedThroughputExceededException", times=None)
+    result = _fire(world, processor, "Throttles")
+    fault.clear()
+    assert result["status"] == "processed" and result["email"] == "sent"
+    assert len(world.emails()) == 1 and len(world.our_cases()) == 1
+    assert "idempotency" in caplog.text.lower()

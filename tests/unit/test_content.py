@@ -541,3 +541,24 @@ def test_fractional_values_and_missing_peak_times_are_shown_plainly() -> None:
 def test_email_shows_the_alarm_state_reason() -> None:
     ctx = dataclasses.replace(HIGH, alarm_reason="Threshold Crossed: 5 datapoints were greater than 5.0.")
     assert "ALARM STATE REASON\n  Threshold Crossed: 5 datapoints were greater than 5.0." in email_body(ctx, NEW_CASE)
+
+
+# --- review fixes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ctx", [LOW, NON_QUOTA, HIGH], ids=["low_usage", "non_quota", "high_usage"])
+def test_new_own_case_without_display_id_is_not_reported_as_a_service_quotas_request(ctx: AlertContext) -> None:
+    # CreateCase succeeded but DescribeCases did not (yet) return the new case: the display ID is
+    # unknown. The e-mail must say our case was opened, never that an increase went through
+    # Service Quotas (for low_usage / non_quota nothing was submitted at all).
+    outcome = CaseOutcome(CaseOutcomeStatus.NEW, case_id="case-123456789012-muen-2026-1a2b3c4d5e6f7a8b")
+    body = " ".join(email_body(ctx, outcome).split())
+    assert "submitted through Service Quotas" not in body
+    assert f"A new {ctx.category.value} case was opened" in body
+    assert "case-123456789012-muen-2026-1a2b3c4d5e6f7a8b" in body
+
+
+def test_updated_case_without_display_id_reads_plainly() -> None:
+    body = " ".join(email_body(HIGH, CaseOutcome(CaseOutcomeStatus.UPDATED)).split())
+    assert "Quota Request the case" not in body
+    assert "The unresolved Quota Request case was updated" in body

@@ -185,3 +185,13 @@ def test_kinds_to_append(kinds: tuple[AlarmKind, ...], bodies: tuple[str, ...], 
 def test_already_handled() -> None:
     assert already_handled(TID, comms(tid=TID))
     assert not already_handled(TID, comms(tid=OTHER_TID))
+
+
+def test_signal_kinds_in_reads_back_the_signal_markers() -> None:
+    from ops_alert.alarms import ALARM_KINDS, BY_KEY
+    from ops_alert.duplicates import signal_kinds_in, signal_marker
+
+    text = f"body\n{signal_marker(BY_KEY['LatencyAnomaly'])}\n{signal_marker(BY_KEY['Throttles'])}\n"
+    assert signal_kinds_in(text) == (BY_KEY["Throttles"], BY_KEY["LatencyAnomaly"])
+    assert signal_kinds_in("no markers") == ()
+    assert signal_kinds_in("\n".join(signal_marker(k) for k in ALARM_KINDS)) == ALARM_KINDS
