@@ -333,7 +333,7 @@ def test_delete_without_properties_uses_the_physical_id(load_handler: Callable[[
     assert cfn_responses.last.status == "SUCCESS" and ssm_values() == {}
 
 
-# -- Review fixes: quotas that only have their AWS default value ------------------------------------
+# -- Quotas that only have their AWS default value ----------------------------------------------------
 # ListServiceQuotas omits a quota that was never raised, so "NA" and the suggested code must also be
 # checked against ListAWSDefaultServiceQuotas, else a model's never-raised RPM quota is taken as absent
 # and the RPM alarm is set never to fire.

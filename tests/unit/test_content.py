@@ -543,7 +543,7 @@ def test_email_shows_the_alarm_state_reason() -> None:
     assert "ALARM STATE REASON\n  Threshold Crossed: 5 datapoints were greater than 5.0." in email_body(ctx, NEW_CASE)
 
 
-# --- review fixes ---------------------------------------------------------------------------------
+# --- case outcome without a display ID -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("ctx", [LOW, NON_QUOTA, HIGH], ids=["low_usage", "non_quota", "high_usage"])

@@ -505,7 +505,7 @@ def test_quota_check_defaults_to_a_plain_success():
     assert QuotaCheck(ok=True).require() is None
 
 
-# -- Review fixes --------------------------------------------------------------------------------
+# -- Model generations and bare release suffixes ----------------------------------------------------
 # A number the QuotaName has on its own (a model generation: "Nova 2 Lite", "Mistral Large 3")
 # names another model than an ID without it; numbers glued to letters ("AI21", "G1", "R1") and
 # the model's own numbers do not.
