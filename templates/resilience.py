@@ -46,7 +46,9 @@ def add_resilience(t: Template) -> None:
         # AWS's guidance for Lambda event sources: at least six times the function timeout.
         VisibilityTimeout=6 * PROCESSOR_TIMEOUT,
         MessageRetentionPeriod=FOURTEEN_DAYS,
-        RedrivePolicy=RedrivePolicy(deadLetterTargetArn=GetAtt(DLQ, "Arn"), maxReceiveCount=3),
+        # A receive throttled by the processor's reserved concurrency of 1 counts too: AWS advises at
+        # least 5 so a burst of alarms does not dead-letter follow-ups that never ran.
+        RedrivePolicy=RedrivePolicy(deadLetterTargetArn=GetAtt(DLQ, "Arn"), maxReceiveCount=5),
     ))
     t.add_resource(EventSourceMapping(
         "FollowUpEventSourceMapping",

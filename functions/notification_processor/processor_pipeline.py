@@ -196,6 +196,7 @@ def process(alarm: Alarm, env: ProcessorEnv, names: StackNames, now: datetime, l
             "display_id": outcome.display_id,
             "case_id": outcome.case_id,
             "quota_request_ids": list(outcome.quota_request_ids),
+            "updated_display_ids": list(outcome.updated_display_ids),
             "error": outcome.error,
         },
         "quota_requests": [{"code": p.code, "current": p.current, "requested": p.requested} for p in plans],

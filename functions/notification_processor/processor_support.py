@@ -6,6 +6,7 @@ transition opened or updated, and the transition marker on it stops a second app
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,12 +128,16 @@ def _request_increases(step: SupportStep, history: Sequence[QuotaRequest]) -> Ca
         requests.append((request, submitted.already_pending))
     _add_context(step, requests)
     new_ids = tuple(r.request_id for r, pending in requests if not pending)
+    pending_cases = tuple(dict.fromkeys(r.case_display_id for r, pending in requests if pending and r.case_display_id))
     if failures:
         outcome = _open_case(step)
-        return CaseOutcome(outcome.status, outcome.display_id, outcome.case_id, new_ids, outcome.error)
-    display = next((r.case_display_id for r, _ in requests if r.case_display_id), None)
-    status = CaseOutcomeStatus.NEW if new_ids else CaseOutcomeStatus.UPDATED
-    return CaseOutcome(status, display_id=display, quota_request_ids=new_ids)
+        return dataclasses.replace(outcome, quota_request_ids=new_ids, updated_display_ids=pending_cases)
+    if not new_ids:
+        return CaseOutcome(CaseOutcomeStatus.UPDATED, display_id=next(iter(pending_cases), None))
+    # A pending request's case is not new: report it apart, so the e-mail never calls it "new".
+    display = next((r.case_display_id for r, pending in requests if not pending and r.case_display_id), None)
+    return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display, quota_request_ids=new_ids,
+                       updated_display_ids=pending_cases)
 
 
 def _context_body(step: SupportStep, request: QuotaRequest, pending: bool) -> str:

@@ -46,6 +46,8 @@ class CaseOutcome:
     display_id: str | None = None
     case_id: str | None = None
     quota_request_ids: tuple[str, ...] = ()  # Service Quotas request IDs submitted this time
+    # Cases of increase requests that were already pending: they get our context, but are not new.
+    updated_display_ids: tuple[str, ...] = ()
     error: str | None = None
 
 
@@ -539,6 +541,11 @@ def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
         )
     else:
         text = f"Opening or updating the support case failed: {outcome.error or 'unknown error'}."
+    if outcome.updated_display_ids:
+        text += (
+            f" The case of the increase request already pending ({', '.join(outcome.updated_display_ids)}) "
+            "gets this signal too."
+        )
     lines = _wrap(text, "  ")
     pairs = []
     if outcome.display_id:
@@ -546,6 +553,7 @@ def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
             ("Case display ID", outcome.display_id),
             ("Case link", support_case_url(outcome.display_id)),
         ]
+    pairs += [("Pending request's case", f"{d}: {support_case_url(d)}") for d in outcome.updated_display_ids]
     if outcome.quota_request_ids:
         pairs.append(("Service Quotas request IDs", ", ".join(outcome.quota_request_ids)))
     return lines + (_pairs(pairs) if pairs else [])

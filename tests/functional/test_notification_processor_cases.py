@@ -156,6 +156,31 @@ def test_pending_request_without_case_gets_our_context_later(world: ProcessorWor
     assert "ESCALATION" in case.communications[-1].body
 
 
+def test_pending_case_and_new_request_are_both_reported_truthfully(world: ProcessorWorld, processor: Any) -> None:
+    """RPM has a request still pending whose case is older than SupportCaseLookbackDays (so it is
+    no duplicate); TPM gets a new request. The e-mail must not call the pending request's case
+    "new": it reports the new request and the case that gets our context."""
+    sq = world.aws.service_quotas
+    sq.auto_open_case = True
+    import boto3
+    boto3.client("service-quotas").request_service_quota_increase(
+        ServiceCode="bedrock", QuotaCode=RPM_CODE, DesiredValue=11_000)
+    pending_case = world.aws.support.age_case(sq.requests[0].case_id, 100)
+    sq.auto_open_case = False  # the new TPM request has no case yet
+    world.emails()
+    world.load_usage(rpm=9_500, tpm=3_000_000)
+    result = _fire(world, processor, "Throttles")
+
+    assert result["case"]["status"] == "NEW"
+    assert result["case"]["display_id"] is None  # the new request's case does not exist yet
+    assert result["case"]["updated_display_ids"] == [pending_case.display_id]
+    assert len(result["case"]["quota_request_ids"]) == 1
+    [email] = world.emails()
+    assert f"A new Quota Request case was opened: {pending_case.display_id}" not in email["body"]
+    assert "submitted through Service Quotas" in email["body"]
+    assert f"displayId={pending_case.display_id}" in email["body"]
+
+
 @pytest.mark.parametrize(
     "break_path",
     [

@@ -48,6 +48,8 @@ def test_follow_up_queue_waits_instead_of_sleeping(resources: dict) -> None:
     timeout = resources["NotificationProcessor"]["Properties"]["Timeout"]
     assert queue["VisibilityTimeout"] >= 6 * timeout
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["AlertDeadLetterQueue", "Arn"]}
+    # Throttled receives (reserved concurrency 1) count toward it: AWS's minimum advice is 5.
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5
     mapping = resources["FollowUpEventSourceMapping"]["Properties"]
     assert mapping["BatchSize"] == 1 and mapping["FunctionName"] == {"Ref": "NotificationProcessor"}
 

@@ -562,3 +562,12 @@ def test_updated_case_without_display_id_reads_plainly() -> None:
     body = " ".join(email_body(HIGH, CaseOutcome(CaseOutcomeStatus.UPDATED)).split())
     assert "Quota Request the case" not in body
     assert "The unresolved Quota Request case was updated" in body
+
+
+def test_new_request_beside_a_pending_one_names_the_pending_case_as_updated_not_new() -> None:
+    outcome = CaseOutcome(CaseOutcomeStatus.NEW, quota_request_ids=("req-tpm",), updated_display_ids=("176400000001",))
+    body = " ".join(email_body(HIGH, outcome).split())
+    assert "submitted through Service Quotas" in body
+    assert "A new Quota Request case was opened" not in body
+    assert "already pending (176400000001) gets this signal too" in body
+    assert support_case_url("176400000001") in body
