@@ -17,7 +17,7 @@ SNS publish) raises, so Lambda retries and finally dead-letters the event.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -108,6 +108,21 @@ def _alarm_states(names: StackNames, signal: AlarmSignal) -> dict[str, AlarmStat
         return None
 
 
+def _once(key: str, env: ProcessorEnv, context: Any, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``work()`` once per alarm transition; a repeat returns status ``duplicate`` and does nothing."""
+    if not env.idempotency_table:
+        logger.warning("IDEMPOTENCY_TABLE is not set: a redelivered event would be processed again")
+        return work()
+    once = run_once(key, work, env.idempotency_table, context)
+    if once.warning:
+        logger.warning(once.warning)
+    if once.duplicate:
+        logger.info("this transition was processed already: nothing done")
+        _count("DuplicateEvents")
+        return {**once.result, "status": "duplicate", "first_status": once.result.get("status")}
+    return once.result
+
+
 def _process_signal(signal: AlarmSignal, env: ProcessorEnv, names: StackNames, context: Any) -> dict[str, Any]:
     log_keys = {"alarm": signal.alarm_name, "transition": signal.transition_id, "source": signal.source.value}
     logger.append_keys(**log_keys)
@@ -135,27 +150,17 @@ def _process_signal(signal: AlarmSignal, env: ProcessorEnv, names: StackNames, c
     if not kinds:
         if states is None:
             raise RuntimeError(f"no child alarm named in {signal.transition_id} and their states are unreadable")
-        logger.error("the composite is in ALARM but no child alarm of this stack could be identified")
+        logger.error("the composite is in ALARM but no child alarm of this stack could be identified: "
+                     "e-mailing the team without a case")
         _count("UnidentifiedAlarms")
-        return {"status": "no_child_in_alarm", "alarm": signal.alarm_name}
+        known_states = states
+        return _once(processor_pipeline.transition_key(signal), env, context,
+                     lambda: processor_pipeline.email_unidentified(signal, known_states, env, names, logger))
     alarm = Alarm(signal, kinds, classification.unknown_children, states, processor_pipeline.transition_key(signal))
     now = datetime.now(timezone.utc)
-
-    def work() -> dict[str, Any]:
-        return processor_pipeline.process(alarm, env, names, now, logger)
-
-    if not env.idempotency_table:
-        logger.warning("IDEMPOTENCY_TABLE is not set: a redelivered event would be processed again")
-        result = work()
-    else:
-        once = run_once(alarm.key, work, env.idempotency_table, context)
-        if once.warning:
-            logger.warning(once.warning)
-        if once.duplicate:
-            logger.info("this transition was processed already: nothing done")
-            _count("DuplicateEvents")
-            return {**once.result, "status": "duplicate", "first_status": once.result.get("status")}
-        result = once.result
+    result = _once(alarm.key, env, context, lambda: processor_pipeline.process(alarm, env, names, now, logger))
+    if result["status"] == "duplicate":
+        return result
     _count("ProcessedAlarms")
     if result.get("case", {}).get("status") == "FAILED":
         _count("SupportActionFailures")

@@ -13,7 +13,15 @@ from typing import Any
 
 from ops_alert.alarm_message import ALARM, AlarmSignal, Classification, SignalSource, kinds_in_alarm
 from ops_alert.alarms import BY_KEY, AlarmKind, CaseCategory, QuotaKind
-from ops_alert.content import AlertContext, CaseOutcome, email_body, email_subject
+from ops_alert.content import (
+    UNIDENTIFIED_SEVERITY,
+    AlertContext,
+    CaseOutcome,
+    email_body,
+    email_subject,
+    unidentified_alarm_email,
+    unidentified_alarm_subject,
+)
 from ops_alert.names import StackNames
 from ops_alert.profiles import PARAMETER_APPLICATION, short_profile_id
 from ops_alert.quota_codes import QuotaInfo
@@ -215,3 +223,25 @@ def send_email(
     log.info(f"e-mail published ({message_id})")
     return "sent"
 
+
+
+# --- a composite alarm without an identifiable child -----------------------------------------------
+
+
+def email_unidentified(
+    signal: AlarmSignal, states: Mapping[str, AlarmState], env: ProcessorEnv, names: StackNames, log: logging.Logger
+) -> dict[str, Any]:
+    """Tell the team about a composite ALARM whose children cannot be identified (no case)."""
+    settings = load_runtime_settings(env, names)
+    for problem in settings.problems:
+        log.warning(problem)
+    result = {"status": "no_child_identified", "transition": transition_key(signal), "alarm": signal.alarm_name}
+    if not should_email(settings.notification_preference, UNIDENTIFIED_SEVERITY):
+        log.info(f"e-mail filtered: preference {settings.notification_preference!r}")
+        return {**result, "email": "filtered"}
+    children = [(n, states[n].state if n in states else "unknown") for n in names.child_alarm_names]
+    body = unidentified_alarm_email(names.customer, env.model_name, env.model_id_display, signal.alarm_name,
+                                    signal.state_change_time, signal.region, signal.reason, children)
+    message_id = publish_email(env.formatted_topic_arn, unidentified_alarm_subject(names.customer, env.model_name), body)
+    log.info(f"e-mail published ({message_id})")
+    return {**result, "email": "sent"}

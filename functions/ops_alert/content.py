@@ -487,14 +487,65 @@ def communication_body(
 
 def email_subject(ctx: AlertContext) -> str:
     """``[SEVERITY] C - Bedrock Ops Alert - M - <category>``, within the SNS subject rules."""
-    prefix = f"[{ctx.severity.value}] "
-    suffix = f" - {ctx.category.value}"
-    middle = _single_line(f"{ctx.customer} - Bedrock Ops Alert - {ctx.model_name}")
+    return _subject(ctx.severity, ctx.customer, ctx.model_name, ctx.category.value)
+
+
+def _subject(severity: Severity, customer: str, model_name: str, topic: str) -> str:
+    prefix = f"[{severity.value}] "
+    suffix = f" - {topic}"
+    middle = _single_line(f"{customer} - Bedrock Ops Alert - {model_name}")
     room = MAX_SUBJECT_CHARS - len(prefix) - len(suffix)
     if len(middle) > room:
         # Shorten the customer/model part: severity and category are what a reader filters on.
         middle = middle[: room - 3].rstrip() + "..."
     return prefix + middle + suffix
+
+
+# --- a composite alarm whose children cannot be identified ----------------------------------------
+# Rare (the notification names no child of this stack and none is in ALARM any more), but the
+# alarm was real: the team is told (SPEC §7), with no case, since the kind of problem is unknown.
+UNIDENTIFIED_TOPIC = "Unidentified alarm"
+UNIDENTIFIED_SEVERITY = Severity.WARNING
+
+
+def unidentified_alarm_subject(customer: str, model_name: str) -> str:
+    return _subject(UNIDENTIFIED_SEVERITY, customer, model_name, UNIDENTIFIED_TOPIC)
+
+
+def unidentified_alarm_email(
+    customer: str,
+    model_name: str,
+    model_id: str,
+    composite_alarm: str,
+    time: datetime,
+    region: str,
+    reason: str,
+    child_states: Sequence[tuple[str, str]],
+) -> str:
+    """E-mail for a composite alarm in ALARM with no identifiable child alarm of this stack."""
+    summary = (
+        f"The composite alarm of your model went to ALARM, but its notification names no child alarm "
+        f"of this stack and none of them is in ALARM now (a short spike that has cleared, or alarms "
+        f"renamed outside the stack). No support case was opened or updated: the kind of problem is "
+        f"unknown. Check the alarm history in CloudWatch."
+    )
+    sections: list[tuple[str, list[str]]] = [
+        ("", [f"Bedrock Ops Alert - {UNIDENTIFIED_SEVERITY.value} - {customer} / {model_name} - {UNIDENTIFIED_TOPIC}"]),
+        ("Summary", _wrap(summary, "  ")),
+        ("Alert details", _pairs([
+            ("Customer", customer),
+            ("Model", f"{model_name} ({model_id})"),
+            ("Composite alarm", composite_alarm),
+            ("Time", _when(time)),
+            ("Region", region),
+        ])),
+        ("Child alarm states now", _pairs(list(child_states)) if child_states else ["  (not readable)"]),
+    ]
+    if reason.strip():
+        sections.append(("Alarm state reason", _wrap(reason.strip(), "  ")))
+    sections.append(("Links", _pairs([(f"CloudWatch alarms ({region})", cloudwatch_alarms_url(region))])))
+    blocks = ["\n".join(([title.upper()] if title else []) + lines) for title, lines in sections]
+    return "\n\n".join(blocks) + "\n"
 
 
 def support_case_url(display_id: str) -> str:

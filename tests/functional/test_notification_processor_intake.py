@@ -109,3 +109,45 @@ def test_child_event_covered_by_the_composite_notification_is_skipped(
     # ...and the composite notification that follows is processed (not mistaken for a duplicate).
     world.set_composite("ALARM")
     assert run(processor, world.composite_event(["Throttles"]))["status"] == "processed"
+
+
+# --- a composite ALARM with no identifiable child (SPEC §7: the alarm was real, so e-mail) ------
+
+
+def _unidentified(world: ProcessorWorld) -> dict[str, Any]:
+    """The composite went to ALARM, but its message names no child and every child is OK again."""
+    world.set_composite("ALARM")
+    event = world.composite_event(())
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    message["NewStateReason"] = "ALARM(...) was evaluated"
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    return event
+
+
+def test_unidentified_composite_alarm_still_emails_the_team_without_a_case(
+    world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
+) -> None:
+    result = run(processor, _unidentified(world))
+
+    assert result["status"] == "no_child_identified" and result["email"] == "sent"
+    assert aws_calls["support:CreateCase"] == 0 and aws_calls["service-quotas:RequestServiceQuotaIncrease"] == 0
+    [email] = world.emails()
+    assert email["subject"] == f"[WARNING] {world.names.customer} - Bedrock Ops Alert - {world.names.model} - Unidentified alarm"
+    assert world.names.composite_alarm_name in email["body"]
+    assert "No support case was opened" in email["body"]
+    assert f"{world.child_name('Throttles')}: OK" in " ".join(email["body"].split())
+
+
+def test_unidentified_composite_alarm_is_emailed_once(world: ProcessorWorld, processor: Any) -> None:
+    event = _unidentified(world)
+    assert run(processor, event)["email"] == "sent"
+    assert run(processor, event)["status"] == "duplicate"
+    assert len(world.emails()) == 1
+
+
+def test_unidentified_composite_alarm_follows_the_notification_preference(world: ProcessorWorld, processor: Any) -> None:
+    import boto3
+    boto3.client("ssm").put_parameter(Name=world.names.ssm("notification-preference"), Value="critical",
+                                      Type="String", Overwrite=True)
+    assert run(processor, _unidentified(world))["email"] == "filtered"
+    assert world.emails() == []

@@ -27,6 +27,8 @@ from ops_alert.content import (
     impact_level,
     residency_note,
     support_case_url,
+    unidentified_alarm_email,
+    unidentified_alarm_subject,
 )
 from ops_alert.duplicates import find_open_case, kinds_to_append, marker, parse_markers, signal_marker, transition_marker
 from ops_alert.names import StackNames
@@ -571,3 +573,27 @@ def test_new_request_beside_a_pending_one_names_the_pending_case_as_updated_not_
     assert "A new Quota Request case was opened" not in body
     assert "already pending (176400000001) gets this signal too" in body
     assert support_case_url("176400000001") in body
+
+
+# --- composite alarm with no identifiable child ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("customer", "model"), [("Acme", "G-Opus-4-6"), ("C" * 10, "M" * 15), ("Line\nBreak", "X")])
+def test_unidentified_alarm_subject_obeys_the_sns_rules(customer: str, model: str) -> None:
+    subject = unidentified_alarm_subject(customer, model)
+    assert 0 < len(subject) < 100 and "\n" not in subject
+    assert subject.startswith("[WARNING] ") and subject.endswith(" - Unidentified alarm")
+
+
+def test_unidentified_alarm_email_says_what_is_known_and_that_no_case_was_touched() -> None:
+    at = datetime(2026, 11, 28, 1, 2, 3, tzinfo=timezone.utc)
+    body = unidentified_alarm_email("Acme", "G-Opus-4-6", "global.anthropic.claude-opus-4-6-v1",
+                                    "Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6", at, "us-east-1",
+                                    "ALARM(...) was evaluated", [("Acme-Bedrock-Throttles-Critical-G-Opus-4-6", "OK")])
+    flat = " ".join(body.split())
+    assert "Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6" in flat
+    assert "global.anthropic.claude-opus-4-6-v1" in flat and "us-east-1" in flat
+    assert "Acme-Bedrock-Throttles-Critical-G-Opus-4-6: OK" in flat
+    assert "No support case was opened or updated" in flat
+    assert cloudwatch_alarms_url("us-east-1") in body
+    assert "(not readable)" in unidentified_alarm_email("A", "M", "m", "c", at, "us-east-1", "", [])
