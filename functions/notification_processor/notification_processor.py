@@ -3,7 +3,9 @@
 Invoked three ways: (a) SNS from the raw topic (the composite alarm's notification), (b) the
 EventBridge "CloudWatch Alarm State Change" event of a child alarm (the only signal of an
 escalation while the composite is already in ALARM, SPEC §8.7), (c) SQS follow-up messages for
-work that must wait for AWS. Anything else is bad input: logged, counted, rejected, not retried.
+work that must wait for AWS; on that queue also the events of failed invocations, when the
+dead-letter queue is redriven to it (README runbook), which are processed like (a) and (b).
+Anything else is bad input: logged, counted, rejected, not retried.
 
 For one alarm signal:
   1. classify it (ours? into ALARM?), read the alarm states (ONE DescribeAlarms call) and decide
@@ -24,7 +26,15 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ops_alert.alarm_message import AlarmSignal, MalformedAlarmMessage, SignalSource, classify, parse_signals
+from ops_alert.alarm_message import (
+    AlarmSignal,
+    DeadLettered,
+    MalformedAlarmMessage,
+    SignalSource,
+    classify,
+    dead_lettered_event,
+    parse_signals,
+)
 from ops_alert.names import StackNames
 from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
 from ops_alert_aws.errors import describe
@@ -76,15 +86,33 @@ def _is_sqs_event(event: Any) -> bool:
 def _handle(event: Any, context: Any) -> dict[str, Any]:
     if _is_sqs_event(event):
         env = ProcessorEnv.from_env()
-        results = [processor_follow_up.process(r, env, logger) for r in event["Records"]]
-        for result in results:
-            _count("RejectedEvents" if result.get("status") == "rejected" else "FollowUps")
-        return {"status": "follow_up", "results": results}
+        return {"status": "follow_up", "results": [_sqs_record(r, env, context) for r in event["Records"]]}
+    return _alarm_event(event, ProcessorEnv.from_env, context)
+
+
+def _sqs_record(record: Mapping[str, Any], env: ProcessorEnv, context: Any) -> dict[str, Any]:
+    """A follow-up, or an event redriven from the dead-letter queue (README runbook)."""
+    body = record.get("body")
+    redriven = dead_lettered_event(body) if isinstance(body, str) else None
+    if redriven is None:
+        result = processor_follow_up.process(record, env, logger)
+        _count("RejectedEvents" if result.get("status") == "rejected" else "FollowUps")
+        return result
+    kind, original = redriven
+    if kind is DeadLettered.SCHEDULED_EVENT:
+        logger.info("redriven alarm-updater run ignored: its next schedule (or a manual invoke) repeats it")
+        return {"status": "ignored", "reason": "scheduled alarm-updater event"}
+    logger.info(f"replaying dead-lettered event {record.get('messageId')!r}")
+    _count("ReplayedEvents")
+    return _alarm_event(original, lambda: env, context)
+
+
+def _alarm_event(event: Any, load_env: Callable[[], ProcessorEnv], context: Any) -> dict[str, Any]:
     try:
         signals = parse_signals(event)
     except MalformedAlarmMessage as exc:
         return _reject(str(exc))
-    env = ProcessorEnv.from_env()
+    env = load_env()
     names = StackNames(_customer(env), env.model_name)
     results = [_process_signal(s, env, names, context) for s in signals]
     if len(results) == 1:

@@ -309,3 +309,34 @@ def kinds_in_alarm(alarm_names: Sequence[str], names: StackNames) -> tuple[Alarm
     children = names.child_alarm_names
     found = {children[n].key for n in alarm_names if n in children}
     return tuple(k for k in ALARM_KINDS if k.key in found)
+
+
+# --- events redriven from the dead-letter queue ---------------------------------------------------
+
+
+class DeadLettered(str, enum.Enum):
+    """What a message redriven from the DLQ to the follow-up queue carries (besides follow-ups)."""
+
+    ALARM_EVENT = "alarm_event"  # the event of a failed processor invocation: process it again
+    SCHEDULED_EVENT = "scheduled_event"  # a failed alarm-updater run: its next schedule repeats it
+
+
+def dead_lettered_event(body: str) -> tuple[DeadLettered, dict[str, Any]] | None:
+    """The original event in an SQS message body, when it is a dead-lettered invocation's event.
+
+    Lambda's dead-letter queue keeps the failed invocation's event as the message body. Redriving
+    the queue to the follow-up queue (the runbook's one command) brings those back to the
+    processor next to genuine follow-ups, whose JSON has neither ``Records`` nor ``detail-type``.
+    None for anything else (a follow-up, or a body that is not a JSON object).
+    """
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("source") == "aws.events" and data.get("detail-type") == "Scheduled Event":
+        return DeadLettered.SCHEDULED_EVENT, data
+    if "Records" in data or data.get("detail-type") == _DETAIL_TYPE:
+        return DeadLettered.ALARM_EVENT, data
+    return None

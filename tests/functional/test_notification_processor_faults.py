@@ -1,6 +1,7 @@
 """End to end, as packaged: missing configuration and failing AWS APIs (issue 5, "Bad input and faults")."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -155,3 +156,53 @@ def test_idempotency_store_failure_still_emails(world: ProcessorWorld, processor
     assert result["status"] == "processed" and result["email"] == "sent"
     assert len(world.emails()) == 1 and len(world.our_cases()) == 1
     assert "idempotency" in caplog.text.lower()
+
+
+# --- the dead-letter queue redriven to the follow-up queue (README runbook) ----------------------
+
+
+def _redriven(*bodies: str) -> dict[str, Any]:
+    """An SQS batch as Lambda delivers it from the follow-up queue after a DLQ redrive."""
+    return {"Records": [{"eventSource": "aws:sqs", "messageId": f"m{i}", "body": body,
+                         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:follow-up"}
+                        for i, body in enumerate(bodies)]}
+
+
+def test_a_dead_lettered_alarm_redriven_to_the_follow_up_queue_is_processed_once(
+    world: ProcessorWorld, processor: Any, fault: Any
+) -> None:
+    world.load_usage(rpm=2_000, tpm=1_000_000)
+    world.set_child("Throttles")
+    world.set_composite("ALARM")
+    event = world.composite_event(["Throttles"])
+    fault.fail("sns", "Publish", "InternalError", status=500, times=3)  # first run and both retries
+    for _ in range(3):
+        with pytest.raises(Exception, match="InternalError"):
+            run(processor, event)
+    assert world.emails() == []  # Lambda now dead-letters the event as the message body
+
+    result = run(processor, _redriven(json.dumps(event)))
+
+    [replayed] = result["results"]
+    assert replayed["status"] == "processed" and replayed["email"] == "sent"
+    assert len(world.emails()) == 1
+    assert len(world.our_cases()) == 1  # the case the failed runs opened, not a second one
+
+
+def test_a_redriven_alarm_updater_run_is_ignored_and_a_follow_up_still_works(
+    world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
+) -> None:
+    scheduled = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "123456789012", "time": "2026-11-28T00:00:00Z", "region": "us-east-1",
+                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/schedule"], "detail": {}}
+    aws_calls.clear()
+    result = run(processor, _redriven(json.dumps(scheduled), "{not json"))
+    assert [r["status"] for r in result["results"]] == ["ignored", "rejected"]
+    assert aws_calls["cloudwatch:DescribeAlarms"] == 0 and aws_calls["sns:Publish"] == 0
+
+
+def test_a_redriven_event_of_another_stack_is_ignored(world: ProcessorWorld, processor: Any) -> None:
+    other = world.composite_event(["Throttles"], composite="Other-Bedrock-QuotaHealth-Composite-X")
+    [result] = run(processor, _redriven(json.dumps(other)))["results"]
+    assert result["status"] == "ignored"
+    assert world.emails() == []

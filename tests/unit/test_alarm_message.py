@@ -10,9 +10,11 @@ import pytest
 
 from ops_alert.alarm_message import (
     AlarmSignal,
+    DeadLettered,
     MalformedAlarmMessage,
     SignalSource,
     classify,
+    dead_lettered_event,
     kinds_in_alarm,
     parse_signals,
     parse_sns_record,
@@ -410,3 +412,30 @@ def test_parsing_does_not_mutate_the_event() -> None:
     before = copy.deepcopy(event)
     parse_signals(event)
     assert event == before
+
+
+# --- events redriven from the dead-letter queue ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (json.dumps({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": "{}"}}]}), DeadLettered.ALARM_EVENT),
+        (json.dumps({"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change", "detail": {}}),
+         DeadLettered.ALARM_EVENT),
+        (json.dumps({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}),
+         DeadLettered.SCHEDULED_EVENT),
+        (json.dumps({"request_id": "r", "quota_code": "L-1", "body": "b", "transition_id": "t", "attempt": 1}), None),
+        (json.dumps({"source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification"}), None),
+        (json.dumps(["Records"]), None),
+        ("{not json", None),
+        ("", None),
+    ],
+    ids=["composite-sns", "child-eventbridge", "updater-schedule", "follow-up", "other-event", "json-list",
+         "not-json", "empty"],
+)
+def test_dead_lettered_event_tells_replays_from_follow_ups(body: str, expected: DeadLettered | None) -> None:
+    found = dead_lettered_event(body)
+    assert (found[0] if found else None) is expected
+    if found:
+        assert found[1] == json.loads(body)
