@@ -242,6 +242,7 @@ def email_unidentified(
     children = [(n, states[n].state if n in states else "unknown") for n in names.child_alarm_names]
     body = unidentified_alarm_email(names.customer, env.model_name, env.model_id_display, signal.alarm_name,
                                     signal.state_change_time, signal.region, signal.reason, children)
-    message_id = publish_email(env.formatted_topic_arn, unidentified_alarm_subject(names.customer, env.model_name), body)
+    subject = unidentified_alarm_subject(names.customer, env.model_name)
+    message_id = publish_email(env.formatted_topic_arn, subject, body)
     log.info(f"e-mail published ({message_id})")
     return {**result, "email": "sent"}

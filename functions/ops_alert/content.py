@@ -530,7 +530,8 @@ def unidentified_alarm_email(
         f"unknown. Check the alarm history in CloudWatch."
     )
     sections: list[tuple[str, list[str]]] = [
-        ("", [f"Bedrock Ops Alert - {UNIDENTIFIED_SEVERITY.value} - {customer} / {model_name} - {UNIDENTIFIED_TOPIC}"]),
+        ("", [f"Bedrock Ops Alert - {UNIDENTIFIED_SEVERITY.value} - {customer} / {model_name} - "
+              f"{UNIDENTIFIED_TOPIC}"]),
         ("Summary", _wrap(summary, "  ")),
         ("Alert details", _pairs([
             ("Customer", customer),

@@ -223,7 +223,8 @@ def _start_guard(responder: _Responder, request: Request, context: Any) -> threa
     late = f"The {request.request_type} of {request.logical_resource_id} did not finish before the function timed out"
     if request.request_type == DELETE:
         # A Delete must never block the stack's deletion: answer SUCCESS, leftovers go to the log.
-        args: tuple[Any, ...] = (SUCCESS, physical, f"{late}; deletion continues, check for leftovers{_log_hint(context)}")
+        args: tuple[Any, ...] = (
+            SUCCESS, physical, f"{late}; deletion continues, check for leftovers{_log_hint(context)}")
     else:
         args = (FAILED, physical, f"{late}; retry the stack operation{_log_hint(context)}")
 

@@ -76,6 +76,7 @@ def run_once(key: str, work: Callable[[], dict[str, Any]], table: str, lambda_co
             raise  # the work itself failed (and clearing its record too): retry as usual
         # The store cannot be read or written before the work: run it unguarded rather than lose
         # the alert (a retry would most likely meet the same failure and dead-letter the event).
-        return OnceResult(work(), False, f"idempotency store unavailable, processed without the exactly-once guard: {exc}")
+        return OnceResult(
+            work(), False, f"idempotency store unavailable, processed without the exactly-once guard: {exc}")
     duplicate = bool(result.pop(DUPLICATE_FLAG, False)) if isinstance(result, dict) else False
     return OnceResult(result, duplicate)
