@@ -181,7 +181,7 @@ def _process_signal(signal: AlarmSignal, env: ProcessorEnv, names: StackNames, c
         logger.error("the composite is in ALARM but no child alarm of this stack could be identified: "
                      "e-mailing the team without a case")
         _count("UnidentifiedAlarms")
-        known_states = states
+        known_states = states  # not None here; a name of its own keeps that for the closure
         return _once(processor_pipeline.transition_key(signal), env, context,
                      lambda: processor_pipeline.email_unidentified(signal, known_states, env, names, logger))
     alarm = Alarm(signal, kinds, classification.unknown_children, states, processor_pipeline.transition_key(signal))

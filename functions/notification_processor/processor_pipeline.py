@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ops_alert.alarm_message import ALARM, AlarmSignal, Classification, SignalSource, kinds_in_alarm
-from ops_alert.alarms import BY_KEY, AlarmKind, CaseCategory, QuotaKind
+from ops_alert.alarms import BY_KEY, AlarmKind, CaseCategory, QuotaKind, Severity
 from ops_alert.content import (
     UNIDENTIFIED_SEVERITY,
     AlertContext,
@@ -216,13 +216,19 @@ def send_email(
     ctx: AlertContext, outcome: CaseOutcome, settings: RuntimeSettings, env: ProcessorEnv, log: logging.Logger
 ) -> str:
     """``sent`` or ``filtered``; an SNS failure propagates so the invocation is retried."""
-    if not should_email(settings.notification_preference, ctx.severity):
-        log.info(f"e-mail filtered: preference {settings.notification_preference!r}, severity {ctx.severity.value}")
+    return _email(settings, ctx.severity, env, log, lambda: (email_subject(ctx), email_body(ctx, outcome)))
+
+
+def _email(settings: RuntimeSettings, severity: Severity, env: ProcessorEnv, log: logging.Logger,
+           content: Callable[[], tuple[str, str]]) -> str:
+    """Publish ``content()`` (subject, body) unless the notification preference filters ``severity`` out."""
+    if not should_email(settings.notification_preference, severity):
+        log.info(f"e-mail filtered: preference {settings.notification_preference!r}, severity {severity.value}")
         return "filtered"
-    message_id = publish_email(env.formatted_topic_arn, email_subject(ctx), email_body(ctx, outcome))
+    subject, body = content()
+    message_id = publish_email(env.formatted_topic_arn, subject, body)
     log.info(f"e-mail published ({message_id})")
     return "sent"
-
 
 
 # --- a composite alarm without an identifiable child -----------------------------------------------
@@ -235,14 +241,12 @@ def email_unidentified(
     settings = load_runtime_settings(env, names)
     for problem in settings.problems:
         log.warning(problem)
-    result = {"status": "no_child_identified", "transition": transition_key(signal), "alarm": signal.alarm_name}
-    if not should_email(settings.notification_preference, UNIDENTIFIED_SEVERITY):
-        log.info(f"e-mail filtered: preference {settings.notification_preference!r}")
-        return {**result, "email": "filtered"}
     children = [(n, states[n].state if n in states else "unknown") for n in names.child_alarm_names]
-    body = unidentified_alarm_email(names.customer, env.model_name, env.model_id_display, signal.alarm_name,
-                                    signal.state_change_time, signal.region, signal.reason, children)
-    subject = unidentified_alarm_subject(names.customer, env.model_name)
-    message_id = publish_email(env.formatted_topic_arn, subject, body)
-    log.info(f"e-mail published ({message_id})")
-    return {**result, "email": "sent"}
+
+    def content() -> tuple[str, str]:
+        return unidentified_alarm_subject(names.customer, env.model_name), unidentified_alarm_email(
+            names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
+            signal.region, signal.reason, children)
+
+    return {"status": "no_child_identified", "transition": transition_key(signal), "alarm": signal.alarm_name,
+            "email": _email(settings, UNIDENTIFIED_SEVERITY, env, log, content)}
