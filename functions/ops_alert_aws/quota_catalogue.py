@@ -34,9 +34,7 @@ def _quota(item: Mapping[str, Any]) -> QuotaInfo:
 def list_bedrock_quotas(codes: tuple[str, ...] = ()) -> list[QuotaInfo]:
     """Every applied Bedrock quota of the account and region, all pages, plus the default value of
     each of ``codes`` that has no applied value (codes that exist nowhere stay missing)."""
-    pages = client("service-quotas").get_paginator("list_service_quotas").paginate(
-        ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": PAGE_SIZE})
-    quotas = [_quota(item) for page in pages for item in page.get("Quotas", [])]
+    quotas = _list_all("list_service_quotas")
     listed = {q.code for q in quotas}
     for code in dict.fromkeys(codes):
         if code not in listed and is_well_formed_code(code):
@@ -52,12 +50,15 @@ def with_default_quotas(quotas: list[QuotaInfo]) -> list[QuotaInfo]:
     Needed where the *absence* of a quota matters (a code given as ``NA``, the code to suggest):
     a quota never raised in this account is missing from ListServiceQuotas but not from here.
     """
-    pages = client("service-quotas").get_paginator("list_aws_default_service_quotas").paginate(
-        ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": PAGE_SIZE})
     listed = {q.code for q in quotas}
-    missing = [_quota(item) for page in pages for item in page.get("Quotas", [])
-               if str(item.get("QuotaCode")) not in listed]
-    return [*quotas, *missing]
+    return [*quotas, *(q for q in _list_all("list_aws_default_service_quotas") if q.code not in listed)]
+
+
+def _list_all(operation: str) -> list[QuotaInfo]:
+    """Every Bedrock quota one Service Quotas list operation returns, all pages."""
+    pages = client("service-quotas").get_paginator(operation).paginate(
+        ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": PAGE_SIZE})
+    return [_quota(item) for page in pages for item in page.get("Quotas", [])]
 
 
 def get_bedrock_quota(code: str) -> QuotaInfo:
