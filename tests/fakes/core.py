@@ -439,3 +439,8 @@ def paginate(
 
 def _fingerprint(scope: object) -> str:
     return uuid.uuid5(uuid.NAMESPACE_OID, json.dumps(scope, sort_keys=True, default=str)).hex[:12]
+
+
+def active_hub() -> FakeAws | None:
+    """The FakeAws installed now (its call log sees every AWS call), or None."""
+    return _DISPATCHER.active

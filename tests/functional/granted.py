@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from templates import build_template
-from tests.fakes.core import _DISPATCHER, Call
+from tests.fakes.core import Call, active_hub
 
 # boto3 client name → IAM service prefix, where they differ.
 _PREFIX = {"service-quotas": "servicequotas"}
@@ -65,7 +65,7 @@ def granted_calls_only(function: str, handler: Callable[..., Any]) -> Callable[.
 
     @functools.wraps(handler)
     def checked(event: Any, context: Any) -> Any:
-        hub = _DISPATCHER.active
+        hub = active_hub()
         start = len(hub.log) if hub is not None else 0
         result = handler(event, context)
         if hub is not None:
