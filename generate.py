@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from bundle.artifacts import build_artifacts
+from bundle.cli_errors import UserError, add_debug_flag, guarded
 from templates import build_template
 
 ROOT = Path(__file__).resolve().parent
@@ -32,6 +33,8 @@ def render(out: Path) -> dict[str, bytes]:
 
 
 def write(out: Path, files: dict[str, bytes]) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file: give a directory (it will hold template.yaml and the zips)")
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob("*.zip"):  # old content-addressed zips must not be uploaded again
         if stale.name not in files:
@@ -55,9 +58,15 @@ def check(out: Path, files: dict[str, bytes]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return guarded(lambda: _run(argv), debug="--debug" in argv, prog="generate.py")
+
+
+def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build")
     parser.add_argument("--check", action="store_true", help="verify the output directory is current")
+    add_debug_flag(parser)
     args = parser.parse_args(argv)
     files = render(args.out)
     if args.check:

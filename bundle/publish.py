@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from bundle.artifacts import built_keys
+from bundle.cli_errors import UserError, add_debug_flag, guarded
 
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
 
-class PublishError(Exception):
+class PublishError(UserError):
     """A problem the user must fix before anything is uploaded or deployed."""
 
 
@@ -132,6 +133,11 @@ def deploy(stack: str, params_path: str, bucket: str, region: str | None) -> int
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return guarded(lambda: _run(argv), debug="--debug" in argv, prog="python -m bundle.publish")
+
+
+def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bundle.publish", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("upload", help="upload build/*.zip to the artifact bucket")
@@ -142,15 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     dep.add_argument("--params", default="")
     dep.add_argument("--bucket", default="")
     dep.add_argument("--region")
+    for command in (up, dep):
+        add_debug_flag(command)
     args = parser.parse_args(argv)
-    try:
-        if args.command == "upload":
-            upload(args.bucket, args.region)
-            return 0
-        return deploy(args.stack, args.params, args.bucket, args.region)
-    except PublishError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    if args.command == "upload":
+        upload(args.bucket, args.region)
+        return 0
+    return deploy(args.stack, args.params, args.bucket, args.region)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import TextIO
 
 import boto3
 
+from bundle.cli_errors import add_debug_flag, guarded
 from fleet.aws import Clients
 from fleet.manifest import load_manifest
 from fleet.model import Loaded, Mode
@@ -40,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--profile", help="AWS profile")
         sub.add_argument("--call-as", choices=("SELF", "DELEGATED_ADMIN"), default="SELF",
                          help="DELEGATED_ADMIN when running from a StackSets delegated administrator account")
+        add_debug_flag(sub)
         if name == "apply":
             sub.add_argument("--yes", action="store_true", help="do not ask for confirmation")
             sub.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait per operation")
@@ -129,6 +131,13 @@ def _status(loaded: Loaded, clients: Clients, call_as: str, report: Reporter) ->
 
 def main(argv: Sequence[str] | None = None, *, session: boto3.session.Session | None = None,
          poller: Poller | None = None, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return guarded(lambda: _run(argv, session, poller, stdin, out), debug="--debug" in argv, prog="python -m fleet",
+                   err=out)
+
+
+def _run(argv: list[str], session: boto3.session.Session | None, poller: Poller | None, stdin: TextIO | None,
+         out: TextIO | None) -> int:
     args = parser().parse_args(argv)
     report = Reporter(out)
     session = session or boto3.session.Session(profile_name=args.profile)
