@@ -24,13 +24,7 @@ from typing import Any
 from ops_alert.alarms import BY_KEY
 from ops_alert.deployment import ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
 from ops_alert.names import StackNames
-from ops_alert.profiles import (
-    APPLICATION,
-    PARAMETER_SYSTEM_DEFINED,
-    check_application_profile,
-    short_profile_id,
-    sibling_profiles,
-)
+from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
 from ops_alert.quota_codes import NO_QUOTA_CODE
 from ops_alert.thresholds import Quotas, Thresholds, compute_thresholds
 from ops_alert_aws import inference_profiles, layer2_alarms, quota_catalogue, threshold_store
@@ -79,19 +73,17 @@ def aggregated_profiles(config: DeploymentSettings) -> tuple[str, ...]:
     if config.profile_type == PARAMETER_SYSTEM_DEFINED:
         return (config.model_id,)
     try:
-        short = short_profile_id(config.model_id)
-        profile = inference_profiles.get_inference_profile(short)
-        check_application_profile(profile)
-        siblings = sibling_profiles(profile, inference_profiles.list_inference_profiles(APPLICATION))
+        siblings = inference_profiles.application_siblings(config.model_id)
     except AwsError as exc:
         raise UpdateFailed(describe(exc, "Reading the application inference profiles (Bedrock)")) from None
     except ValueError as exc:  # ProfileError, or a malformed ID
         raise UpdateFailed(str(exc)) from None
     if siblings.truncated:
+        # The processor's usage figures still combine all of them; only the alarms cannot.
         logger.warning("More application profiles share the model list than an alarm can add up; "
                        "the rest are not in the Layer 2 alarms",
-                       extra={"aggregated": list(siblings.profile_ids), "qualifying": siblings.total})
-    return siblings.profile_ids
+                       extra={"aggregated": list(siblings.alarm_profile_ids), "qualifying": siblings.total})
+    return siblings.alarm_profile_ids
 
 
 def update_alarms(config: DeploymentSettings, thresholds: Thresholds, profiles: tuple[str, ...]) -> list[layer2_alarms.AlarmUpdate]:

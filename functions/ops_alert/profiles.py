@@ -125,28 +125,39 @@ def resolve_application_profile(
 
 @dataclass(frozen=True)
 class Siblings:
-    """Profiles to aggregate in the Layer 2 alarms; the monitored one first."""
+    """The monitored application profile and every ACTIVE one sharing its model list; it first.
+
+    They all draw on the same quota. Usage combines every one of them (GetMetricData takes 500
+    queries per call); the Layer 2 alarms can add up only the first ten (CloudWatch metric math).
+    """
 
     profile_ids: tuple[str, ...]
-    total: int  # how many qualified before the cap
+
+    @property
+    def total(self) -> int:
+        return len(self.profile_ids)
+
+    @property
+    def alarm_profile_ids(self) -> tuple[str, ...]:
+        """The profiles the Layer 2 alarms add up: the monitored one, then the others by ID."""
+        return self.profile_ids[:MAX_AGGREGATED_PROFILES]
+
+    @property
+    def outside_alarms(self) -> tuple[str, ...]:
+        """Siblings whose traffic counts in the usage figures but not in the Layer 2 alarms."""
+        return self.profile_ids[MAX_AGGREGATED_PROFILES:]
 
     @property
     def truncated(self) -> bool:
-        """True when some siblings were left out (log it: their traffic is not in the alarm)."""
-        return self.total > len(self.profile_ids)
+        """True when the alarms leave some siblings out (say so: their traffic is not alarmed on)."""
+        return bool(self.outside_alarms)
 
 
-def sibling_profiles(
-    profile: InferenceProfile,
-    application_profiles: Iterable[InferenceProfile],
-    limit: int = MAX_AGGREGATED_PROFILES,
-) -> Siblings:
+def sibling_profiles(profile: InferenceProfile, application_profiles: Iterable[InferenceProfile]) -> Siblings:
     """The monitored profile plus the ACTIVE application profiles sharing its exact model list.
 
-    They draw on the same quota, so the alarms must add their traffic. The rest are sorted by ID
-    and the list is capped at ``limit`` (1..10, CloudWatch's metric-math limit).
+    The others are sorted by ID, so the ten the alarms keep never depend on listing order.
     """
-    _check_count(limit, "limit")
     models = profile.model_set
     others = sorted(
         {
@@ -158,8 +169,7 @@ def sibling_profiles(
             and p.model_set == models
         }
     )
-    ids = (profile.profile_id, *others)
-    return Siblings(profile_ids=ids[:limit], total=len(ids))
+    return Siblings(profile_ids=(profile.profile_id, *others))
 
 
 def _check_count(n: int, what: str) -> None:

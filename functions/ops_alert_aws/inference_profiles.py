@@ -4,7 +4,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ops_alert.profiles import APPLICATION, SYSTEM_DEFINED, InferenceProfile
+from ops_alert.profiles import (
+    APPLICATION,
+    SYSTEM_DEFINED,
+    InferenceProfile,
+    Siblings,
+    check_application_profile,
+    short_profile_id,
+    sibling_profiles,
+)
 from ops_alert_aws.clients import client
 
 PAGE_SIZE = 1000  # the API's maximum
@@ -33,3 +41,16 @@ def list_inference_profiles(profile_type: str) -> list[InferenceProfile]:
     pages = client("bedrock").get_paginator("list_inference_profiles").paginate(
         typeEquals=profile_type, PaginationConfig={"PageSize": PAGE_SIZE})
     return [_profile(item) for page in pages for item in page.get("inferenceProfileSummaries", [])]
+
+
+def application_siblings(id_or_arn: str) -> Siblings:
+    """The application profile (ID or ARN) and every ACTIVE sibling sharing its model list.
+
+    Shared by the alarm updater (which metrics the Layer 2 alarms add up) and the notification
+    processor (whose usage to combine): GetInferenceProfile, then ListInferenceProfiles, all pages.
+    Raises ProfileError for a profile the stack cannot monitor, ValueError for a malformed ID, and
+    the AWS error (ResourceNotFoundException, AccessDenied…) as it came.
+    """
+    profile = get_inference_profile(short_profile_id(id_or_arn))
+    check_application_profile(profile)
+    return sibling_profiles(profile, list_inference_profiles(APPLICATION))

@@ -89,6 +89,40 @@ def test_listing_rejects_an_unknown_type() -> None:
         inference_profiles.list_inference_profiles("CUSTOM")
 
 
+def test_siblings_are_every_active_application_profile_on_the_same_models(
+    aws: StandardFakes, aws_calls: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inference_profiles, "PAGE_SIZE", 5)  # 15 profiles: three pages
+    opus = [model_arn("anthropic.claude-opus-4-6-v1", r) for r in ("us-east-1", "us-east-2", "us-west-2")]
+    aws.bedrock.add_application_profile("mine0000000a", opus)
+    twelve = [f"sib{i:09d}" for i in range(12)]
+    for sibling in twelve:
+        aws.bedrock.add_application_profile(sibling, list(reversed(opus)))  # same set, other order
+    aws.bedrock.add_application_profile("subset000000", opus[:2])  # another model list
+    aws.bedrock.add_application_profile("llama0000000", [model_arn("meta.llama3-1-70b-instruct-v1:0")])
+
+    siblings = inference_profiles.application_siblings(
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/mine0000000a")
+
+    assert siblings.profile_ids == ("mine0000000a", *twelve)  # all thirteen, not ten
+    assert siblings.alarm_profile_ids == ("mine0000000a", *twelve[:9])
+    assert (aws_calls["bedrock:GetInferenceProfile"], aws_calls["bedrock:ListInferenceProfiles"]) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("identifier", "error"),
+    [("missing00000", "ResourceNotFoundException"), ("global.anthropic.claude-opus-4-6-v1", "not APPLICATION"),
+     ("arn:aws:s3:::bucket/key", "not an inference profile ARN")],
+    ids=["unknown-profile", "system-defined-profile", "not-a-profile-arn"],
+)
+def test_siblings_of_a_profile_the_stack_cannot_monitor_fail_clearly(
+    aws: StandardFakes, identifier: str, error: str
+) -> None:
+    aws.bedrock.add_system_catalogue()
+    with pytest.raises(Exception, match=error):
+        inference_profiles.application_siblings(identifier)
+
+
 # -- SSM ----------------------------------------------------------------------------------------
 def test_thresholds_are_written_read_and_deleted(aws: StandardFakes) -> None:
     ssm = boto3.client("ssm")

@@ -156,7 +156,7 @@ def test_sibling_profiles_monitored_first_then_sorted_and_filtered():
         system("us.anthropic.claude-opus-4-6-v1", US_OPUS),  # not an application profile
     )
     result = sibling_profiles(me, others)
-    assert result == Siblings(profile_ids=("mmm", "aaa", "zzz"), total=3)
+    assert result == Siblings(profile_ids=("mmm", "aaa", "zzz"))
     assert not result.truncated
 
 
@@ -166,25 +166,20 @@ def test_sibling_profiles_without_siblings():
 
 
 @pytest.mark.parametrize(
-    ("count", "limit", "kept", "truncated"),
-    [(9, 10, 10, False), (10, 10, 10, True), (14, 10, 10, True), (5, 3, 3, True), (0, 1, 1, False)],
-    ids=["fits", "one-too-many", "many", "custom-limit", "limit-1"],
+    ("count", "alarmed", "outside"),
+    [(0, 1, 0), (9, 10, 0), (10, 10, 1), (11, 10, 2), (200, 10, 191)],
+    ids=["alone", "fits-the-alarm", "one-too-many", "twelve", "two-hundred-one"],
 )
-def test_sibling_profiles_cap(count, limit, kept, truncated):
-    me = app("p-99", US_OPUS)
-    others = tuple(app(f"p-{i:02d}", US_OPUS) for i in range(count))
-    result = sibling_profiles(me, reversed(others), limit=limit)
-    assert len(result.profile_ids) == kept
-    assert result.profile_ids[0] == "p-99"  # the monitored profile is never the one dropped
+def test_usage_keeps_every_sibling_the_alarms_only_ten(count, alarmed, outside):
+    me = app("p-999", US_OPUS)
+    others = tuple(app(f"p-{i:03d}", US_OPUS) for i in range(count))
+    result = sibling_profiles(me, reversed(others))
+    assert result.total == len(result.profile_ids) == count + 1  # usage combines every one
+    assert result.profile_ids[0] == "p-999"  # the monitored profile first, never the one left out
     assert list(result.profile_ids[1:]) == sorted(result.profile_ids[1:])
-    assert result.truncated is truncated
-    assert result.total == count + 1
-
-
-@pytest.mark.parametrize("limit", [0, 11, -1, True, 2.5], ids=["0", "11", "negative", "bool", "float"])
-def test_sibling_profiles_rejects_a_bad_limit(limit):
-    with pytest.raises(ValueError, match="limit must be an integer from 1 to 10"):
-        sibling_profiles(app("p1", US_OPUS), (), limit=limit)
+    assert result.alarm_profile_ids == result.profile_ids[:alarmed]
+    assert result.outside_alarms == result.profile_ids[alarmed:] and len(result.outside_alarms) == outside
+    assert result.truncated is (outside > 0)
 
 
 @pytest.mark.parametrize(
