@@ -39,6 +39,33 @@ def test_calls_are_the_minimum_the_datapoint_limit_allows(
     assert all(len(s.invocations) == len(s.estimated_tpm) == window.minutes for s in series)
 
 
+def test_more_profiles_than_one_call_takes_go_out_in_batches_of_500_queries(
+    aws: StandardFakes, aws_calls: Counter[str]
+) -> None:
+    # 130 sibling profiles × 4 metrics = 520 queries: two batches (500 + 20). Short series keep the
+    # test cheap: the 500-query limit is a count of queries, whatever their length.
+    peak = NOW.replace(second=0, microsecond=0) - timedelta(minutes=5)
+    dims = [f"profile{i:03d}" for i in range(130)]
+    for i, dim in enumerate(dims):
+        aws.metrics.put_series("Invocations", dim, {peak: 1.0 + i % 2, peak - timedelta(minutes=1): 1.0})
+    window = usage_window(NOW, 1)
+    series = fetch_model_series(dims, window)
+
+    assert [len(p["MetricDataQueries"]) for p in aws.metrics.params("GetMetricData")] == [500, 20]
+    assert aws_calls["cloudwatch:GetMetricData"] == 2 <= worst_case_calls(130, window)
+    assert [s.invocations[peak] for s in series] == [1.0 + i % 2 for i in range(130)]  # each in its place
+    assert summarize(series, 1).peak_rpm == 195.0  # 65 × 1 + 65 × 2 at the same minute
+
+
+@pytest.mark.parametrize(
+    ("profiles", "calls"),
+    [(1, 1), (10, 8), (12, 10), (125, 100), (126, 101)],
+    ids=["one", "ten", "twelve", "one-full-batch", "second-batch"],
+)
+def test_worst_case_calls_count_every_batch(profiles: int, calls: int) -> None:
+    assert worst_case_calls(profiles, usage_window(NOW, 14)) == calls
+
+
 def test_series_keep_their_profile_and_timestamps(aws: StandardFakes) -> None:
     peak = NOW.replace(second=0, microsecond=0) - timedelta(minutes=30)
     aws.metrics.put_series("Invocations", "a", {peak: 7.0})
