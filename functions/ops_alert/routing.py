@@ -38,7 +38,7 @@ def route(triggered: Sequence[AlarmKind]) -> Routing:
 
 
 class SupportAction(str, enum.Enum):
-    # Request each routed quota via Service Quotas; open our own Quota Request case on failure.
+    # One Service Quotas request per alert (see quota_to_request); our own case on failure.
     SUBMIT_QUOTA_INCREASE = "submit_quota_increase"
     # Quota Request case in an investigate-first tone; the increase is reference only.
     INVESTIGATE_FIRST_QUOTA_CASE = "investigate_first_quota_case"
@@ -111,6 +111,23 @@ def plan_quota_requests(
             continue
         plans.append(QuotaRequestPlan(kind, info.code.strip(), info.name, info.value, requested, percent))
     return tuple(plans)
+
+
+# AWS's Bedrock quota-increase page: to raise any combination of a model's per-minute and per-day
+# quotas, request its tokens-per-minute quota; the support team then offers the others.
+BEDROCK_QUOTA_INCREASE_DOC = "https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-increase.html"
+
+
+def quota_to_request(plans: Sequence[QuotaRequestPlan]) -> QuotaRequestPlan | None:
+    """The ONE quota an alert asks Service Quotas to raise; the others ride along as context.
+
+    One alert, one request, one case for the support engineer, as AWS's Bedrock quota page
+    directs: the TPM quota whenever it is planned (alone or with RPM), the RPM quota when it is
+    the only one planned, None when nothing qualifies. The context appended to the case AWS opens
+    lists every planned quota's current and requested values.
+    """
+    by_kind = {p.kind: p for p in plans}
+    return by_kind.get(QuotaKind.TPM) or by_kind.get(QuotaKind.RPM)
 
 
 # --- e-mail filter -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ops_alert.routing import (
     has_quota,
     is_known_preference,
     plan_quota_requests,
+    quota_to_request,
     route,
     should_email,
     support_action,
@@ -125,6 +126,36 @@ def test_plan_quota_requests(
 def test_plan_carries_the_quota_name() -> None:
     (plan,) = plan_quota_requests(ONLY_RPM, Scenario.HIGH_USAGE, CURRENT, P25)
     assert plan == QuotaRequestPlan(RPM, "L-3DD46812", RPM_Q.name, 10_000.0, 12_500, 25)
+
+
+ONE_REQUEST = [
+    # (id, routing, percents, current quotas, kind submitted through Service Quotas or None)
+    ("throttles-rpm-and-tpm-requests-tpm", BOTH, P25, CURRENT, TPM),
+    ("client-errors-rpm-and-tpm-requests-tpm", route(kinds("ClientErrors")), P25, CURRENT, TPM),
+    ("rpm-and-tpm-alarms-together-request-tpm", route(kinds("HighInvocationRate", "HighTPMQuotaUsage")), P25, CURRENT, TPM),
+    ("tpm-only-requests-tpm", route(kinds("HighTPMQuotaUsage")), P25, CURRENT, TPM),
+    ("rpm-only-requests-rpm", ONLY_RPM, P25, CURRENT, RPM),
+    ("invocation-anomaly-requests-rpm", route(kinds("InvocationAnomaly")), P25, CURRENT, RPM),
+    # TPM routed but not requestable: the RPM quota is the one left to ask for.
+    ("tpm-percent-zero-falls-back-to-rpm", BOTH, {RPM: 25, TPM: 0}, CURRENT, RPM),
+    ("model-without-tpm-quota-requests-rpm", BOTH, P25, {RPM: RPM_Q, TPM: Quota("NA", "", 0)}, RPM),
+    ("rpm-percent-zero-requests-tpm", BOTH, {RPM: 0, TPM: 25}, CURRENT, TPM),
+    ("nothing-requestable", BOTH, {RPM: 0, TPM: 0}, CURRENT, None),
+    ("investigation-routes-no-quota", route(kinds("ServerErrors")), P25, CURRENT, None),
+]
+
+
+@pytest.mark.parametrize(("routing", "percents", "current", "submitted"), [r[1:] for r in ONE_REQUEST],
+                         ids=[r[0] for r in ONE_REQUEST])
+def test_one_service_quotas_request_per_alert(
+    routing: Routing, percents: dict[QuotaKind, int], current: dict[QuotaKind, Quota], submitted: QuotaKind | None
+) -> None:
+    plans = plan_quota_requests(routing, Scenario.HIGH_USAGE, current, percents)
+    chosen = quota_to_request(plans)
+    assert (chosen.kind if chosen else None) is submitted
+    if chosen is not None:
+        assert chosen in plans  # the request carries the planned value; the others stay in the context
+        assert chosen.code == (TPM_Q.code if submitted is TPM else RPM_Q.code)
 
 
 @pytest.mark.parametrize(
