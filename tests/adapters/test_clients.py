@@ -1,0 +1,75 @@
+"""clients: one boto3 Session per container shared by every client, each client created once."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import pytest
+
+from ops_alert_aws import clients
+
+# The clients the notification processor creates on a cold start (ops_alert_aws adapters).
+PROCESSOR_CLIENTS = [("cloudwatch", None), ("ssm", None), ("secretsmanager", None), ("sns", None),
+                     ("service-quotas", None), ("dynamodb", None), ("sqs", None), ("support", "us-east-1")]
+
+
+@pytest.fixture
+def sessions_created(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    created: list[Any] = []
+    real = boto3.session.Session
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        created.append(real(*args, **kwargs))
+        return created[-1]
+
+    monkeypatch.setattr(boto3.session, "Session", counting)
+    return created
+
+
+def test_every_client_comes_from_one_session(aws: Any, sessions_created: list[Any]) -> None:
+    made = [clients.client(service, region) for service, region in PROCESSOR_CLIENTS]
+    assert len(sessions_created) == 1  # a Session per client made the cold start 3.6x the original's
+    assert len({id(c) for c in made}) == len(PROCESSOR_CLIENTS)
+    assert clients.session() is sessions_created[0]
+
+
+def test_a_client_is_created_once_per_service_and_region(aws: Any) -> None:
+    assert clients.client("ssm") is clients.client("ssm")
+    assert clients.client("ssm", "eu-west-1") is not clients.client("ssm")
+    assert clients.client("ssm", "eu-west-1").meta.region_name == "eu-west-1"
+    assert clients.support() is clients.client("support", "us-east-1")
+    assert clients.support().meta.region_name == "us-east-1"
+
+
+def test_every_client_retries_adaptively_with_bounded_timeouts(aws: Any) -> None:
+    for service, region in PROCESSOR_CLIENTS:
+        config = clients.client(service, region).meta.config
+        # botocore counts max_attempts=5 as retries: 6 attempts in all.
+        assert (config.retries["mode"], config.retries["total_max_attempts"]) == ("adaptive", 6), service
+        assert (config.connect_timeout, config.read_timeout) == (5, 30), service
+        assert "bedrock-ops-alert" in config.user_agent_extra, service
+
+
+def test_reset_gives_a_new_session_and_new_clients(aws: Any, sessions_created: list[Any]) -> None:
+    before = clients.client("sns")
+    clients.reset()
+    assert clients.client("sns") is not before
+    assert len(sessions_created) == 2
+
+
+def test_concurrent_first_use_creates_one_client(aws: Any, sessions_created: list[Any]) -> None:
+    start = threading.Barrier(8)
+    seen: list[Any] = []
+
+    def use() -> None:
+        start.wait()
+        seen.append(clients.client("cloudwatch"))
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(c) for c in seen}) == 1
+    assert len(sessions_created) == 1
