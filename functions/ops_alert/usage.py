@@ -1,7 +1,9 @@
 """Usage statistics over the lookback window from per-minute CloudWatch series (SPEC §4.4 step 2).
 
-Series are plain ``{timestamp: value}`` mappings, one datapoint per minute that had data
-(GetMetricData omits minutes without datapoints). Rules that fix defects of the original (§8):
+Series are ``{timestamp: value}`` mappings, one datapoint per minute that had data
+(GetMetricData omits minutes without datapoints); the adapter hands over ``MinuteSeries``, which
+keeps them as plain lists so that the arithmetic costs a few list operations in C, not a
+``datetime`` per datapoint. Rules that fix defects of the original (§8):
 - peak TPM is the largest per-minute *total* (input + output at the same minute), never
   ``max(input) + max(output)`` taken at different minutes;
 - when EstimatedTPMQuotaUsage has data, TPM comes from it: it is what the HighTPMQuotaUsage
@@ -16,15 +18,161 @@ runs hot 8 hours a day look idle next to its quota.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, ItemsView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Any
 
 Series = Mapping[datetime, float]
 
 TPM_FROM_QUOTA_USAGE = "EstimatedTPMQuotaUsage"
 TPM_FROM_TOKEN_COUNTS = "InputTokenCount+OutputTokenCount"
 DEFAULT_LOOKBACK_DAYS = 14
+MINUTE_SECONDS = 60
+
+
+def _epoch_seconds(moment: datetime) -> float:
+    # A naive timestamp is UTC, as CloudWatch's are.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def _check(value: float, moment: datetime) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"datapoint at {moment.isoformat()} is not a number: {value!r}")
+    if math.isnan(value) or math.isinf(value) or value < 0:
+        raise ValueError(f"datapoint at {moment.isoformat()} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+class MinuteSeries(Mapping[datetime, float]):
+    """One per-minute series held as two plain lists: minute starts (epoch seconds, ascending, unique)
+    and their values (finite floats >= 0).
+
+    Reads as a ``Mapping[datetime, float]`` with UTC datetimes, but the arithmetic of ``summarize``
+    runs on the lists: 14 days of 1-minute usage is 80,640 datapoints per model, and one
+    ``datetime`` per datapoint would cost more than everything else the processor does with them.
+    Build one with ``from_epoch`` (datapoints as they come from CloudWatch) or ``of`` (any mapping).
+    """
+
+    __slots__ = ("seconds", "values_list")
+
+    def __init__(self, seconds: list[int], values: list[float]) -> None:
+        # Trusted: callers pass ascending unique minute starts and checked values.
+        self.seconds = seconds
+        self.values_list = values
+
+    @classmethod
+    def from_epoch(cls, seconds: Sequence[float], values: Sequence[Any]) -> MinuteSeries:
+        """Datapoints stamped in epoch seconds, each aligned down to its minute; checked like ``of``.
+
+        Fast path (CloudWatch with a 60-second period, ascending): plain list operations in C.
+        Otherwise a repeated timestamp keeps its last value and datapoints inside one minute add up.
+        """
+        if len(seconds) != len(values):
+            raise ValueError(f"{len(seconds)} timestamps but {len(values)} values")
+        numbers = list(map(float, values)) if set(map(type, values)) <= {int, float} else []
+        if len(numbers) != len(values) or not _all_finite_non_negative(numbers):
+            # Not all plain finite numbers >= 0: one by one, naming the first bad datapoint.
+            numbers = [_check(value, _utc(stamp)) for stamp, value in zip(seconds, values)]
+        starts = list(map(int, seconds))
+        if starts == list(seconds) and not any(map(MINUTE_SECONDS.__rmod__, starts)) \
+                and all(map(operator.lt, starts, islice(starts, 1, None))):
+            return cls(starts, numbers)
+        last = dict(zip(seconds, numbers))  # a repeated timestamp: the last value, as a dict keeps it
+        total: dict[int, float] = {}
+        for stamp, value in last.items():
+            minute = int(stamp // MINUTE_SECONDS) * MINUTE_SECONDS
+            total[minute] = total.get(minute, 0.0) + value
+        keys = sorted(total)
+        return cls(keys, [total[k] for k in keys])
+
+    @classmethod
+    def of(cls, series: Series) -> MinuteSeries:
+        """Any ``{timestamp: value}`` mapping, datapoints inside one minute added up; bad values raise."""
+        if isinstance(series, MinuteSeries):
+            return series
+        total: dict[int, float] = {}
+        for moment, value in series.items():
+            number = _check(value, moment)
+            minute = int(_epoch_seconds(moment) // MINUTE_SECONDS) * MINUTE_SECONDS
+            total[minute] = total.get(minute, 0.0) + number
+        keys = sorted(total)
+        return cls(keys, [total[k] for k in keys])
+
+    # Mapping[datetime, float]
+    def __len__(self) -> int:
+        return len(self.seconds)
+
+    def __iter__(self) -> Iterator[datetime]:
+        return map(_utc, self.seconds)
+
+    def __getitem__(self, moment: datetime) -> float:
+        if isinstance(moment, datetime):
+            stamp = _epoch_seconds(moment)
+            index = bisect_left(self.seconds, stamp)
+            if index < len(self.seconds) and self.seconds[index] == stamp:
+                return self.values_list[index]
+        raise KeyError(moment)
+
+    def items(self) -> ItemsView[datetime, float]:
+        return _Items(self)
+
+    def values(self) -> ValuesView[float]:
+        return _Values(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MinuteSeries):
+            return self.seconds == other.seconds and self.values_list == other.values_list
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"MinuteSeries({len(self)} minutes)"
+
+    # the arithmetic of summarize
+    def peak(self) -> tuple[float, datetime | None]:
+        """Largest value and its minute; the earliest minute wins a tie (deterministic)."""
+        if not self.values_list:
+            return 0.0, None
+        best = max(self.values_list)
+        return best, _utc(self.seconds[self.values_list.index(best)])
+
+    def mean(self) -> float:
+        return sum(self.values_list) / len(self.values_list) if self.values_list else 0.0
+
+    def total(self) -> float:
+        return sum(self.values_list)
+
+
+class _Items(ItemsView[datetime, float]):
+    _mapping: MinuteSeries
+
+    def __iter__(self) -> Iterator[tuple[datetime, float]]:
+        return zip(map(_utc, self._mapping.seconds), self._mapping.values_list)
+
+
+class _Values(ValuesView[float]):
+    _mapping: MinuteSeries
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self._mapping.values_list)
+
+
+def _all_finite_non_negative(values: list[float]) -> bool:
+    # Two passes in C instead of three tests per datapoint in Python: a NaN or an infinity makes
+    # the sum non-finite (an overflowing sum of huge values is re-checked one by one, harmlessly).
+    return not values or (math.isfinite(sum(values)) and min(values) >= 0)
+
+
+EMPTY = MinuteSeries([], [])
 
 
 @dataclass(frozen=True)
@@ -56,40 +204,40 @@ class UsageStats:
         return self.peak_rpm > 0 or self.peak_tpm > 0
 
 
-def _minute(moment: datetime) -> datetime:
-    # Align to the minute so series of different profiles (and metrics) add up per minute.
-    return moment.replace(second=0, microsecond=0)
-
-
-def _check(value: float, moment: datetime) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"datapoint at {moment.isoformat()} is not a number: {value!r}")
-    if math.isnan(value) or math.isinf(value) or value < 0:
-        raise ValueError(f"datapoint at {moment.isoformat()} must be a finite number >= 0, got {value!r}")
-    return float(value)
+def _combine(parts: Iterable[MinuteSeries]) -> MinuteSeries:
+    """Minute-by-minute sum, added in the order given (the same floats as one dict per minute)."""
+    present = [p for p in parts if p.seconds]
+    if not present:
+        return EMPTY
+    if len(present) == 1:
+        return present[0]
+    first = present[0].seconds
+    if all(p.seconds == first for p in present[1:]):  # the usual case: the same minutes everywhere
+        values = present[0].values_list
+        for part in present[1:]:
+            values = list(map(operator.add, values, part.values_list))
+        return MinuteSeries(first, values)
+    total: dict[int, float] = {}
+    for part in present:
+        get = total.get
+        for minute, value in zip(part.seconds, part.values_list):
+            total[minute] = get(minute, 0.0) + value
+    keys = sorted(total)
+    return MinuteSeries(keys, [total[k] for k in keys])
 
 
 def combine(series_list: Iterable[Series]) -> dict[datetime, float]:
     """Sum several series minute by minute; a minute present in any series is present in the result."""
-    total: dict[datetime, float] = {}
-    for series in series_list:
-        for moment, value in series.items():
-            key = _minute(moment)
-            total[key] = total.get(key, 0.0) + _check(value, moment)
-    return dict(sorted(total.items()))
+    return dict(_combine(MinuteSeries.of(s) for s in series_list).items())
 
 
-def _peak(series: Mapping[datetime, float]) -> tuple[float, datetime | None]:
-    """Largest value and its minute; the earliest minute wins a tie (deterministic)."""
-    best: tuple[float, datetime | None] = (0.0, None)
-    for moment in sorted(series):
-        if best[1] is None or series[moment] > best[0]:
-            best = (series[moment], moment)
-    return best
-
-
-def _mean(series: Mapping[datetime, float]) -> float:
-    return sum(series.values()) / len(series) if series else 0.0
+def _minutes_in_any(*series: MinuteSeries) -> int:
+    present = [s.seconds for s in series if s.seconds]
+    if not present:
+        return 0
+    if all(p == present[0] for p in present[1:]):
+        return len(present[0])
+    return len(set().union(*present))
 
 
 def summarize(
@@ -98,10 +246,10 @@ def summarize(
 ) -> UsageStats:
     """Usage statistics of one model, or of several application profiles combined."""
     group = (profiles,) if isinstance(profiles, ModelSeries) else tuple(profiles)
-    invocations = combine(p.invocations for p in group)
-    input_tokens = combine(p.input_tokens for p in group)
-    output_tokens = combine(p.output_tokens for p in group)
-    estimated = combine(p.estimated_tpm for p in group)
+    invocations = _combine(MinuteSeries.of(p.invocations) for p in group)
+    input_tokens = _combine(MinuteSeries.of(p.input_tokens) for p in group)
+    output_tokens = _combine(MinuteSeries.of(p.output_tokens) for p in group)
+    estimated = _combine(MinuteSeries.of(p.estimated_tpm) for p in group)
 
     # Quota usage is used only if every profile with token traffic reports it: mixing a profile's
     # quota usage with another profile's missing series would understate the combined peak.
@@ -109,22 +257,21 @@ def summarize(
     if estimated and covered:
         tpm, source = estimated, TPM_FROM_QUOTA_USAGE
     else:
-        tpm, source = combine((input_tokens, output_tokens)), TPM_FROM_TOKEN_COUNTS
+        tpm, source = _combine((input_tokens, output_tokens)), TPM_FROM_TOKEN_COUNTS
 
-    peak_rpm, peak_rpm_at = _peak(invocations)
-    peak_tpm, peak_tpm_at = _peak(tpm)
-    requests = sum(invocations.values())
-    minutes = set(invocations) | set(input_tokens) | set(output_tokens) | set(estimated)
+    peak_rpm, peak_rpm_at = invocations.peak()
+    peak_tpm, peak_tpm_at = tpm.peak()
+    requests = invocations.total()
     return UsageStats(
-        steady_rpm=_mean(invocations),
+        steady_rpm=invocations.mean(),
         peak_rpm=peak_rpm,
-        steady_tpm=_mean(tpm),
+        steady_tpm=tpm.mean(),
         peak_tpm=peak_tpm,
-        avg_input_tokens_per_request=sum(input_tokens.values()) / requests if requests else 0.0,
-        avg_output_tokens_per_request=sum(output_tokens.values()) / requests if requests else 0.0,
+        avg_input_tokens_per_request=input_tokens.total() / requests if requests else 0.0,
+        avg_output_tokens_per_request=output_tokens.total() / requests if requests else 0.0,
         peak_rpm_at=peak_rpm_at,
         peak_tpm_at=peak_tpm_at,
-        minutes_with_data=len(minutes),
+        minutes_with_data=_minutes_in_any(invocations, input_tokens, output_tokens, estimated),
         tpm_source=source,
         lookback_days=lookback_days,
     )

@@ -12,7 +12,9 @@ import threading
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.parsers import ResponseParserFactory
 
 # Adaptive mode backs off client-side when AWS throttles (Service Quotas and Support throttle
 # aggressively); 5 retries (botocore counts 6 attempts) stay well inside every function's timeout.
@@ -28,28 +30,57 @@ SUPPORT_REGION = "us-east-1"
 # Creating clients from one Session in several threads at once is not safe in botocore.
 _lock = threading.RLock()
 _session: boto3.session.Session | None = None
-_clients: dict[tuple[str, str | None], Any] = {}
+_core: botocore.session.Session | None = None  # the botocore session inside _session
+_clients: dict[tuple[str, str | None, bool], Any] = {}
 
 
 def session() -> boto3.session.Session:
     """The container's one boto3 Session (created on first use)."""
-    global _session
+    global _session, _core
     with _lock:
         if _session is None:
-            _session = boto3.session.Session()
+            _core = botocore.session.get_session()
+            _session = boto3.session.Session(botocore_session=_core)
         return _session
 
 
-def client(service: str, region: str | None = None) -> Any:
-    """The container's client for ``service`` in ``region`` (the Lambda's region when None)."""
-    key = (service, region)
+def _raw_timestamp(value: Any) -> Any:
+    return value
+
+
+def _create(service: str, region: str | None, raw_timestamps: bool) -> Any:
+    shared: Any = session()  # typed stubs want a literal service name
+    if not raw_timestamps:
+        return shared.client(service, region_name=region, config=RETRIES)
+    # botocore takes the response-parser factory from the session when it creates a client: one
+    # with a pass-through timestamp parser, registered for the duration of this one creation,
+    # applies to this client only, while models, credentials and endpoint rules stay shared.
+    assert _core is not None
+    default = _core.get_component("response_parser_factory")
+    raw = ResponseParserFactory()
+    raw.set_parser_defaults(timestamp_parser=_raw_timestamp)
+    _core.register_component("response_parser_factory", raw)
+    try:
+        return shared.client(service, region_name=region, config=RETRIES)
+    finally:
+        _core.register_component("response_parser_factory", default)
+
+
+def client(service: str, region: str | None = None, *, raw_timestamps: bool = False) -> Any:
+    """The container's client for ``service`` in ``region`` (the Lambda's region when None).
+
+    ``raw_timestamps``: timestamps in responses stay as they arrive (epoch seconds with CloudWatch's
+    JSON and CBOR protocols, ISO 8601 text with its query protocol) instead of becoming one
+    ``datetime`` each: for GetMetricData, whose tens of thousands of timestamps would otherwise
+    cost most of the invocation (ops_alert_aws.usage_metrics).
+    """
+    key = (service, region, raw_timestamps)
     found = _clients.get(key)
     if found is not None:
         return found
     with _lock:
         if key not in _clients:
-            shared: Any = session()  # typed stubs want a literal service name
-            _clients[key] = shared.client(service, region_name=region, config=RETRIES)
+            _clients[key] = _create(service, region, raw_timestamps)
         return _clients[key]
 
 
@@ -59,7 +90,7 @@ def support() -> Any:
 
 def reset() -> None:
     """Forget the Session and every client (tests: new mocks, new environment)."""
-    global _session
+    global _session, _core
     with _lock:
         _clients.clear()
-        _session = None
+        _session = _core = None

@@ -1,16 +1,29 @@
 """usage_metrics: every series in as few GetMetricData calls as the limits allow, all pages read."""
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
-from ops_alert.usage import summarize
-from ops_alert_aws.usage_metrics import UsageUnavailable, fetch_model_series, usage_window, worst_case_calls
-from tests.fakes import StandardFakes
+from ops_alert.usage import ModelSeries, summarize
+from ops_alert_aws import clients
+from ops_alert_aws.usage_metrics import (
+    UsageUnavailable,
+    Window,
+    epoch_seconds,
+    fetch_model_series,
+    usage_window,
+    worst_case_calls,
+)
+from tests.fakes import PASS, StandardFakes, metric_wire
+from tests.fakes.core import active_hub
+from tests.fakes.metric_wire import serve_raw
 
 NOW = datetime.now(timezone.utc)
+MINUTE = NOW.replace(second=0, microsecond=0)
 
 
 def _load(aws: StandardFakes, dim: str, days: int, value: float = 10.0) -> None:
@@ -103,3 +116,100 @@ def test_window_is_whole_minutes_ending_now() -> None:
     window = usage_window(datetime(2026, 11, 26, 14, 5, 42, tzinfo=timezone.utc), 14)
     assert window.end == datetime(2026, 11, 26, 14, 5, tzinfo=timezone.utc)
     assert window.minutes == 20_160
+
+
+# --- real wire bytes: what botocore parses when CloudWatch, not a fake, answers --------------------
+
+def _fetch_over_the_wire(aws: StandardFakes, monkeypatch: pytest.MonkeyPatch, dims: list[str], window: Window,
+                         protocol: str | None = None) -> tuple[tuple[ModelSeries, ...], tuple[ModelSeries, ...]]:
+    """The same usage read twice: as the fakes hand it to botocore (parsed), then as raw HTTP bodies."""
+    responses: list[dict] = []
+    original = aws.metrics.GetMetricData
+    monkeypatch.setattr(aws.metrics, "GetMetricData", lambda params: responses.append(original(params)) or responses[-1])
+    parsed = fetch_model_series(dims, window)
+    monkeypatch.setattr(aws.metrics, "GetMetricData", lambda params: PASS)
+    cw = clients.client("cloudwatch", raw_timestamps=True)
+    if protocol:  # as a botocore that speaks another protocol of CloudWatch's would
+        monkeypatch.setitem(cw.meta.service_model.__dict__, "resolved_protocol", protocol)
+    with serve_raw(cw, [metric_wire.encode(r, protocol or cw.meta.service_model.resolved_protocol)
+                        for r in responses]) as served:
+        wire = fetch_model_series(dims, window)
+    assert len(served) == len(responses)
+    return parsed, wire
+
+
+@pytest.mark.parametrize("protocol", [None, *metric_wire.PROTOCOLS],
+                         ids=["installed-botocore", *metric_wire.PROTOCOLS])
+def test_wire_bytes_give_the_same_usage_as_parsed_responses(
+    aws: StandardFakes, monkeypatch: pytest.MonkeyPatch, protocol: str | None
+) -> None:
+    window = usage_window(NOW, 1)
+    rng = random.Random(7)
+    for dim in ("a", "b"):  # gaps, ties and zeros; b has minutes a lacks
+        for metric in ("Invocations", "InputTokenCount", "OutputTokenCount", "EstimatedTPMQuotaUsage"):
+            points = {window.start + timedelta(minutes=m): float(rng.choice([0, 1, 7, 7, 1234.5]))
+                      for m in range(window.minutes) if rng.random() < (0.6 if dim == "a" else 0.3)}
+            aws.metrics.put_series(metric, dim, points)
+    parsed, wire = _fetch_over_the_wire(aws, monkeypatch, ["a", "b"], window, protocol)
+    assert wire == parsed
+    assert summarize(wire, 1) == summarize(parsed, 1)
+    assert summarize(wire, 1).peak_rpm_at == summarize(parsed, 1).peak_rpm_at is not None
+
+
+def test_wire_bytes_follow_every_page(aws: StandardFakes, monkeypatch: pytest.MonkeyPatch) -> None:
+    dims = [f"profile{i}" for i in range(2)]
+    for dim in dims:
+        _load(aws, dim, 14, value=3.0)
+    window = usage_window(NOW, 14)
+    parsed, wire = _fetch_over_the_wire(aws, monkeypatch, dims, window)
+    assert wire == parsed
+    assert all(len(s.invocations) == window.minutes for s in wire)
+
+
+def test_the_usage_client_leaves_timestamps_raw_and_every_other_client_parses_them(aws: StandardFakes) -> None:
+    raw = clients.client("cloudwatch", raw_timestamps=True)
+    parsed = clients.client("cloudwatch")
+    assert raw is not parsed and raw is clients.client("cloudwatch", raw_timestamps=True)
+    body = metric_wire.encode({"MetricDataResults": [
+        {"Id": "q", "Label": "q", "Timestamps": [MINUTE], "Values": [1.0], "StatusCode": "Complete"}]}, "json")
+    [raw_stamp] = _served_timestamps(raw, body)
+    [parsed_stamp] = _served_timestamps(parsed, body)
+    assert isinstance(raw_stamp, (int, float)) and isinstance(parsed_stamp, datetime)
+    assert raw_stamp == parsed_stamp.timestamp() == MINUTE.timestamp()
+    # A client created afterwards from the same Session parses timestamps again.
+    assert isinstance(clients.client("cloudwatch", "eu-west-1").meta.config.retries, dict)
+    assert isinstance(_served_timestamps(clients.client("cloudwatch", "eu-west-1"), body)[0], datetime)
+
+
+def _served_timestamps(client: Any, body: bytes) -> list[Any]:
+    # No fake answers these calls: the bodies go through botocore's parser like CloudWatch's.
+    hub = active_hub()
+    assert hub is not None
+    hub.uninstall()
+    try:
+        with serve_raw(client, [body]):
+            page = client.get_metric_data(MetricDataQueries=[], StartTime=NOW - timedelta(hours=1), EndTime=NOW)
+    finally:
+        hub.install()
+    return page["MetricDataResults"][0]["Timestamps"]
+
+
+EPOCH = [
+    ("int-seconds", 1764597600, 1764597600),
+    ("float-seconds", 1764597600.0, 1764597600),
+    ("iso-text-z", "2025-12-01T14:00:00Z", 1764597600),
+    ("iso-text-millis", "2025-12-01T14:00:00.000Z", 1764597600),
+    ("iso-text-offset", "2025-12-01T15:00:00+01:00", 1764597600),
+    ("aware-datetime", datetime(2025, 12, 1, 14, tzinfo=timezone.utc), 1764597600),
+    ("naive-datetime-is-utc", datetime(2025, 12, 1, 14), 1764597600),
+]
+
+
+@pytest.mark.parametrize(("stamp", "seconds"), [c[1:] for c in EPOCH], ids=[c[0] for c in EPOCH])
+def test_timestamps_in_every_form_botocore_hands_over(stamp: Any, seconds: int) -> None:
+    assert epoch_seconds([stamp, stamp]) == [seconds, seconds]
+
+
+def test_a_timestamp_that_is_not_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="not one"):
+        epoch_seconds([None])

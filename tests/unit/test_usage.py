@@ -1,6 +1,7 @@
 """Usage statistics from per-minute series: same-minute peaks, quota-usage TPM, profile combining."""
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from ops_alert.usage import (
     TPM_FROM_QUOTA_USAGE,
     TPM_FROM_TOKEN_COUNTS,
+    MinuteSeries,
     ModelSeries,
     UsageStats,
     combine,
@@ -164,3 +166,103 @@ def test_bad_datapoints_are_rejected_with_their_minute(value: object, error: str
     with pytest.raises(ValueError, match=error) as info:
         summarize(ModelSeries({m(3): value}, {}, {}))  # type: ignore[dict-item]
     assert "2026-11-20T09:03:00" in str(info.value)
+
+
+# --- MinuteSeries: the lists the adapter hands over read like the {datetime: value} mappings ------
+
+def _epoch(minute: int) -> int:
+    return int(m(minute).timestamp())
+
+
+def test_minute_series_reads_as_a_mapping_of_utc_minutes() -> None:
+    s = MinuteSeries.from_epoch([_epoch(0), _epoch(2)], [1, 2.5])
+    assert s == {m(0): 1.0, m(2): 2.5} and {m(0): 1.0, m(2): 2.5} == s
+    assert s != {m(0): 1.0} and s != {m(0): 1.0, m(1): 2.5}
+    assert list(s) == [m(0), m(2)] and list(s.items()) == [(m(0), 1.0), (m(2), 2.5)]
+    assert list(s.values()) == [1.0, 2.5] and len(s) == 2 and bool(s) and not MinuteSeries.from_epoch([], [])
+    assert s[m(2)] == 2.5 and s[m(2).replace(tzinfo=None)] == 2.5 and m(0) in s and m(1) not in s
+    assert all(type(v) is float for v in s.values())
+    with pytest.raises(KeyError):
+        s[m(1)]
+
+
+FROM_EPOCH = [
+    ("ascending-minutes", [0, 1, 3], [1, 2, 3], {m(0): 1.0, m(1): 2.0, m(3): 3.0}),
+    ("descending-sorted", [3, 1, 0], [3, 2, 1], {m(0): 1.0, m(1): 2.0, m(3): 3.0}),
+    ("repeated-timestamp-keeps-the-last", [0, 0, 1], [5, 6, 7], {m(0): 6.0, m(1): 7.0}),
+    ("seconds-inside-a-minute-add-up", [0, 0.5, 1], [1, 2, 4], {m(0): 3.0, m(1): 4.0}),
+]
+
+
+@pytest.mark.parametrize(("minutes", "values", "expected"), [c[1:] for c in FROM_EPOCH], ids=[c[0] for c in FROM_EPOCH])
+def test_minute_series_from_epoch(minutes: list[float], values: list[float], expected: dict[datetime, float]) -> None:
+    s = MinuteSeries.from_epoch([_epoch(0) + 60 * x for x in minutes], values)
+    assert s == expected
+    assert list(s) == sorted(expected)
+
+
+@pytest.mark.parametrize(("value", "error"), [c[1:] for c in BAD_VALUES], ids=[c[0] for c in BAD_VALUES])
+def test_bad_datapoints_from_cloudwatch_are_rejected_with_their_minute(value: object, error: str) -> None:
+    with pytest.raises(ValueError, match=error) as info:
+        MinuteSeries.from_epoch([_epoch(2), _epoch(3)], [1.0, value])
+    assert "2026-11-20T09:03:00" in str(info.value)
+
+
+# --- identical results: the list arithmetic against the per-minute dicts it replaced --------------
+
+def _reference(group: list[ModelSeries]) -> UsageStats:
+    """The dict-per-minute implementation summarize had before the lists (kept as the oracle)."""
+    def comb(series_list: list) -> dict[datetime, float]:
+        total: dict[datetime, float] = {}
+        for series in series_list:
+            for moment, value in series.items():
+                key = moment.replace(second=0, microsecond=0)
+                total[key] = total.get(key, 0.0) + float(value)
+        return dict(sorted(total.items()))
+
+    def peak(series: dict[datetime, float]) -> tuple[float, datetime | None]:
+        best: tuple[float, datetime | None] = (0.0, None)
+        for moment in sorted(series):
+            if best[1] is None or series[moment] > best[0]:
+                best = (series[moment], moment)
+        return best
+
+    def mean(series: dict[datetime, float]) -> float:
+        return sum(series.values()) / len(series) if series else 0.0
+
+    inv, inp, out = (comb([getattr(p, f) for p in group]) for f in ("invocations", "input_tokens", "output_tokens"))
+    est = comb([p.estimated_tpm for p in group])
+    covered = all(p.estimated_tpm or not (p.input_tokens or p.output_tokens) for p in group)
+    tpm, source = (est, TPM_FROM_QUOTA_USAGE) if est and covered else (comb([inp, out]), TPM_FROM_TOKEN_COUNTS)
+    requests = sum(inv.values())
+    return UsageStats(mean(inv), *peak(inv)[:1], mean(tpm), peak(tpm)[0],
+                      sum(inp.values()) / requests if requests else 0.0,
+                      sum(out.values()) / requests if requests else 0.0,
+                      peak(inv)[1], peak(tpm)[1], len(set(inv) | set(inp) | set(out) | set(est)), source, 14)
+
+
+def _random_group(seed: int) -> list[dict[str, dict[datetime, float]]]:
+    rng = random.Random(seed)
+    group = []
+    for _ in range(rng.choice([1, 2, 3, 10])):
+        dense = rng.random() < 0.5  # every minute (the bench's worst case) or gaps
+        fields = {}
+        for name in ("invocations", "input_tokens", "output_tokens", "estimated_tpm"):
+            if rng.random() < 0.15:
+                fields[name] = {}
+                continue
+            fields[name] = {m(i): rng.choice([0.0, 1.0, 3.0, 3.0, rng.uniform(0, 1e6), float(rng.randrange(10**7))])
+                            for i in range(300) if dense or rng.random() < 0.4}
+        group.append(fields)
+    return group
+
+
+@pytest.mark.parametrize("seed", range(40), ids=[f"seed{s}" for s in range(40)])
+def test_summaries_are_identical_to_the_per_minute_dicts(seed: int) -> None:
+    group = _random_group(seed)
+    expected = _reference([ModelSeries(**g) for g in group])
+    as_dicts = summarize([ModelSeries(**g) for g in group])
+    as_lists = summarize([ModelSeries(**{k: MinuteSeries.from_epoch([t.timestamp() for t in v], list(v.values()))
+                                         for k, v in g.items()}) for g in group])
+    assert as_dicts == as_lists == expected
+    assert as_lists.peak_rpm_at == expected.peak_rpm_at and as_lists.peak_tpm_at == expected.peak_tpm_at
