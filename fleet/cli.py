@@ -1,4 +1,7 @@
-"""``python -m fleet {plan,apply,status}``: the command line, nothing else."""
+"""``python -m fleet {plan,apply,status}``: the command line, nothing else.
+
+Every failure ends in one line (bundle.cli_errors); ``--debug`` adds the traceback.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,13 +12,14 @@ from typing import TextIO
 
 import boto3
 
-from bundle.cli_errors import add_debug_flag, guarded
+from bundle.cli_errors import UserError, add_debug_flag, describe, guarded
+from bundle.regions import check_region
 from fleet.aws import Clients
 from fleet.manifest import load_manifest
 from fleet.model import Loaded, Mode
 from fleet.observe import observe_stack, observe_stack_set
 from fleet.plan import Action
-from fleet.planner import FleetPlan, build_plan
+from fleet.planner import FleetPlan, build_plan, resolve_fleet
 from fleet.registry import load_registry
 from fleet.report import Outcome, Reporter
 from fleet.stacks import StackApplier
@@ -42,17 +46,46 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--call-as", choices=("SELF", "DELEGATED_ADMIN"), default="SELF",
                          help="DELEGATED_ADMIN when running from a StackSets delegated administrator account")
         add_debug_flag(sub)
+        if name == "plan":
+            sub.add_argument("--offline", action="store_true",
+                             help="only validate the manifest against the template: no AWS access, no credentials needed")
         if name == "apply":
             sub.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-            sub.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait per operation")
+            sub.add_argument("--timeout", type=float, default=3600.0,
+                             help="seconds to wait per operation (default: %(default)g)")
             sub.add_argument("--template-bucket", help="bucket (home region) for templates over 51,200 bytes in stack sets")
     return top
 
 
-def _load(args: argparse.Namespace, clients: Clients, names: Sequence[str]) -> Loaded:
+EXAMPLE = Path("fleet/examples/fleet.yaml")
+
+
+def _load(args: argparse.Namespace, clients: Clients | None, names: Sequence[str]) -> Loaded:
     if args.manifest:
+        if not args.manifest.is_file():
+            raise UserError(f"manifest {args.manifest} does not exist: copy the example (cp {EXAMPLE} {args.manifest}) "
+                            "and edit it, or pass MANIFEST=path/to/fleet.yaml")
         return load_manifest(args.manifest)
+    if clients is None:
+        raise UserError("the registry table is in DynamoDB, so `plan --offline` needs --manifest")
     return load_registry(args.registry_table, clients.client("dynamodb"), names)
+
+
+def _offline(report: Reporter, loaded: Loaded, template: Template, source: str) -> int:
+    """Validation only: the manifest against the template, no AWS call (plan --offline)."""
+    resolved = resolve_fleet(loaded, template, None)
+    report.line(f"Offline check of {source} against {len(template.parameters)} template parameters (no AWS access)")
+    report.line()
+    for deployment in loaded.deployments:
+        state = "INVALID" if deployment in resolved.invalid else "VALID"
+        for target in deployment.targets:
+            kind = "stack" if deployment.mode is Mode.STACK else f"stack set instance, {deployment.organizational_unit}"
+            report.line(f"  {state:10} {deployment.name} ({kind}) {target.account or 'this account'} {target.region}")
+    report.line()
+    report.problems(resolved.problems)
+    report.line(f"Offline: {len(loaded.deployments)} entries, {len(resolved.problems)} problem(s). Not checked without AWS: "
+                "the artifact buckets, the caller's account, and what exists (run plan with credentials).")
+    return EXIT_INVALID if resolved.problems else EXIT_OK
 
 
 def _show(report: Reporter, plan: FleetPlan, title: str) -> None:
@@ -104,17 +137,27 @@ def _apply(args: argparse.Namespace, clients: Clients, plan: FleetPlan, template
 
 def _status(loaded: Loaded, clients: Clients, call_as: str, report: Reporter) -> int:
     rows = []
+    clients.account  # noqa: B018 - credentials first: without them every row would fail the same way
     for deployment in loaded.deployments:
         name = deployment.name
         if deployment.mode is Mode.STACK:
             for target in deployment.targets:
-                state = observe_stack(clients.cloudformation(target.region), name, None)
+                try:
+                    stack = observe_stack(clients.cloudformation(target.region), name, None)
+                except Exception as exc:  # noqa: BLE001 - one unreadable region does not hide the others
+                    rows.append((name, "stack", target.account or clients.account, target.region,
+                                 f"UNKNOWN: {describe(exc)}", "-", deployment.status.value))
+                    continue
                 rows.append((name, "stack", target.account or clients.account, target.region,
-                             state.status if state else "ABSENT",
-                             state.last_updated.strftime("%Y-%m-%d %H:%M") if state and state.last_updated else "-",
+                             stack.status if stack else "ABSENT",
+                             stack.last_updated.strftime("%Y-%m-%d %H:%M") if stack and stack.last_updated else "-",
                              deployment.status.value if target.status.value == "active" else "delete"))
             continue
-        state = observe_stack_set(clients.cloudformation(), name, None, call_as)
+        try:
+            state = observe_stack_set(clients.cloudformation(), name, None, call_as)
+        except Exception as exc:  # noqa: BLE001 - as above
+            rows.append((name, "stack set", "-", clients.home_region, f"UNKNOWN: {describe(exc)}", "-", deployment.status.value))
+            continue
         updated = state.last_updated.strftime("%Y-%m-%d %H:%M") if state and state.last_updated else "-"
         keys = [(t.account or "", t.region) for t in deployment.targets]
         keys += [k for k in (state.instances if state else {}) if k not in keys]
@@ -140,13 +183,17 @@ def _run(argv: list[str], session: boto3.session.Session | None, poller: Poller 
          out: TextIO | None) -> int:
     args = parser().parse_args(argv)
     report = Reporter(out)
-    session = session or boto3.session.Session(profile_name=args.profile)
-    clients = Clients(session, args.region)
     try:
         template = load_template(args.template)
     except (OSError, ValueError) as exc:
-        report.line(f"Cannot read the template {args.template}: {exc}. Run `make package` first.")
-        return EXIT_INVALID
+        raise UserError(f"cannot read the template {args.template} ({exc}): run `make package` first") from None
+    if getattr(args, "offline", False):
+        return _offline(report, _load(args, None, list(template.parameters)), template, str(args.manifest))
+    if args.region:
+        check_region(args.region)
+    session = session or boto3.session.Session(profile_name=args.profile)
+    clients = Clients(session, args.region)
+    check_region(clients.home_region)
     loaded = _load(args, clients, list(template.parameters))
     try:
         if args.command == "status":

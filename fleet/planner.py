@@ -36,16 +36,22 @@ class Resolved:
     invalid: list[Deployment] = field(default_factory=list)
 
 
-def resolve_fleet(loaded: Loaded, template: Template, clients: Clients, check_buckets: bool = True) -> Resolved:
-    """Validation of every entry and target, including the artifacts in each region's bucket."""
+# Offline (`plan --offline`) the caller's account is unknown; {account} in a value is filled with
+# this stand-in so that the value's shape (a bucket name, say) is still checked.
+OFFLINE_ACCOUNT = "000000000000"
+
+
+def resolve_fleet(loaded: Loaded, template: Template, clients: Clients | None, check_buckets: bool = True) -> Resolved:
+    """Validation of every entry and target; with ``clients``, also the artifacts in each region's
+    bucket (and the caller's account). Without, nothing reads AWS."""
     result = Resolved(problems=list(loaded.problems) + check_fleet(loaded.deployments))
-    caller = clients.account
-    buckets: dict[tuple[str, str], list[str]] = {}  # (bucket, region) → who needs it
+    caller = clients.account if clients is not None else None
+    buckets: dict[tuple[str, str, str | None], list[str]] = {}  # (bucket, region, expected owner) → who needs it
     for deployment in loaded.deployments:
         problems = check_deployment(deployment, caller)
         desired = []
         for index, target in enumerate(deployment.targets):
-            account = target.account or caller
+            account = target.account or caller or OFFLINE_ACCOUNT
             where = f"{deployment.label} targets[{index}] ({target.region})"
             values, found = resolve_parameters(deployment, target, account, template, where)
             delete = deployment.status is Status.DELETE or target.status is Status.DELETE
@@ -53,17 +59,19 @@ def resolve_fleet(loaded: Loaded, template: Template, clients: Clients, check_bu
                 problems += found + check_values(values, given_values(deployment, target), template.parameters, where)
                 problems += check_role_names(values, target.region, template.document, where)
                 if BUCKET.match(values.get("LambdaS3Bucket", "")):  # a bad name is reported already
-                    buckets.setdefault((values["LambdaS3Bucket"], target.region), []).append(where)
+                    # A stack's bucket is this account's own; a stack set's may be shared across the organization.
+                    owner = caller if deployment.mode is Mode.STACK else None
+                    buckets.setdefault((values["LambdaS3Bucket"], target.region, owner), []).append(where)
             desired.append(Desired(deployment, target.region, account, values, delete))
         result.problems += problems
         if problems:
             result.invalid.append(deployment)
         else:
             result.desired[deployment.name] = desired
-    if check_buckets:
-        for (bucket, region), users in sorted(buckets.items()):
+    if check_buckets and clients is not None:
+        for (bucket, region, owner), users in sorted(buckets.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")):
             where = users[0] + (f" and {len(users) - 1} more" if len(users) > 1 else "")
-            result.problems += check_artifacts(clients, bucket, region, template.artifact_keys, where)
+            result.problems += check_artifacts(clients, bucket, region, template.artifact_keys, where, owner)
     return result
 
 

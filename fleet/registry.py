@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 
+from bundle.cli_errors import UserError
 from fleet.model import Deployment, Loaded, ParamValue, Problem, Status, Target
 
 ROW_KEYS = ("AccountId", "DeploymentTarget", "Status", "OrganizationalUnitId", "Tags")
@@ -109,9 +111,16 @@ def rows_to_deployments(rows: Iterable[Mapping[str, Any]], parameter_names: Iter
 def load_registry(table: str, dynamodb: Any, parameter_names: Iterable[str]) -> Loaded:
     """Scan the whole table (paginated) and group its rows."""
     deserializer = TypeDeserializer()
-    rows = [
-        {k: deserializer.deserialize(v) for k, v in item.items()}
-        for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
-        for item in page.get("Items", [])
-    ]
+    try:
+        rows = [
+            {k: deserializer.deserialize(v) for k, v in item.items()}
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
+            for item in page.get("Items", [])
+        ]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        region = dynamodb.meta.region_name
+        raise UserError(f"registry table {table} does not exist in {region}: check --registry-table, "
+                        "and pass --region with the table's region") from None
     return rows_to_deployments(rows, parameter_names)

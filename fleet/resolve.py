@@ -1,12 +1,12 @@
 """Turn a deployment + target into the full, resolved parameter values of one stack."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from fleet.model import PLACEHOLDER, Deployment, ParamValue, Problem, Target
 from fleet.template import Template
+from fleet.validate import check_names, with_defaults
 
 PLACEHOLDERS = ("region", "account")
 
@@ -20,12 +20,6 @@ def _fill(text: str, context: Mapping[str, str], unknown: set[str]) -> str:
         return context[name]
 
     return PLACEHOLDER.sub(replace, text)
-
-
-def _default_text(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
 
 
 def given_values(deployment: Deployment, target: Target) -> dict[str, ParamValue]:
@@ -45,11 +39,10 @@ def resolve_parameters(
     problems: list[Problem] = []
     context = {"region": target.region, "account": account}
     resolved: dict[str, str] = {}
-    for name, value in given_values(deployment, target).items():
+    given = given_values(deployment, target)
+    problems += check_names(given, template.parameters, where)
+    for name, value in given.items():
         if name not in template.parameters:
-            close = difflib.get_close_matches(name, list(template.parameters), n=1)
-            problems.append(Problem(where, f"parameters.{name}", "not a parameter of the template",
-                                    f"rename it to `{close[0]}`" if close else "remove it"))
             continue
         unknown: set[str] = set()
         items = value if isinstance(value, (list, tuple)) else (value,)
@@ -58,7 +51,4 @@ def resolve_parameters(
             problems.append(Problem(where, f"parameters.{name}", f"unknown placeholder {{{placeholder}}}",
                                     f"use one of {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"))
         resolved[name] = text
-    for name, declaration in template.parameters.items():
-        if name not in resolved and "Default" in declaration:
-            resolved[name] = _default_text(declaration["Default"])
-    return resolved, problems
+    return with_defaults(resolved, template.parameters), problems

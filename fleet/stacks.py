@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bundle.cli_errors import describe
 from fleet.artifacts import template_source
 from fleet.aws import Clients, error_message
 from fleet.model import Desired
@@ -94,6 +95,8 @@ class StackApplier:
             return Outcome(name, where, Action.WAIT, False, f"{exc}; run apply again to pick it up")
         except ClientError as exc:
             return Outcome(name, where, Action.BLOCKED, False, f"{exc.operation_name}: {error_message(exc)}")
+        except Exception as exc:  # noqa: BLE001 - e.g. an HTTP 500 the SDK cannot parse: this target failed, the others go on
+            return Outcome(name, where, Action.BLOCKED, False, describe(exc))
 
     def _body(self, desired: Desired) -> dict[str, Any]:
         return template_source(self.clients, self.template, desired.parameters["LambdaS3Bucket"], desired.region)

@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bundle.cli_errors import describe
 from fleet.artifacts import template_source
 from fleet.aws import Clients, error_message
 from fleet.model import Deployment, Desired, Target
@@ -82,6 +83,8 @@ class StackSetApplier:
             outcomes.append(Outcome(name, "stack set", Action.WAIT, False, f"{exc}; run apply again to pick it up"))
         except ClientError as exc:
             outcomes.append(Outcome(name, "stack set", Action.BLOCKED, False, f"{exc.operation_name}: {error_message(exc)}"))
+        except Exception as exc:  # noqa: BLE001 - as for stacks: record the failure, go on with the next set
+            outcomes.append(Outcome(name, "stack set", Action.BLOCKED, False, describe(exc)))
         return outcomes
 
     # --- the three instance operations; service-managed sets address accounts through the OU ---

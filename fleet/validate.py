@@ -1,16 +1,20 @@
 """Validation rules: the template's own parameter constraints, plus what the template cannot say
 (required values without a safe default, e-mail syntax, tags, regions, accounts, OU ids, names).
 
+One validator for every way a parameter set reaches CloudFormation: the fleet (a manifest or the
+registry table) and a single stack's parameter file (``make check`` / ``make deploy``).
 Every rule returns Problems naming the field and the fix; nothing here calls AWS.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bundle.regions import unknown_region
 from fleet.model import Deployment, Mode, Problem
 
 # The template has defaults for some of these, but a default is not a safe choice for a team's
@@ -74,40 +78,84 @@ def check_parameter(name: str, value: str, declaration: Mapping[str, Any]) -> li
     return found
 
 
-def check_values(values: Mapping[str, str], given: Iterable[str], parameters: Mapping[str, Mapping[str, Any]], where: str) -> list[Problem]:
-    """All template constraints and the extra rules, for one resolved stack."""
+def closest_name(name: str, known: Iterable[str]) -> str | None:
+    """The parameter ``name`` was probably meant to be: same letters in another case, else the
+    nearest spelling (``BedrockModelID`` → ``BedrockModelId``, ``StakeholderEmails`` → ``StakeholderEmailList``)."""
+    known = list(known)
+    same_case = [k for k in known if k.lower() == name.lower()]
+    close = same_case or difflib.get_close_matches(name, known, n=1)
+    return close[0] if close else None
+
+
+def check_names(names: Iterable[str], parameters: Mapping[str, Any], where: str, prefix: str = "parameters.") -> list[Problem]:
+    """Names the template does not declare. CloudFormation would reject them, but `aws cloudformation
+    deploy` drops them silently, so a typo would deploy the default instead."""
+    problems = []
+    for name in names:
+        if name not in parameters:
+            close = closest_name(name, parameters)
+            problems.append(Problem(where, f"{prefix}{name}", "not a parameter of the template",
+                                    f"rename it to `{close}`" if close else "remove it"))
+    return problems
+
+
+def check_values(values: Mapping[str, str], given: Iterable[str], parameters: Mapping[str, Mapping[str, Any]], where: str,
+                 *, required: Iterable[str] = REQUIRED, prefix: str = "parameters.",
+                 set_where: str = "in defaults.parameters or in the entry") -> list[Problem]:
+    """All template constraints and the extra rules, for one resolved stack. ``required``: names
+    that must be given although the template has a default (the fleet's policy; a single stack's
+    parameter file keeps the original's defaults, so it passes none)."""
     problems = []
     given = set(given)
     for name, declaration in parameters.items():
         if name not in values:
-            problems.append(Problem(where, f"parameters.{name}", "missing (the template has no default)", f"set `{name}`"))
+            problems.append(Problem(where, f"{prefix}{name}", "missing (the template has no default)", f"set `{name}` {set_where}"))
             continue
         for message, fix in check_parameter(name, values[name], declaration):
-            problems.append(Problem(where, f"parameters.{name}", message, fix))
-    for name in REQUIRED:
+            problems.append(Problem(where, f"{prefix}{name}", message, fix))
+    for name in required:
         if name in parameters and name not in given:
-            problems.append(Problem(where, f"parameters.{name}", "required: the template default is not safe to deploy",
-                                    f"set `{name}` in defaults.parameters or in the entry"))
+            problems.append(Problem(where, f"{prefix}{name}", "required: the template default is not safe to deploy",
+                                    f"set `{name}` {set_where}"))
     emails = values.get("StakeholderEmailList", "")
     addresses = [e.strip() for e in emails.split(",") if e.strip()]
+    field = f"{prefix}StakeholderEmailList"
     if "StakeholderEmailList" in given and not addresses:
-        problems.append(Problem(where, "parameters.StakeholderEmailList", "no e-mail address", "list at least one address"))
+        problems.append(Problem(where, field, "no e-mail address", "list at least one address"))
     for address in addresses:
         if not EMAIL.match(address):
-            problems.append(Problem(where, "parameters.StakeholderEmailList", f"{address!r} is not an e-mail address",
-                                    "write name@example.com"))
+            problems.append(Problem(where, field, f"{address!r} is not an e-mail address", "write name@example.com"))
     for address, count in Counter(a.lower() for a in addresses).items():
         if count > 1:
-            problems.append(Problem(where, "parameters.StakeholderEmailList", f"{address} is listed {count} times", "list it once"))
+            problems.append(Problem(where, field, f"{address} is listed {count} times", "list it once"))
     for name in ("TokensPerMinuteQuotaCode", "RequestsPerMinuteQuotaCode"):
         if name in given and values.get(name) and not QUOTA_CODE.match(values[name]):
-            problems.append(Problem(where, f"parameters.{name}", f"{values[name]!r} is not a Service Quotas code",
+            problems.append(Problem(where, f"{prefix}{name}", f"{values[name]!r} is not a Service Quotas code",
                                     "use the code shown in the Service Quotas console, e.g. L-3DCCFAA4"))
     bucket = values.get("LambdaS3Bucket")
     if "LambdaS3Bucket" in given and bucket and not BUCKET.match(bucket):
-        problems.append(Problem(where, "parameters.LambdaS3Bucket", f"{bucket!r} is not a valid S3 bucket name",
+        problems.append(Problem(where, f"{prefix}LambdaS3Bucket", f"{bucket!r} is not a valid S3 bucket name",
                                 "3-63 lower-case letters, digits, dots and hyphens"))
     return problems
+
+
+def with_defaults(given: Mapping[str, str], parameters: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The values CloudFormation will use: the given ones, the template default for the rest."""
+    values = {k: v for k, v in given.items() if k in parameters}
+    for name, declaration in parameters.items():
+        if name not in values and "Default" in declaration:
+            default = declaration["Default"]
+            values[name] = ",".join(map(str, default)) if isinstance(default, list) else str(default)
+    return values
+
+
+def check_parameter_set(given: Mapping[str, str], parameters: Mapping[str, Mapping[str, Any]], where: str) -> list[Problem]:
+    """A single stack's parameter file (``make check`` / ``make deploy``) against the template: names
+    (with did-you-mean), the template's constraints, e-mail addresses, quota-code and bucket shape.
+    Parameters the file leaves out take the template default, as with the original stack."""
+    return (check_names(given, parameters, where, prefix="")
+            + check_values(with_defaults(given, parameters), given, parameters, where,
+                           required=(), prefix="", set_where="in the parameter file"))
 
 
 def role_names(values: Mapping[str, str], region: str, document: Mapping[str, Any]) -> dict[str, str]:
@@ -178,6 +226,8 @@ def check_deployment(deployment: Deployment, caller_account: str | None) -> list
         seen[(target.account, target.region)] += 1
         if not REGION.match(target.region):
             problems.append(Problem(twhere, "region", f"{target.region!r} is not a region name", "write e.g. us-east-1"))
+        elif unknown := unknown_region(target.region):
+            problems.append(Problem(twhere, "region", unknown, "use a region of your partition"))
         if target.account is not None and not ACCOUNT.match(target.account):
             problems.append(Problem(twhere, "account", f"{target.account!r} is not a 12-digit account id",
                                     "quote the id in YAML (\"012345678901\") so leading zeros are kept"))

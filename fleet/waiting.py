@@ -19,7 +19,9 @@ class Poller:
     max_delay: float = 30.0
 
     def wait(self, probe: Callable[[], tuple[bool, str]], on_status: Callable[[str, float], None]) -> str:
-        """Call ``probe`` until it says done; report each new status once; return the last one."""
+        """Call ``probe`` until it says done; report each new status once; return the last one.
+        The last wait is shortened so that the final probe happens at ``timeout`` seconds, not one
+        backoff step earlier."""
         start = self.clock()
         delay = self.first_delay
         last = None
@@ -31,7 +33,7 @@ class Poller:
                 last = status
             if done:
                 return status
-            if elapsed + delay > self.timeout:
-                raise TimedOut(f"still {status} after {elapsed:.0f}s")
-            self.sleep(delay)
+            if elapsed >= self.timeout:
+                raise TimedOut(f"still {status} after {elapsed:.0f}s (--timeout {self.timeout:g})")
+            self.sleep(min(delay, self.timeout - elapsed))
             delay = min(delay * 2, self.max_delay)
