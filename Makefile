@@ -14,7 +14,7 @@ REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv package test unit lint parity bench security upload deploy plan apply status clean distclean
+.PHONY: venv package test unit lint parity bench security check upload deploy plan apply status clean distclean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -56,17 +56,26 @@ security: package $(CHECKOV_VENV)/.installed
 bench: package
 	$(PY) -m tests.bench.run
 
-# Many models, accounts and regions from one manifest (docs/FLEET.md). FLEET_ARGS: --yes, --profile, …
+# Every command fails in one line; DEBUG=1 adds the Python traceback.
+DEBUG_FLAG = $(if $(DEBUG),--debug)
+
+# Many models, accounts and regions from one manifest (docs/FLEET.md). FLEET_ARGS: --yes, --profile,
+# --offline (plan only), …
 MANIFEST ?= fleet.yaml
 FLEET_ARGS ?=
 plan apply status: package
-	$(PY) -m fleet $@ --manifest $(MANIFEST) --template build/template.yaml $(FLEET_ARGS)
+	$(PY) -m fleet $@ --manifest "$(MANIFEST)" --template build/template.yaml $(if $(REGION),--region $(REGION)) $(FLEET_ARGS) $(DEBUG_FLAG)
+
+# One stack (README "Deploy"). check: PARAMS against the template, then the bucket (OFFLINE=1: no AWS).
+check: package
+	$(PY) -m bundle.publish check --params "$(PARAMS)" --bucket "$(BUCKET)" $(if $(STACK),--stack "$(STACK)") $(if $(REGION),--region $(REGION)) $(if $(OFFLINE),--offline) $(DEBUG_FLAG)
 
 upload: package
-	$(PY) -m bundle.publish upload --bucket "$(BUCKET)" $(if $(REGION),--region $(REGION))
+	$(PY) -m bundle.publish upload --bucket "$(BUCKET)" $(if $(REGION),--region $(REGION)) $(DEBUG_FLAG)
 
+# NO_EXECUTE=1: create the change set for review, do not execute it.
 deploy: package
-	$(PY) -m bundle.publish deploy --stack "$(STACK)" --params "$(PARAMS)" --bucket "$(BUCKET)" $(if $(REGION),--region $(REGION))
+	$(PY) -m bundle.publish deploy --stack "$(STACK)" --params "$(PARAMS)" --bucket "$(BUCKET)" $(if $(REGION),--region $(REGION)) $(if $(NO_EXECUTE),--no-execute) $(DEBUG_FLAG)
 
 clean:
 	rm -rf build .pytest_cache .coverage

@@ -76,7 +76,8 @@ def put_unless_present(s3: Any, bucket: str, key: str, data: bytes, owner: str |
     existing = head(s3, bucket, key, owner)
     if existing is not None and holds(existing, data):
         return False
-    s3.put_object(Bucket=bucket, Key=key, Body=data, ChecksumSHA256=sha256_base64(data), ContentType=content_type,
+    s3.put_object(Bucket=bucket, Key=key, Body=data, ChecksumAlgorithm="SHA256", ChecksumSHA256=sha256_base64(data),
+                  ContentType=content_type,
                   **_owner(owner))
     return True
 
