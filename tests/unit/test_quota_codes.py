@@ -18,6 +18,7 @@ from ops_alert.quota_codes import (
     quota_kind,
     quota_mode,
     quota_model_tokens,
+    rank_quotas,
     validate_quota_code,
 )
 
@@ -286,13 +287,16 @@ def test_find_quota(kind, model_id, code):
     assert (again.code if again else None) == code
 
 
-def test_find_quota_breaks_ties_by_smallest_code():
+def test_find_quota_never_breaks_a_tie_by_code():
+    # Issue 8: the old rule picked the smallest code among equal candidates. A tie is the user's
+    # choice: no single best quota, and validation lists both (see test_a_tie_is_refused_listing_both).
     twins = (
         q("L-FFFFFFFF", f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1"),
         q("L-00000001", f"{GR} requests per minute for Anthropic Claude Opus 4.6"),
     )
-    assert find_quota(RPM, OPUS_46_GLOBAL, twins).code == "L-00000001"
-    assert find_quota(RPM, OPUS_46_GLOBAL, twins[::-1]).code == "L-00000001"
+    assert find_quota(RPM, OPUS_46_GLOBAL, twins) is None
+    assert find_quota(RPM, OPUS_46_GLOBAL, twins[::-1]) is None
+    assert [x.code for x in rank_quotas(RPM, OPUS_46_GLOBAL, twins).best] == ["L-00000001", "L-FFFFFFFF"]
 
 
 def test_find_quota_skips_mantle_quotas():
@@ -307,13 +311,11 @@ def test_find_quota_skips_mantle_quotas():
         ("L-3DCCFAA4", TPM, OPUS_46_GLOBAL, "L-3DCCFAA4"),
         ("L-0A0A0A01", RPM, "us.anthropic.claude-opus-4-6-v1", "L-0A0A0A01"),
         ("L-0B0B0B02", TPM, "anthropic.claude-opus-4-6-v1", "L-0B0B0B02"),
-        # A matching but not preferred quota is the user's choice, and fits the model.
-        ("L-0D0D0D01", RPM, "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "L-0D0D0D01"),
         ("NA", TPM, "amazon.nova-pro-v1:0", None),
         ("na", TPM, "amazon.nova-pro-v1:0", None),
         (" NA ", RPM, "global.anthropic.claude-sonnet-4-5-20250929-v1:0", None),
     ],
-    ids=["global-rpm", "global-tpm", "geo-rpm", "on-demand-tpm", "variant-quota", "na", "na-lower", "na-padded"],
+    ids=["global-rpm", "global-tpm", "geo-rpm", "on-demand-tpm", "na", "na-lower", "na-padded"],
 )
 def test_validate_accepts_a_code_that_fits(code, kind, model_id, expected_code):
     check = validate_quota_code(code, kind, model_id, QUOTAS)
