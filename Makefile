@@ -14,7 +14,7 @@ REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv package test unit lint parity bench security check upload deploy plan apply status clean distclean
+.PHONY: venv package test unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture clean distclean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -76,6 +76,17 @@ upload: package
 # NO_EXECUTE=1: create the change set for review, do not execute it.
 deploy: package
 	$(PY) -m bundle.publish deploy --stack "$(STACK)" --params "$(PARAMS)" --bucket "$(BUCKET)" $(if $(REGION),--region $(REGION)) $(if $(NO_EXECUTE),--no-execute) $(DEBUG_FLAG)
+
+# The quota codes of a model before deploying (README "Finding the quota codes"), live or offline:
+#   make quota-codes MODEL=<model or profile ID> [REGION=…] [QUOTAS=<saved list-service-quotas JSON>]
+#                    [DEFAULTS=<saved list-aws-default-service-quotas JSON>] [MODELS=<saved model lists>] [DEBUG=1]
+quota-codes: $(STAMP)
+	@$(PY) -m quota_lookup --model "$(MODEL)" $(if $(REGION),--region "$(REGION)") $(if $(QUOTAS),--quotas "$(QUOTAS)") \
+	  $(if $(DEFAULTS),--defaults "$(DEFAULTS)") $(if $(MODELS),--models "$(MODELS)") $(DEBUG_FLAG)
+
+# Save a live account's bedrock listings under tests/fixtures/bedrock_quotas/live/<region>/ (AWS CLI).
+quota-fixture: $(STAMP)
+	@$(PY) -m quota_lookup.fixture --region "$(REGION)" $(DEBUG_FLAG)
 
 clean:
 	rm -rf build .pytest_cache .coverage

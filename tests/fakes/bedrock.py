@@ -81,13 +81,17 @@ class FakeBedrock(Fake):
         *,
         region: str = REGION,
         account_id: str = ACCOUNT_ID,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         super().__init__()
         self.region = region
         self.account_id = account_id
         self.clock = clock
         self.profiles: dict[str, InferenceProfile] = {}
+        self.foundation_models: list[str] = []  # model IDs ListFoundationModels answers
+
+    def add_foundation_models(self, *model_ids: str) -> None:
+        self.foundation_models.extend(model_ids)
 
     # -- helpers for tests ----------------------------------------------------------------
     def add_system_profile(
@@ -119,7 +123,7 @@ class FakeBedrock(Fake):
 
     def add_application_profile(
         self,
-        id: str,  # noqa: A002 - mirrors the API's inferenceProfileId
+        id: str,
         models: Sequence[str],
         *,
         name: str | None = None,
@@ -162,6 +166,15 @@ class FakeBedrock(Fake):
             if identifier in (profile.id, profile.arn):
                 return profile.to_api()
         raise AwsError("ResourceNotFoundException", f"Inference profile {identifier} not found.", 404)
+
+    @api
+    def ListFoundationModels(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Only modelId, modelArn, providerName and modelName: enough for code that lists IDs."""
+        return {"modelSummaries": [
+            {"modelId": m, "modelArn": model_arn(m, self.region), "providerName": m.split(".")[0].capitalize(),
+             "modelName": m.split(".", 1)[-1]}
+            for m in self.foundation_models
+        ]}
 
     @api
     def ListInferenceProfiles(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,3 @@
+from quota_lookup.cli import main
+
+raise SystemExit(main())
