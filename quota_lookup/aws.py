@@ -18,6 +18,8 @@ from botocore.exceptions import (
 )
 from ops_alert.quota_codes import QuotaInfo
 
+from bundle.cli_errors import UserError
+
 SERVICE_CODE = "bedrock"
 # Adaptive retries ride out ordinary throttling; a listing still throttled after them is reported.
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=20)
@@ -26,8 +28,8 @@ THROTTLED = {"ThrottlingException", "TooManyRequestsException", "Throttling", "R
 ClientFactory = Callable[[str], Any]
 
 
-class LookupFailed(Exception):
-    """The listing could not be read; the message is the one line to show."""
+class LookupFailed(UserError):
+    """The listing could not be read; the message is the one line to show (bundle/cli_errors.py)."""
 
 
 def _describe(exc: Exception, what: str) -> str:

@@ -5,7 +5,8 @@
 
 Live, it lists the account's bedrock quotas (applied and default values) and the region's model
 and profile IDs; offline it reads the JSON that ``aws service-quotas list-service-quotas
---service-code bedrock`` wrote. Problems are one line on stderr (``--debug`` adds the traceback).
+--service-code bedrock`` wrote. Problems are one line on stderr through the shared CLI error boundary (``--debug`` adds the
+traceback).
 Exit status: 0 codes found, 1 the model matches no quota, 2 bad input or AWS unreachable.
 """
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bundle.cli_errors import EXIT_FAILED, guarded
 from quota_lookup.aws import (
     ClientFactory,
     LookupFailed,
@@ -35,7 +36,7 @@ from quota_lookup.lookup import (
     render,
 )
 
-EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, EXIT_FAILED
 
 
 def parser() -> argparse.ArgumentParser:
@@ -107,11 +108,5 @@ def run(args: argparse.Namespace, out: TextIO, client: ClientFactory | None = No
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None,
          client: ClientFactory | None = None) -> int:
     args = parser().parse_args(argv)
-    out, err = out or sys.stdout, err or sys.stderr
-    try:
-        return run(args, out, client)
-    except LookupFailed as exc:
-        if args.debug:
-            traceback.print_exc(file=err)
-        print(f"quota-codes: {exc}", file=err)
-        return EXIT_BAD_INPUT
+    stdout = out or sys.stdout
+    return guarded(lambda: run(args, stdout, client), debug=args.debug, prog="quota-codes", err=err)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bundle.cli_errors import UserError, guarded
 from quota_lookup.lookup import codes_for, model_ids_from_listing, quotas_from_listing
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "bedrock_quotas" / "live"
@@ -28,7 +28,7 @@ COMMANDS: dict[str, list[str]] = {
 Runner = Callable[[list[str]], str]
 
 
-class FixtureError(Exception):
+class FixtureError(UserError):
     """One line to show: what failed and what to change."""
 
 
@@ -91,13 +91,14 @@ def review(folder: Path) -> list[str]:
 def main(argv: Sequence[str] | None = None, run: Runner = aws_cli, out: Path = DEFAULT_OUT) -> int:
     parser = argparse.ArgumentParser(prog="make quota-fixture")
     parser.add_argument("--region", default="")
+    parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        written = refresh(args.region, out, run)
-        notes = review(written[0].parent)
-    except (FixtureError, ValueError) as exc:
-        print(f"quota-fixture: {exc}", file=sys.stderr)
-        return 2
+    return guarded(lambda: _refresh(args.region, out, run), debug=args.debug, prog="quota-fixture")
+
+
+def _refresh(region: str, out: Path, run: Runner) -> int:
+    written = refresh(region, out, run)
+    notes = review(written[0].parent)
     for path in written:
         print(f"wrote {path}")
     print(f"{len(notes)} model(s) to look at:" if notes else "every model ID ranks to one quota or none")

@@ -27,6 +27,8 @@ from ops_alert.quota_codes import (
     validate_quota_code,
 )
 
+from bundle.cli_errors import UserError
+
 RATE_LABELS = {
     QuotaRate.RPM: PARAMETER_NAMES[QuotaKind.RPM],
     QuotaRate.TPM: PARAMETER_NAMES[QuotaKind.TPM],
@@ -34,7 +36,7 @@ RATE_LABELS = {
 }
 
 
-class ListingError(ValueError):
+class ListingError(UserError):
     """A saved listing that is not what ``aws service-quotas list-service-quotas`` writes."""
 
 

@@ -85,8 +85,8 @@ def test_offline_unknown_model_names_the_closest_known_ids(saved: dict[str, Path
 
 
 @pytest.mark.parametrize(("args", "line"), [
-    (["--quotas", "x.json"], "quota-codes: MODEL is missing: make quota-codes MODEL="),
-    (["--model", "m", "--quotas", "/nonexistent/q.json"], "quota-codes: cannot read QUOTAS /nonexistent/q.json"),
+    (["--quotas", "x.json"], "quota-codes: error: MODEL is missing: make quota-codes MODEL="),
+    (["--model", "m", "--quotas", "/nonexistent/q.json"], "quota-codes: error: cannot read QUOTAS /nonexistent/q.json"),
     (["--model", "m", "--quotas", "{bad}"], "is not JSON (line 1): save it with --output json"),
     (["--model", "m", "--quotas", "{list}"], "is not a Service Quotas listing: expected a JSON object with a 'Quotas' list"),
 ], ids=["no-model", "missing-file", "not-json", "not-a-listing"])
@@ -109,10 +109,10 @@ def test_no_region_or_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     code, _, err = run("--model", SONNET_45_US)
     assert code == EXIT_BAD_INPUT
-    assert err == "quota-codes: no AWS region: pass REGION=us-east-1 (or set AWS_REGION), or work offline with QUOTAS=<saved listing>\n"
+    assert err == "quota-codes: error: no AWS region: pass REGION=us-east-1 (or set AWS_REGION), or work offline with QUOTAS=<saved listing>\n"
     code, _, err = run("--model", SONNET_45_US, "--region", "us-east-1")
     assert code == EXIT_BAD_INPUT
-    assert err.startswith("quota-codes: no AWS credentials: configure a profile") and err.count("\n") == 1
+    assert err.startswith("quota-codes: error: no AWS credentials: configure a profile") and err.count("\n") == 1
 
 
 # -- live, against the fakes ----------------------------------------------------------------------
@@ -139,8 +139,8 @@ def test_live_unknown_model_names_the_closest_ids(live: StandardFakes) -> None:
 
 
 @pytest.mark.parametrize(("error", "line"), [
-    ("ThrottlingException", "quota-codes: Service Quotas ListServiceQuotas is throttled by AWS even after retries: try again in a minute"),
-    ("AccessDeniedException", "quota-codes: Service Quotas ListServiceQuotas was refused (AccessDeniedException)"),
+    ("ThrottlingException", "quota-codes: error: Service Quotas ListServiceQuotas is throttled by AWS even after retries: try again in a minute"),
+    ("AccessDeniedException", "quota-codes: error: Service Quotas ListServiceQuotas was refused (AccessDeniedException)"),
 ], ids=["throttled", "access-denied"])
 def test_live_listing_failure_is_one_line(live: StandardFakes, error: str, line: str) -> None:
     live.fault.fail("service-quotas", "ListServiceQuotas", error, times=None)
@@ -157,4 +157,4 @@ def test_make_target_works_offline(saved: dict[str, Path]) -> None:
     done = subprocess.run(["make", "-s", "quota-codes", f"QUOTAS={saved['defaults']}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode != 0
-    assert "quota-codes: MODEL is missing" in done.stderr and "Traceback" not in done.stderr
+    assert "quota-codes: error: MODEL is missing" in done.stderr and "Traceback" not in done.stderr

@@ -49,7 +49,7 @@ def test_a_failing_command_keeps_the_old_snapshot(tmp_path: Path, capsys: pytest
     before = (tmp_path / "us-east-1" / "service-quotas.json").read_text()
     code = main(["--region", "us-east-1"], run=fake_cli([], fail="list-inference-profiles"), out=tmp_path)
     assert code == 2
-    assert capsys.readouterr().err == "quota-fixture: `aws bedrock list-inference-profiles` failed: An error occurred (ExpiredToken)\n"
+    assert capsys.readouterr().err == "quota-fixture: error: `aws bedrock list-inference-profiles` failed: An error occurred (ExpiredToken)\n"
     assert (tmp_path / "us-east-1" / "service-quotas.json").read_text() == before
 
 
@@ -65,4 +65,4 @@ def test_make_target_without_region_says_what_to_pass() -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
     done = subprocess.run(["make", "-s", "quota-fixture"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode != 0
-    assert "quota-fixture: REGION is missing: make quota-fixture REGION=us-east-1" in done.stderr
+    assert "quota-fixture: error: REGION is missing: make quota-fixture REGION=us-east-1" in done.stderr
