@@ -11,6 +11,7 @@ from troposphere import Template
 
 from templates.alarms import add_alarms
 from templates.configuration import add_configuration
+from templates.dashboard import add_dashboard
 from templates.functions import add_functions
 from templates.iam import add_iam
 from templates.notifications import add_notifications
@@ -37,4 +38,5 @@ def build_template(keys: Mapping[str, str]) -> Template:
     add_alarms(t)
     add_resilience(t)
     add_outputs(t)
+    add_dashboard(t)
     return t

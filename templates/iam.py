@@ -88,6 +88,11 @@ def alarm_updater_role() -> Role:
         policy("ServiceQuotasPolicy",
                allow([servicequotas.GetServiceQuota, servicequotas.GetAWSDefaultServiceQuota], ["*"])),
         policy("CloudWatchAlarmsPolicy", allow([cloudwatch.DescribeAlarms, cloudwatch.PutMetricAlarm], layer2)),
+        # Keeps the dashboard's threshold and quota lines in step with the alarms.
+        policy("CloudWatchDashboardPolicy",
+               allow([cloudwatch.GetDashboard, cloudwatch.PutDashboard],
+                     [Sub("arn:${AWS::Partition}:cloudwatch::${AWS::AccountId}:dashboard/"
+                          "${CustomerName}-Bedrock-Ops-Alert-${BedrockModelName}")])),
         policy("ParameterStorePolicy",
                allow([ssm.PutParameter, ssm.GetParameter], [ssm_parameter_arn("thresholds/*")])),
         bedrock_profiles_policy(),

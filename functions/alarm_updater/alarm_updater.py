@@ -9,7 +9,9 @@ Runs on the EventBridge schedule, or by hand (any event, e.g. ``{}``) after a qu
   5. update the HighInvocationRate and HighTPMQuotaUsage alarms where the threshold or the metric
      list differs, writing every other setting back unchanged;
   6. record the thresholds with a UTC timestamp in SSM when they differ from what is stored;
-  7. return (and log) a summary of what changed; nothing is written when nothing changed.
+  7. redraw the dashboard's usage graphs (threshold and quota lines, aggregated profiles) when
+     they differ; a missing or unreadable dashboard is logged, never fails the update;
+  8. return (and log) a summary of what changed; nothing is written when nothing changed.
 
 Any fault (missing variable, unknown quota code, throttling past the retries, a missing alarm)
 is logged and raised, so the invocation fails and Lambda's retries and on-failure destination
@@ -22,12 +24,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ops_alert.alarms import BY_KEY
+from ops_alert.dashboard import DashboardSpec, lines_for, refresh_usage_widgets
 from ops_alert.deployment import ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
 from ops_alert.names import StackNames
 from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
 from ops_alert.quota_codes import NO_QUOTA_CODE
 from ops_alert.thresholds import Quotas, Thresholds, compute_thresholds
-from ops_alert_aws import inference_profiles, layer2_alarms, quota_catalogue, threshold_store
+from ops_alert_aws import dashboards, inference_profiles, layer2_alarms, quota_catalogue, threshold_store
 from ops_alert_aws.errors import AwsError, describe, is_not_found
 from ops_alert_aws.log import bind, get_logger
 
@@ -114,6 +117,30 @@ def record_thresholds(config: DeploymentSettings, thresholds: Thresholds) -> boo
         raise UpdateFailed(describe(exc, "Recording the thresholds in SSM Parameter Store")) from None
 
 
+def redraw_dashboard(config: DeploymentSettings, quotas: Quotas, thresholds: Thresholds,
+                     profiles: tuple[str, ...]) -> bool:
+    """Rewrite the dashboard's usage graphs when their lines or profiles changed (two calls at most).
+
+    The dashboard only shows what the alarms decide, so a failure here is logged and the update
+    still succeeds (the next run retries).
+    """
+    name = config.names.dashboard_name
+    spec = DashboardSpec(
+        names=config.names, region=os.environ.get("AWS_REGION", ""), account="", partition="",
+        dimensions=profiles,
+        lines={"rpm": lines_for(thresholds.rpm, quotas.rpm, "RPM"), "tpm": lines_for(thresholds.tpm, quotas.tpm, "TPM")},
+    )
+    try:
+        body, changed = refresh_usage_widgets(dashboards.read_dashboard(name), spec)
+        if changed:
+            for message in dashboards.write_dashboard(name, body):
+                logger.warning(f"dashboard {name}: {message}")
+        return changed
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        logger.warning(describe(exc, f"Redrawing the dashboard {name} (CloudWatch)") + "; alarms are up to date")
+        return False
+
+
 def _describe_event(event: Any) -> str:
     if isinstance(event, Mapping) and event.get("detail-type") == "Scheduled Event":
         return "schedule"
@@ -130,13 +157,15 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         profiles = aggregated_profiles(config)  # 4
         updates = update_alarms(config, thresholds, profiles)  # 5
         recorded = record_thresholds(config, thresholds)  # 6
+        redrawn = redraw_dashboard(config, quotas, thresholds, profiles)  # 7
     except UpdateFailed as exc:
         logger.error("Alarm update failed", extra={"reason": str(exc)})
         raise
     except Exception:
         logger.exception("Alarm update failed unexpectedly")
         raise
-    summary = _summary(config, quotas, thresholds, profiles, updates, recorded)  # 7
+    summary = _summary(config, quotas, thresholds, profiles, updates, recorded)  # 8
+    summary["dashboard"] = "redrawn" if redrawn else "unchanged"
     logger.info(summary["message"], extra={"summary": summary})
     return summary
 

@@ -72,3 +72,8 @@ class StackNames:
     @property
     def formatted_topic_name(self) -> str:
         return f"{self.customer}-Bedrock-Alarms-Formatted-{self.model}"
+
+    @property
+    def dashboard_name(self) -> str:
+        """CloudWatch dashboard of the stack (a resource the original did not have)."""
+        return f"{self.customer}-Bedrock-Ops-Alert-{self.model}"

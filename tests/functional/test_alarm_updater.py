@@ -11,6 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
+from ops_alert.dashboard import DashboardSpec, body_json, dashboard, lines_for
+from ops_alert.names import StackNames
 from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
 from tests.fakes import FakeLambdaContext, StandardFakes, bedrock_quota_catalogue, model_arn
 
@@ -47,9 +49,34 @@ def layer2_alarm(name: str, metric: str, label: str, threshold: float, dimension
                  {"Id": "total", "Expression": "m1", "Label": label, "ReturnData": True}])
 
 
+DASHBOARD = "Acme-Bedrock-Ops-Alert-G-Opus-4-6"
+
+
+def dashboard_body(dimensions: tuple[str, ...], rpm: tuple[float, float], tpm: tuple[float, float]) -> str:
+    return body_json(dashboard(DashboardSpec(
+        names=StackNames("Acme", "G-Opus-4-6"), region="us-east-1", account="123456789012", partition="aws",
+        dimensions=dimensions, lines={"rpm": lines_for(*rpm, "RPM"), "tpm": lines_for(*tpm, "TPM")},
+        latency_threshold_ms="10000")))
+
+
+def usage_lines(name: str) -> dict[str, list[str]]:
+    """Per usage graph of the deployed dashboard: its profiles and its line expressions."""
+    body = json.loads(boto3.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
+    found = {}
+    for widget in body["widgets"]:
+        props = widget["properties"]
+        if props.get("title", "").startswith(("Requests per minute", "Tokens per minute")):
+            found[props["title"].split(" vs ")[0]] = [m[3] for m in props["metrics"] if isinstance(m[0], str)] + [
+                m[0]["expression"].rsplit("+ ", 1)[-1].rstrip(")") for m in props["metrics"]
+                if isinstance(m[0], dict) and m[0]["id"].startswith("l")]
+    return found
+
+
 def deploy(dimension: str = OPUS_GLOBAL, rpm: str = "8000", tpm: str = "5000000") -> None:
-    """What the stack leaves behind: the two Layer 2 alarms, another alarm, the stored thresholds."""
+    """What the stack leaves behind: the two Layer 2 alarms, another alarm, the stored thresholds, the dashboard."""
     cw = boto3.client("cloudwatch")
+    cw.put_dashboard(DashboardName=DASHBOARD, DashboardBody=dashboard_body(
+        (dimension,), (float(rpm), float(rpm) * 1.25), (float(tpm), float(tpm) * 1.25)))
     cw.put_metric_alarm(**layer2_alarm(RPM_ALARM, "Invocations", "CombinedRPM", float(rpm), dimension))
     cw.put_metric_alarm(**layer2_alarm(TPM_ALARM, "EstimatedTPMQuotaUsage", "CombinedTPM", float(tpm), dimension))
     cw.put_metric_alarm(AlarmName=LATENCY_ALARM, MetricName="InvocationLatency", Namespace="AWS/Bedrock",
@@ -114,9 +141,25 @@ def test_a_raised_quota_updates_only_that_alarm(run: Callable[..., dict[str, Any
     assert (stored("rpm-threshold-calculated"), stored("tpm-threshold-calculated")) == ("9600", "5000000")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stored("last-updated"))
     assert stored("last-updated") != "2026-01-01T00:00:00Z"
-    # Measured: 2 quota reads, 1 describe, 1 alarm write, 2 SSM reads, 3 SSM writes.
+    # The dashboard's RPM lines follow; the TPM graph is as it was.
+    assert summary["dashboard"] == "redrawn"
+    assert usage_lines(DASHBOARD) == {"Requests per minute": [OPUS_GLOBAL, "9600", "12000"],
+                                      "Tokens per minute (quota usage)": [OPUS_GLOBAL, "5000000", "6250000"]}
+    # Measured: 2 quota reads, 1 describe, 1 alarm write, 2 SSM reads, 3 SSM writes, dashboard read + write.
     assert calls == {"service-quotas:GetServiceQuota": 2, "cloudwatch:DescribeAlarms": 1,
-                     "cloudwatch:PutMetricAlarm": 1, "ssm:GetParameter": 2, "ssm:PutParameter": 3}
+                     "cloudwatch:PutMetricAlarm": 1, "ssm:GetParameter": 2, "ssm:PutParameter": 3,
+                     "cloudwatch:GetDashboard": 1, "cloudwatch:PutDashboard": 1}
+
+
+def test_a_deleted_dashboard_does_not_fail_the_update(run: Callable[..., dict[str, Any]], world: StandardFakes,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    deploy()
+    boto3.client("cloudwatch").delete_dashboards(DashboardNames=[DASHBOARD])
+    world.service_quotas.quota(RPM_CODE).value = 12_000
+    summary = run()
+    assert summary["changed"] == [RPM_ALARM, PREFIX] and summary["dashboard"] == "unchanged"
+    assert alarm(RPM_ALARM)["Threshold"] == 9600.0
+    assert f"Redrawing the dashboard {DASHBOARD} (CloudWatch) failed" in caplog.text
 
 
 @pytest.mark.parametrize("event", [None, {}, {"reason": "quota increase approved"}], ids=["schedule", "empty", "manual"])
@@ -128,6 +171,7 @@ def test_nothing_changed_writes_nothing_and_says_so(run: Callable[..., dict[str,
     assert summary["changed"] == [] and summary["unchanged"] == [RPM_ALARM, TPM_ALARM, PREFIX]
     assert summary["message"].startswith("Nothing changed")
     assert aws_calls["cloudwatch:PutMetricAlarm"] == 0 and aws_calls["ssm:PutParameter"] == 0
+    assert aws_calls["cloudwatch:PutDashboard"] == 0 and summary["dashboard"] == "unchanged"
     assert stored("last-updated") == "2026-01-01T00:00:00Z"
 
 

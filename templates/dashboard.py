@@ -1,0 +1,68 @@
+"""The stack's CloudWatch dashboard (usage against thresholds and quotas, anomaly bands, latency,
+errors, alarm status) and its URL output.
+
+The body comes from the same pure builder the alarm updater uses to rewrite it when the quotas
+change (``functions/ops_alert/dashboard.py``), filled in here with CloudFormation placeholders:
+the quota calculator's thresholds and resolved dimension, and the parameters. The quota line is
+derived at deploy time as threshold × 100 / percent (within one unit of the quota); the alarm
+updater replaces it with the quota value itself on its first run.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from troposphere import Output, Sub, Template
+from troposphere.cloudwatch import Dashboard
+
+# The decision module is plain Python shared with the functions (no boto3).
+_FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
+if _FUNCTIONS not in sys.path:
+    sys.path.insert(0, _FUNCTIONS)
+
+from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # noqa: E402
+from ops_alert.names import StackNames  # noqa: E402
+
+from templates.names import C, M, named  # noqa: E402
+
+DASHBOARD = "OpsDashboard"
+DASHBOARD_NAME = "{C}-Bedrock-Ops-Alert-{M}"  # = ops_alert.names.StackNames.dashboard_name
+CALC = "QuotaCalculatorCustomResource"
+
+
+def _lines(what: str, attribute: str, percent_parameter: str) -> tuple[Line, ...]:
+    threshold = f"${{{CALC}.{attribute}}}"
+    return (
+        Line(f"{what} alarm threshold", threshold, "#ff7f0e"),
+        Line(f"{what} quota", f"{threshold}*100/${{{percent_parameter}}}", "#d62728"),
+    )
+
+
+def template_spec() -> DashboardSpec:
+    return DashboardSpec(
+        names=StackNames(C, M),
+        region="${AWS::Region}",
+        account="${AWS::AccountId}",
+        partition="${AWS::Partition}",
+        dimensions=(f"${{{CALC}.MetricDimensionValue}}",),
+        lines={
+            "rpm": _lines("RPM", "RpmThreshold", "RequestsPerMinuteThresholdPercent"),
+            "tpm": _lines("TPM", "TpmThreshold", "TokensPerMinuteThresholdPercent"),
+        },
+        anomaly_band_width="${AnomalySensitivity}",
+        anomaly_period="${AnomalyDetectionPeriod}",
+        latency_threshold_ms="${LatencyThresholdMs}",
+    )
+
+
+def add_dashboard(t: Template) -> None:
+    t.add_resource(Dashboard(
+        DASHBOARD,
+        DashboardName=named(DASHBOARD_NAME),
+        DashboardBody=Sub(body_json(dashboard(template_spec()))),
+    ))
+    t.add_output(Output(
+        "DashboardUrl",
+        Description="CloudWatch dashboard of this model: usage against thresholds and quotas, anomalies, alarms",
+        Value=Sub(f"https://console.aws.amazon.com/cloudwatch/home?region=${{AWS::Region}}#dashboards/dashboard/${{{DASHBOARD}}}"),
+    ))

@@ -1,0 +1,41 @@
+"""The dashboard resource: valid JSON once CloudFormation substitutes, the names and lines it shows."""
+from __future__ import annotations
+
+import json
+import re
+
+DEPLOYED = {
+    "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
+    "CustomerName": "Acme", "BedrockModelName": "G-Opus-4-6",
+    "QuotaCalculatorCustomResource.MetricDimensionValue": "global.anthropic.claude-opus-4-6-v1",
+    "QuotaCalculatorCustomResource.RpmThreshold": "8000", "QuotaCalculatorCustomResource.TpmThreshold": "5000000",
+    "RequestsPerMinuteThresholdPercent": "80", "TokensPerMinuteThresholdPercent": "80",
+    "AnomalySensitivity": "2", "AnomalyDetectionPeriod": "300", "LatencyThresholdMs": "10000",
+}
+
+
+def deployed_body(resources: dict) -> dict:
+    text = resources["OpsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    used = set(re.findall(r"\$\{([^}]+)\}", text))
+    assert used <= set(DEPLOYED), f"placeholders the test does not know: {used - set(DEPLOYED)}"
+    return json.loads(re.sub(r"\$\{([^}]+)\}", lambda m: DEPLOYED[m.group(1)], text))
+
+
+def test_dashboard_name_and_url_output(template: dict) -> None:
+    resource = template["Resources"]["OpsDashboard"]
+    assert resource["Type"] == "AWS::CloudWatch::Dashboard"
+    assert resource["Properties"]["DashboardName"] == {"Fn::Sub": "${CustomerName}-Bedrock-Ops-Alert-${BedrockModelName}"}
+    assert "#dashboards/dashboard/${OpsDashboard}" in template["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"]
+
+
+def test_deployed_body_is_json_with_alarms_usage_and_lines(resources: dict) -> None:
+    body = deployed_body(resources)
+    widgets = {w["properties"]["title"]: w["properties"] for w in body["widgets"]}
+    alarms = widgets["Alarm status: composite and its children"]["alarms"]
+    assert alarms[0] == "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6"
+    assert len(alarms) == 11
+    rpm = widgets["Requests per minute vs threshold and quota"]["metrics"]
+    assert rpm[0][3] == "global.anthropic.claude-opus-4-6-v1"
+    assert [m[0]["label"] for m in rpm[2:]] == ["RPM alarm threshold", "RPM quota"]
+    assert rpm[3][0]["expression"].endswith("FILL(m0, 0)*0 + 8000*100/80)")
+    assert widgets["Invocation latency (ms)"]["annotations"]["horizontal"][0]["value"] == 10000
