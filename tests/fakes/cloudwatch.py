@@ -4,8 +4,10 @@ Measured against moto 5.2.1 (botocore 1.44, CloudWatch over smithy-rpc-v2-cbor):
 - PutCompositeAlarm, Put/Describe/DeleteAnomalyDetector(s): NotImplementedError.
 - GetMetricData: metric math (`m1*2`) returns no data; MaxDatapoints and NextToken are ignored
   (one page of any size); one 20,160-point series takes ~28 s (quadratic).
+- GetMetricWidgetImage: not implemented.
 So `FakeCloudWatchExtras` serves composite alarms and anomaly detectors, and `FakeMetrics` serves
-PutMetricData/GetMetricData from an in-memory store. PutMetricAlarm, DescribeAlarms of metric alarms,
+PutMetricData/GetMetricData from an in-memory store and renders GetMetricWidgetImage (a real,
+blank PNG of the requested size; the widget definitions are kept in `widget_images`). PutMetricAlarm, DescribeAlarms of metric alarms,
 SetAlarmState and DeleteAlarms of metric alarms stay with moto: the extras answer only the
 composite part and ask moto for the rest.
 """
@@ -18,7 +20,9 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import struct
 import uuid
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -279,6 +283,7 @@ class FakeMetrics(Fake):
     def __init__(self) -> None:
         super().__init__()
         self.series: dict[_SeriesKey, dict[int, _Bucket]] = {}
+        self.widget_images: list[dict[str, Any]] = []  # MetricWidget definitions rendered, oldest first
 
     # helpers
     def put(
@@ -373,6 +378,24 @@ class FakeMetrics(Fake):
             response["NextToken"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
         return response
 
+    @api
+    def GetMetricWidgetImage(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A blank PNG of the widget's size after the checks the real API makes on the definition."""
+        try:
+            widget = json.loads(params["MetricWidget"])
+        except ValueError as error:
+            raise AwsError("InvalidParameterValue", f"MetricWidget is not valid JSON: {error}") from error
+        if not isinstance(widget, dict) or not isinstance(widget.get("metrics"), list) or not widget["metrics"]:
+            raise AwsError("InvalidParameterValue", "The field MetricWidget.metrics must be a non-empty array.")
+        width, height = widget.get("width", 600), widget.get("height", 400)
+        for name, value in (("width", width), ("height", height)):
+            if not isinstance(value, int) or not 1 <= value <= MAX_WIDGET_PIXELS:
+                raise AwsError("InvalidParameterValue", f"MetricWidget.{name} must be between 1 and {MAX_WIDGET_PIXELS}.")
+        if params.get("OutputFormat", "png") not in ("png", "image/png"):
+            raise AwsError("InvalidParameterValue", "Only PNG output is supported.")
+        self.widget_images.append(widget)
+        return {"MetricWidgetImage": blank_png(width, height)}
+
     def _offsets(self, params: dict[str, Any], count: int) -> list[int]:
         token = params.get("NextToken")
         if not token:
@@ -411,6 +434,21 @@ class FakeMetrics(Fake):
             if lo <= minute < hi:
                 buckets.setdefault(minute // period * period, _Bucket()).merge(bucket)
         return {ts: b.stat(stat["Stat"]) for ts, b in buckets.items()}, period
+
+
+MAX_WIDGET_PIXELS = 2000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def blank_png(width: int, height: int) -> bytes:
+    """A valid white greyscale PNG (signature, IHDR, IDAT, IEND) of the given size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = (b"\x00" + b"\xff" * width) * height  # filter byte 0 per row
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def _aware(moment: dt.datetime | str | float) -> dt.datetime:

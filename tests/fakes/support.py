@@ -5,6 +5,9 @@ the recent communications unless asked not to, pages with `maxResults` 10-100 / 
 first; `communicationBody` is 1-8,000 characters; without a Business / Enterprise support plan every
 operation fails with SubscriptionRequiredException (set `support.subscribed = False`).
 Adding a communication to a resolved case reopens it, as in the Support Center.
+AddAttachmentsToSet: at most 3 attachments per set and 5 MB per attachment, the set expires one
+hour after it was created; CreateCase and AddCommunicationToCase take its `attachmentSetId` and
+the communication then lists the attachments (`Communication.attachments`, with their bytes).
 
 Helpers for tests: `add_case(...)` (a case opened by someone else, e.g. Service Quotas),
 `resolve(case)`, `age_case(case, days)`, `reply(case, body)`, `case(id_or_display_id)`,
@@ -32,6 +35,9 @@ SEVERITY_LEVELS = (
 RESOLVED = "resolved"
 SUPPORT_AGENT = "Amazon Web Services"
 RECENT_COMMUNICATIONS = 5
+MAX_ATTACHMENTS_PER_SET = 3
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ATTACHMENT_SET_LIFETIME = dt.timedelta(hours=1)
 
 
 def iso(moment: dt.datetime) -> str:
@@ -40,12 +46,27 @@ def iso(moment: dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    attachment_id: str
+    file_name: str
+    data: bytes
+
+
+@dataclasses.dataclass
+class AttachmentSet:
+    attachment_set_id: str
+    expiry_time: dt.datetime
+    attachments: list[Attachment] = dataclasses.field(default_factory=list)
+
+
 @dataclasses.dataclass
 class Communication:
     body: str
     submitted_by: str
     time_created: dt.datetime
     cc_email_addresses: list[str] = dataclasses.field(default_factory=list)
+    attachments: list[Attachment] = dataclasses.field(default_factory=list)
 
     def to_api(self, case_id: str) -> dict[str, Any]:
         return {
@@ -53,7 +74,7 @@ class Communication:
             "body": self.body,
             "submittedBy": self.submitted_by,
             "timeCreated": iso(self.time_created),
-            "attachmentSet": [],
+            "attachmentSet": [{"attachmentId": a.attachment_id, "fileName": a.file_name} for a in self.attachments],
         }
 
 
@@ -120,6 +141,7 @@ class FakeSupport(Fake):
         self.submitted_by = submitted_by
         self.subscribed = True
         self.cases: list[Case] = []  # oldest first
+        self.attachment_sets: dict[str, AttachmentSet] = {}
         self._display_ids = itertools.count(176_400_000_001)
 
     # -- helpers for tests ----------------------------------------------------------------
@@ -190,6 +212,25 @@ class FakeSupport(Fake):
     def _as_case(self, case: Case | str) -> Case:
         return case if isinstance(case, Case) else self.case(case)
 
+    def expire_attachment_sets(self) -> None:
+        """Move every attachment set past its one-hour lifetime."""
+        for attachment_set in self.attachment_sets.values():
+            attachment_set.expiry_time = self.clock() - dt.timedelta(seconds=1)
+
+    def _attachments(self, params: dict[str, Any]) -> list[Attachment]:
+        set_id = params.get("attachmentSetId")
+        if not set_id:
+            return []
+        return list(self._attachment_set(set_id).attachments)
+
+    def _attachment_set(self, set_id: str) -> AttachmentSet:
+        found = self.attachment_sets.get(set_id)
+        if found is None:
+            raise AwsError("AttachmentSetIdNotFound", f"An attachment set with the specified ID could not be found: {set_id}")
+        if found.expiry_time <= self.clock():
+            raise AwsError("AttachmentSetExpired", "The expiration time of the attachment set has passed.")
+        return found
+
     def _find(self, case_id: str) -> Case:
         for case in self.cases:
             if case.case_id == case_id:
@@ -206,7 +247,29 @@ class FakeSupport(Fake):
             )
 
     @api
+    def AddAttachmentsToSet(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("attachmentSetId"):
+            target = self._attachment_set(params["attachmentSetId"])
+        else:
+            target = AttachmentSet(f"as-{secrets.token_hex(16)}", self.clock() + ATTACHMENT_SET_LIFETIME)
+        attachments = params["attachments"]
+        too_large = [a.get("fileName", "") for a in attachments if len(a.get("data", b"")) > MAX_ATTACHMENT_BYTES]
+        if too_large or len(target.attachments) + len(attachments) > MAX_ATTACHMENTS_PER_SET:
+            raise AwsError(
+                "AttachmentSetSizeLimitExceeded",
+                "A limit for the size of an attachment set has been exceeded. "
+                "The limits are three attachments and 5 MB per attachment.",
+            )
+        for attachment in attachments:
+            target.attachments.append(
+                Attachment(f"att-{secrets.token_hex(16)}", attachment.get("fileName", ""), bytes(attachment.get("data", b"")))
+            )
+        self.attachment_sets[target.attachment_set_id] = target
+        return {"attachmentSetId": target.attachment_set_id, "expiryTime": iso(target.expiry_time)}
+
+    @api
     def CreateCase(self, params: dict[str, Any]) -> dict[str, Any]:
+        attachments = self._attachments(params)
         case = self.add_case(
             params["subject"],
             params["communicationBody"],
@@ -218,6 +281,7 @@ class FakeSupport(Fake):
             cc_email_addresses=params.get("ccEmailAddresses"),
         )
         case.issue_type = params.get("issueType", "technical")
+        case.communications[0].attachments = attachments
         return {"caseId": case.case_id}
 
     @api
@@ -262,6 +326,7 @@ class FakeSupport(Fake):
                 self.submitted_by,
                 self.clock(),
                 list(params.get("ccEmailAddresses", [])),
+                self._attachments(params),
             )
         )
         if case.resolved:

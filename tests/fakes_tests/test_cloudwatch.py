@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import struct
 
 import boto3
 import pytest
@@ -171,3 +173,22 @@ def test_limits(cw, kwargs, code):
     with pytest.raises(ClientError) as raised:
         cw.get_metric_data(**params)
     assert raised.value.response["Error"]["Code"] == code
+
+
+def test_metric_widget_image_is_a_png_of_the_requested_size(cw, metrics):
+    widget = {"metrics": [["AWS/Bedrock", "Invocations", "ModelId", "model"]], "width": 800, "height": 300}
+    image = cw.get_metric_widget_image(MetricWidget=json.dumps(widget))["MetricWidgetImage"]
+    assert image.startswith(b"\x89PNG\r\n\x1a\n")
+    assert struct.unpack(">II", image[16:24]) == (800, 300)
+    assert metrics.widget_images == [widget]
+
+
+@pytest.mark.parametrize(
+    "definition",
+    ["not json", json.dumps({"metrics": []}), json.dumps({"metrics": [["a", "b"]], "width": 2001})],
+    ids=["not-json", "no-metrics", "too-wide"],
+)
+def test_metric_widget_image_refuses_bad_definitions(cw, definition):
+    with pytest.raises(ClientError) as raised:
+        cw.get_metric_widget_image(MetricWidget=definition)
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"

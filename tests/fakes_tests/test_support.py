@@ -161,3 +161,58 @@ def test_subscription_required(client, support, call):
 def test_severity_levels(client):
     codes = [level["code"] for level in client.describe_severity_levels()["severityLevels"]]
     assert codes == ["low", "normal", "high", "urgent", "critical"]
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+
+def test_attachment_set_goes_with_a_new_case_and_an_appended_communication(client, support):
+    first = client.add_attachments_to_set(attachments=[{"fileName": "usage.png", "data": b"\x89PNG"}])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first["expiryTime"])
+    same = client.add_attachments_to_set(attachmentSetId=first["attachmentSetId"],
+                                          attachments=[{"fileName": "usage.csv", "data": b"day,peak\n"}])
+    assert same["attachmentSetId"] == first["attachmentSetId"]
+    case_id = client.create_case(subject="S", communicationBody="B", attachmentSetId=first["attachmentSetId"])["caseId"]
+    second = client.add_attachments_to_set(attachments=[{"fileName": "later.csv", "data": b"x"}])
+    client.add_communication_to_case(caseId=case_id, communicationBody="more", attachmentSetId=second["attachmentSetId"])
+
+    case = support.case(case_id)
+    assert [(a.file_name, a.data) for a in case.communications[0].attachments] == [
+        ("usage.png", b"\x89PNG"), ("usage.csv", b"day,peak\n")]
+    listed = client.describe_communications(caseId=case_id)["communications"]
+    assert [[a["fileName"] for a in c["attachmentSet"]] for c in listed] == [["later.csv"], ["usage.png", "usage.csv"]]
+
+
+@pytest.mark.parametrize(
+    ("attachments", "code"),
+    [
+        ([{"fileName": f"f{i}.csv", "data": b"x"} for i in range(4)], "AttachmentSetSizeLimitExceeded"),
+        ([{"fileName": "big.png", "data": b"x" * (5 * 1024 * 1024 + 1)}], "AttachmentSetSizeLimitExceeded"),
+    ],
+    ids=["four-attachments", "over-5-MB"],
+)
+def test_attachment_set_limits(client, attachments, code):
+    with pytest.raises(ClientError) as raised:
+        client.add_attachments_to_set(attachments=attachments)
+    assert _error(raised) == code
+
+
+def test_fourth_attachment_added_to_an_existing_set_is_refused(client):
+    set_id = client.add_attachments_to_set(attachments=[{"fileName": f"f{i}", "data": b"x"} for i in range(3)])[
+        "attachmentSetId"]
+    with pytest.raises(ClientError) as raised:
+        client.add_attachments_to_set(attachmentSetId=set_id, attachments=[{"fileName": "f4", "data": b"x"}])
+    assert _error(raised) == "AttachmentSetSizeLimitExceeded"
+
+
+@pytest.mark.parametrize("expire", [True, False], ids=["expired-after-an-hour", "unknown-id"])
+def test_case_with_an_unusable_attachment_set_is_refused(client, support, expire):
+    set_id = client.add_attachments_to_set(attachments=[{"fileName": "f", "data": b"x"}])["attachmentSetId"]
+    if expire:
+        support.expire_attachment_sets()
+    else:
+        set_id = "as-unknown"
+    with pytest.raises(ClientError) as raised:
+        client.create_case(subject="S", communicationBody="B", attachmentSetId=set_id)
+    assert _error(raised) == ("AttachmentSetExpired" if expire else "AttachmentSetIdNotFound")
+    assert support.cases == []
