@@ -17,11 +17,15 @@ says "too little history".
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from statistics import median
+
+from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
+from ops_alert.usage import CombinedSeries, MinuteSeries
 
 DAY = timedelta(days=1)
 # A week covers the weekly cycle of most workloads; fewer days cannot separate growth from it.
@@ -105,20 +109,29 @@ def daily_usage(series: Mapping[datetime, float], end: datetime, days: int) -> t
     peaks = [0.0] * days
     totals = [0.0] * days
     counts = [0] * days
-    # Epoch seconds: one float subtraction per datapoint instead of datetime arithmetic (63 days of
-    # minutes is 90,720 points per series; the bench keeps this well under 100 ms).
     origin = start.timestamp()
     width = DAY.total_seconds()
-    for moment, value in series.items():
-        offset = moment.timestamp() - origin
-        if offset < 0:
-            continue
-        index = int(offset // width)
-        if index >= days:
-            continue
-        totals[index] += value
-        counts[index] += 1
-        peaks[index] = max(peaks[index], value)
+    if isinstance(series, MinuteSeries):
+        # The processor's case: ascending epoch seconds, so each bucket is one slice found by
+        # bisection and reduced by max/sum in C (63 days of minutes is 90,720 points a series).
+        seconds, values = series.seconds, series.values_list
+        for i in range(days):
+            lo = bisect_left(seconds, origin + i * width)
+            hi = bisect_left(seconds, origin + (i + 1) * width)
+            if hi > lo:
+                chunk = values[lo:hi]
+                peaks[i], totals[i], counts[i] = max(chunk), sum(chunk), hi - lo
+    else:
+        for moment, value in series.items():
+            offset = moment.timestamp() - origin
+            if offset < 0:
+                continue
+            index = int(offset // width)
+            if index >= days:
+                continue
+            totals[index] += value
+            counts[index] += 1
+            peaks[index] = max(peaks[index], value)
     return tuple(
         DailyUsage(
             end=start + (i + 1) * DAY,
@@ -211,6 +224,51 @@ def forecast(
         trend=trend,
         threshold=project(trend, latest, threshold),
         quota=project(trend, latest, quota),
+    )
+
+
+@dataclass(frozen=True)
+class CapacityOutlook:
+    """Everything the case, the e-mail and the decision say about where usage is heading."""
+
+    rpm: Forecast  # daily peak requests per minute
+    tpm: Forecast  # daily peak tokens per minute (quota usage)
+    daily_tokens: Forecast  # tokens per 24 hours against the per-day quota
+    rpm_days: tuple[DailyUsage, ...]
+    tpm_days: tuple[DailyUsage, ...]
+
+    @property
+    def rolling_24h_tokens(self) -> float:
+        """Tokens (quota usage) of the last 24 hours: the latest bucket ends at the window's end."""
+        return self.tpm_days[-1].total if self.tpm_days else 0.0
+
+    @property
+    def forecasts(self) -> tuple[Forecast, ...]:
+        return (self.rpm, self.tpm, self.daily_tokens)
+
+
+def _alarmable(threshold: int | None) -> int | None:
+    # NEVER_FIRES_THRESHOLD stands for "no quota": nothing to reach.
+    return None if threshold is None or threshold >= NEVER_FIRES_THRESHOLD else threshold
+
+
+def capacity_outlook(
+    series: CombinedSeries,
+    end: datetime,
+    days: int,
+    thresholds: tuple[int | None, int | None, int | None],
+    quotas: tuple[float | None, float | None, float | None],
+) -> CapacityOutlook:
+    """Forecasts of peak RPM, peak TPM and 24-hour tokens; thresholds and quotas in that order
+    (None: the model has no such quota, or it could not be read)."""
+    rpm_days = daily_usage(series.invocations, end, days)
+    tpm_days = daily_usage(series.tpm, end, days)
+    return CapacityOutlook(
+        rpm=forecast("Peak requests per minute", rpm_days, _alarmable(thresholds[0]), quotas[0]),
+        tpm=forecast("Peak tokens per minute", tpm_days, _alarmable(thresholds[1]), quotas[1]),
+        daily_tokens=forecast("Tokens per 24 hours", tpm_days, _alarmable(thresholds[2]), quotas[2], use_total=True),
+        rpm_days=rpm_days,
+        tpm_days=tpm_days,
     )
 
 

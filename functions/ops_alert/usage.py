@@ -240,11 +240,20 @@ def _minutes_in_any(*series: MinuteSeries) -> int:
     return len(set().union(*present))
 
 
-def summarize(
-    profiles: ModelSeries | Sequence[ModelSeries],
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-) -> UsageStats:
-    """Usage statistics of one model, or of several application profiles combined."""
+@dataclass(frozen=True)
+class CombinedSeries:
+    """The per-minute series of a model (its profiles added up minute by minute)."""
+
+    invocations: MinuteSeries
+    input_tokens: MinuteSeries
+    output_tokens: MinuteSeries
+    estimated_tpm: MinuteSeries
+    tpm: MinuteSeries  # what the TPM quota measures: estimated_tpm, or input + output tokens
+    tpm_source: str
+
+
+def combined_series(profiles: ModelSeries | Sequence[ModelSeries]) -> CombinedSeries:
+    """One model's series, or several application profiles' added up before any peak is taken."""
     group = (profiles,) if isinstance(profiles, ModelSeries) else tuple(profiles)
     invocations = _combine(MinuteSeries.of(p.invocations) for p in group)
     input_tokens = _combine(MinuteSeries.of(p.input_tokens) for p in group)
@@ -258,6 +267,17 @@ def summarize(
         tpm, source = estimated, TPM_FROM_QUOTA_USAGE
     else:
         tpm, source = _combine((input_tokens, output_tokens)), TPM_FROM_TOKEN_COUNTS
+    return CombinedSeries(invocations, input_tokens, output_tokens, estimated, tpm, source)
+
+
+def summarize(
+    profiles: ModelSeries | Sequence[ModelSeries] | CombinedSeries,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+) -> UsageStats:
+    """Usage statistics of one model, or of several application profiles combined."""
+    series = profiles if isinstance(profiles, CombinedSeries) else combined_series(profiles)
+    invocations, input_tokens, output_tokens = series.invocations, series.input_tokens, series.output_tokens
+    tpm = series.tpm
 
     peak_rpm, peak_rpm_at = invocations.peak()
     peak_tpm, peak_tpm_at = tpm.peak()
@@ -271,7 +291,7 @@ def summarize(
         avg_output_tokens_per_request=output_tokens.total() / requests if requests else 0.0,
         peak_rpm_at=peak_rpm_at,
         peak_tpm_at=peak_tpm_at,
-        minutes_with_data=_minutes_in_any(invocations, input_tokens, output_tokens, estimated),
-        tpm_source=source,
+        minutes_with_data=_minutes_in_any(invocations, input_tokens, output_tokens, series.estimated_tpm),
+        tpm_source=series.tpm_source,
         lookback_days=lookback_days,
     )

@@ -14,6 +14,7 @@ from ops_alert.forecast import (
     Projection,
     Trend,
     TrendDirection,
+    capacity_outlook,
     daily_csv,
     daily_usage,
     describe,
@@ -25,6 +26,8 @@ from ops_alert.forecast import (
     summary,
     theil_sen,
 )
+from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
+from ops_alert.usage import MinuteSeries, ModelSeries, combined_series
 
 END = datetime(2026, 11, 30, 9, 17, tzinfo=timezone.utc)
 
@@ -231,3 +234,28 @@ def test_daily_csv_has_one_row_per_day() -> None:
         "2026-11-29T09:17Z,10,5.00,1000,1000,500.00,100000",
         "2026-11-30T09:17Z,20,10.00,2000,0,0.00,0",
     ]
+
+
+# --- the processor's outlook ----------------------------------------------------------------------
+
+
+def test_minute_series_and_mappings_give_the_same_buckets() -> None:
+    points = {END - timedelta(minutes=m): float(m % 7) for m in range(1, 3 * 1440, 13)}
+    assert daily_usage(MinuteSeries.of(points), END, 3) == daily_usage(points, END, 3)
+
+
+def test_capacity_outlook_of_a_growing_model() -> None:
+    # 10 days; each day one busy minute whose RPM grows 100/day and TPM 10,000/day.
+    minute = timedelta(minutes=1)
+    inv = {END - (10 - d) * DAY + 60 * minute: 4000.0 + 100 * d for d in range(10)}
+    tpm = {t: v * 100 for t, v in inv.items()}
+    series = combined_series(ModelSeries(inv, {}, {}, tpm))
+    outlook = capacity_outlook(series, END, 14, (8000, NEVER_FIRES_THRESHOLD, None), (10000.0, None, 9.0e6))
+    assert outlook.rpm.threshold == Projection(8000, Outlook.IN_DAYS, 31)
+    assert outlook.rpm.quota == Projection(10000.0, Outlook.IN_DAYS, 51)
+    assert outlook.tpm.threshold.outlook is Outlook.NO_TARGET  # NA: the never-firing threshold is no target
+    assert outlook.rolling_24h_tokens == 490_000.0
+    # 490,000 tokens a day growing 10,000/day reaches 9 million in 851 days: beyond a year.
+    assert outlook.daily_tokens.quota == Projection(9.0e6, Outlook.BEYOND_HORIZON)
+    assert outlook.daily_tokens.threshold.outlook is Outlook.NO_TARGET
+    assert len(outlook.forecasts) == 3 and len(outlook.rpm_days) == 14
