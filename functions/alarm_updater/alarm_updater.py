@@ -28,7 +28,7 @@ from ops_alert.dashboard import DashboardSpec, lines_for, refresh_usage_widgets
 from ops_alert.deployment import ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
 from ops_alert.names import StackNames
 from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
-from ops_alert.quota_codes import NO_QUOTA_CODE
+from ops_alert.quota_codes import is_quota_code
 from ops_alert.thresholds import Quotas, Thresholds, compute_thresholds
 from ops_alert_aws import dashboards, inference_profiles, layer2_alarms, quota_catalogue, threshold_store
 from ops_alert_aws.errors import AwsError, describe, is_not_found
@@ -55,7 +55,7 @@ def read_config(env: Mapping[str, str]) -> DeploymentSettings:
 
 
 def _quota_value(code: str, variable: str) -> float | None:
-    if code.upper() == NO_QUOTA_CODE:
+    if not is_quota_code(code):
         return None
     try:
         return quota_catalogue.get_bedrock_quota(code).value

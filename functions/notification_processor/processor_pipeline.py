@@ -13,19 +13,18 @@ from typing import Any
 
 from ops_alert.alarm_message import ALARM, AlarmSignal, Classification, SignalSource, kinds_in_alarm
 from ops_alert.alarms import BY_KEY, AlarmKind, CaseCategory, QuotaKind, Severity
-from ops_alert.content import (
+from ops_alert.content.email import (
     UNIDENTIFIED_SEVERITY,
-    AlertContext,
-    CaseOutcome,
     email_body,
     email_subject,
     unidentified_alarm_email,
     unidentified_alarm_subject,
 )
+from ops_alert.content.model import AlertContext, CaseOutcome
 from ops_alert.names import StackNames
 from ops_alert.profiles import PARAMETER_APPLICATION, short_profile_id
-from ops_alert.quota_codes import QuotaInfo
-from ops_alert.routing import NO_QUOTA_CODE, plan_quota_requests, route, should_email, support_action
+from ops_alert.quota_codes import QuotaInfo, is_quota_code
+from ops_alert.routing import plan_quota_requests, route, should_email, support_action
 from ops_alert.scenario import Scenario, decide_scenario
 from ops_alert.usage import UsageStats, summarize
 from ops_alert_aws.alarm_states import AlarmState
@@ -148,7 +147,7 @@ def current_quotas(
         code = env.quota_codes[kind]
         if kind not in quotas or settings.increase_percents.get(kind, 0) <= 0:
             continue
-        if not code.strip() or code.strip().upper() == NO_QUOTA_CODE:
+        if not is_quota_code(code):
             continue  # the model has no such quota
         try:
             found[kind] = get_bedrock_quota(code)
@@ -163,7 +162,7 @@ def process(alarm: Alarm, env: ProcessorEnv, names: StackNames, now: datetime, l
     for problem in settings.problems:
         log.warning(problem)
     routing = route(alarm.kinds)  # step 1: severity
-    investigate_only = all(k.category is CaseCategory.INVESTIGATION_REQUEST for k in alarm.kinds)
+    investigate_only = routing.category is CaseCategory.INVESTIGATION_REQUEST
     usage = None if investigate_only else read_usage(env, names, alarm, now, log)  # step 2
     scenario = decide_scenario(alarm.kinds, usage, settings.thresholds)  # step 4
     action = support_action(scenario)  # step 5
@@ -178,7 +177,7 @@ def process(alarm: Alarm, env: ProcessorEnv, names: StackNames, now: datetime, l
         triggered_kinds=alarm.kinds,
         time=signal.state_change_time,
         region=signal.region,
-        severity=routing.severity,
+        routing=routing,
         scenario=scenario,
         use_case=settings.use_case,
         usage=usage,

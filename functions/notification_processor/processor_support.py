@@ -13,18 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ops_alert.alarms import CaseCategory
-from ops_alert.content import (
-    AlertContext,
-    CaseOutcome,
-    CaseOutcomeStatus,
-    Escalation,
-    case_body,
-    case_subject,
-    communication_body,
-)
+from ops_alert.content.case import case_body, case_subject, communication_body
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, Escalation
 from ops_alert.duplicates import already_handled, find_open_case, kinds_to_append
 from ops_alert.names import StackNames
-from ops_alert.routing import NO_QUOTA_CODE, QuotaRequestPlan, SupportAction
+from ops_alert.quota_codes import is_quota_code
+from ops_alert.routing import QuotaRequestPlan, SupportAction
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.errors import describe
 from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
@@ -60,7 +54,7 @@ def act(step: SupportStep, settings: RuntimeSettings) -> CaseOutcome:
 
 
 def _quota_codes(env: ProcessorEnv) -> list[str]:
-    return [code for code in env.quota_codes.values() if code.strip() and code.strip().upper() != NO_QUOTA_CODE]
+    return [code for code in env.quota_codes.values() if is_quota_code(code)]
 
 
 def _act(step: SupportStep) -> CaseOutcome:

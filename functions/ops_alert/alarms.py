@@ -6,6 +6,7 @@ rules elsewhere never match alarm names with ad-hoc string tests.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -66,3 +67,11 @@ ALARM_KINDS: tuple[AlarmKind, ...] = (
     AlarmKind("LatencyAnomaly", _W, 3, "InvocationLatency", _NONE, _I, True),
 )
 BY_KEY: dict[str, AlarmKind] = {k.key: k for k in ALARM_KINDS}
+
+
+def case_category(kinds: Iterable[AlarmKind]) -> CaseCategory:
+    """Quota Request as soon as one quota-type alarm fired; Investigation Request only when every one
+    is investigation-type (errors or latency on AWS's side). The one "investigation only" rule.
+    """
+    quota_type = any(k.category is CaseCategory.QUOTA_REQUEST for k in kinds)
+    return CaseCategory.QUOTA_REQUEST if quota_type else CaseCategory.INVESTIGATION_REQUEST

@@ -52,8 +52,13 @@ def parse_email_list(value: Any) -> list[str]:
     return [text for text in (str(item).strip() for item in items) if text]
 
 
+def is_email_address(text: str) -> bool:
+    """The one test of "is this an e-mail address" for every list the stack reads."""
+    return len(text) <= MAX_LENGTH and _ADDRESS.fullmatch(text) is not None
+
+
 def invalid_addresses(addresses: Sequence[str]) -> list[str]:
-    return [a for a in addresses if len(a) > MAX_LENGTH or not _ADDRESS.fullmatch(a)]
+    return [a for a in addresses if not is_email_address(a)]
 
 
 def unique(addresses: Sequence[str]) -> list[str]:

@@ -95,6 +95,18 @@ PARAMETER_NAMES = {
 }
 
 NO_QUOTA_CODE = "NA"
+
+
+def means_no_quota(code: str) -> bool:
+    """``NA`` in any case, blanks around: the model has no such quota."""
+    return code.strip().upper() == NO_QUOTA_CODE
+
+
+def is_quota_code(code: str) -> bool:
+    """A code to look up in Service Quotas: not empty and not ``NA``."""
+    return bool(code.strip()) and not means_no_quota(code)
+
+
 # Every Service Quotas code seen in the wild is "L-" and eight upper-case hex digits (L-3DCCFAA4).
 # The API's own pattern is looser, but a code outside this shape is a typo (lower case, a space,
 # a truncated paste), and saying so beats "not found".
@@ -611,7 +623,7 @@ def validate_quota_code(
         return QuotaCheck(ok=False, problem=problem, message=message, suggestion=right,
                           tied=best if len(best) > 1 else (), given=given)
 
-    if code.strip().upper() == NO_QUOTA_CODE:
+    if means_no_quota(code):
         if not best:
             return QuotaCheck(ok=True)
         return fail(

@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity
+from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity, case_category
+from ops_alert.quota_codes import is_quota_code
 from ops_alert.scenario import Scenario
 from ops_alert.thresholds import increase
-
-NO_QUOTA_CODE = "NA"
 
 
 @dataclass(frozen=True)
@@ -29,9 +28,8 @@ def route(triggered: Sequence[AlarmKind]) -> Routing:
     if not triggered:
         raise ValueError("no triggered alarm to route")
     quotas = frozenset(q for k in triggered for q in k.quotas)
-    quota_type = any(k.category is CaseCategory.QUOTA_REQUEST for k in triggered)
     return Routing(
-        category=CaseCategory.QUOTA_REQUEST if quota_type else CaseCategory.INVESTIGATION_REQUEST,
+        category=case_category(triggered),
         quotas=quotas,
         severity=Severity.CRITICAL if any(k.layer == 1 for k in triggered) else Severity.WARNING,
     )
@@ -83,7 +81,7 @@ class QuotaRequestPlan:
 
 def has_quota(info: QuotaInfoLike | None) -> bool:
     """A model has a quota when its code is known (not ``NA``, not empty)."""
-    return info is not None and bool(info.code.strip()) and info.code.strip().upper() != NO_QUOTA_CODE
+    return info is not None and is_quota_code(info.code)
 
 
 def plan_quota_requests(

@@ -5,7 +5,7 @@ import enum
 from collections.abc import Sequence
 from typing import Protocol
 
-from ops_alert.alarms import AlarmKind, CaseCategory
+from ops_alert.alarms import AlarmKind, CaseCategory, case_category
 from ops_alert.usage import UsageStats
 
 
@@ -44,7 +44,7 @@ def decide_scenario(
     """
     if not triggered:
         raise ValueError("no triggered alarm: resolve the children in ALARM before deciding")
-    if all(k.category is CaseCategory.INVESTIGATION_REQUEST for k in triggered):
+    if case_category(triggered) is CaseCategory.INVESTIGATION_REQUEST:
         return Scenario.NON_QUOTA
     if usage is None or thresholds is None or (usage.peak_rpm == 0 and usage.peak_tpm == 0):
         return Scenario.NEW_MODEL

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ops_alert.alarms import QuotaKind
+from ops_alert.email_list import is_email_address
 from ops_alert.names import StackNames
+from ops_alert.quota_codes import NO_QUOTA_CODE
 from ops_alert.routing import is_known_preference
 from ops_alert.thresholds import Thresholds
 from ops_alert_aws.clients import client
@@ -31,7 +33,6 @@ DEFAULT_CASE_LOOKBACK_DAYS = 60
 DEFAULT_AUTOMATION_REPLY_MAX_ATTEMPTS = 120
 DEFAULT_USAGE_LOOKBACK_DAYS = 14
 MAX_CC_ADDRESSES = 10  # Support CreateCase / AddCommunicationToCase ccEmailAddresses limit
-_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 
 class ConfigError(RuntimeError):
@@ -107,8 +108,8 @@ class ProcessorEnv:
             use_case_param=need("USE_CASE_DESCRIPTION_PARAM"),
             tpm_increase_percent_param=need("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM"),
             rpm_increase_percent_param=need("REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM"),
-            rpm_quota_code=env.get("REQUESTS_PER_MINUTE_QUOTA_CODE", "").strip() or "NA",
-            tpm_quota_code=env.get("TOKENS_PER_MINUTE_QUOTA_CODE", "").strip() or "NA",
+            rpm_quota_code=env.get("REQUESTS_PER_MINUTE_QUOTA_CODE", "").strip() or NO_QUOTA_CODE,
+            tpm_quota_code=env.get("TOKENS_PER_MINUTE_QUOTA_CODE", "").strip() or NO_QUOTA_CODE,
             support_case_lookback_days=number("SUPPORT_CASE_LOOKBACK_DAYS", DEFAULT_CASE_LOOKBACK_DAYS),
             automation_reply_max_attempts=number(
                 "AUTOMATION_REPLY_MAX_ATTEMPTS", DEFAULT_AUTOMATION_REPLY_MAX_ATTEMPTS
@@ -263,7 +264,7 @@ def parse_emails(text: str) -> tuple[str, ...]:
     seen: list[str] = []
     for item in re.split(r"[,;\s]+", text):
         address = item.strip()
-        if _EMAIL.fullmatch(address) and address.lower() not in (s.lower() for s in seen):
+        if is_email_address(address) and address.lower() not in (s.lower() for s in seen):
             seen.append(address)
     return tuple(seen[:MAX_CC_ADDRESSES])
 

@@ -49,6 +49,7 @@ def test_layer_holds_the_shared_packages_and_powertools(build_dir: Path) -> None
     with zipfile.ZipFile(build_dir / key) as z:
         names = set(z.namelist())
     for required in ("python/ops_alert/__init__.py", "python/ops_alert/alarms.py", "python/ops_alert_aws/__init__.py",
+                     "python/ops_alert/content/__init__.py", "python/ops_alert/content/email.py",  # a subpackage
                      "python/aws_lambda_powertools/__init__.py", "python/typing_extensions.py"):
         assert required in names
     assert not any("__pycache__" in n for n in names)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from ops_alert.email_list import EmailListError, parse_email_list, plan, wanted_addresses
+from ops_alert.email_list import EmailListError, is_email_address, parse_email_list, plan, wanted_addresses
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,24 @@ def test_plan_adds_new_removes_dropped_and_leaves_the_rest() -> None:
     assert [s.endpoint for s in p.unsubscribe] == ["drop@example.com"]
     assert p.unchanged == ("keep@example.com", "pending@example.com")  # pending: not subscribed twice
     assert p.pending_removed == ("gone-pending@example.com",)  # cannot be unsubscribed before confirmation
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("sre@example.com", True),
+        ("first.last+alerts@sub.example.co.uk", True),
+        ("bob@", False),
+        ("no-at.example.com", False),
+        ("a@b@example.com", False),
+        ("a@example.c", False),
+        ("<a@example.com>", False),
+        ("a@example.com;b@example.com", False),
+        ("a b@example.com", False),
+        ("x" * 250 + "@example.com", False),
+    ],
+    ids=["plain", "plus-and-subdomains", "no-domain", "no-at", "two-at", "one-letter-tld", "angle-brackets",
+         "two-run-together", "space", "too-long"],
+)
+def test_is_email_address(text: str, ok: bool) -> None:
+    assert is_email_address(text) is ok

@@ -13,6 +13,8 @@ from ops_alert.quota_codes import (
     find_quota,
     inference_mode,
     is_mantle_quota,
+    is_quota_code,
+    means_no_quota,
     model_tokens,
     names_model,
     quota_kind,
@@ -588,3 +590,22 @@ def test_gpt_oss_codes_validate():
 def test_a_short_provider_before_a_dotted_version_is_not_a_geography(model_id, mode, tokens):
     assert inference_mode(model_id) is mode
     assert model_tokens(model_id) == tokens
+
+
+NO_QUOTA_SPELLINGS = [
+    ("code", "L-3DCCFAA4", False, True),
+    ("code-padded", " L-3DCCFAA4 ", False, True),
+    ("na", "NA", True, False),
+    ("na-lower", "na", True, False),
+    ("na-padded", " Na ", True, False),
+    ("empty", "", False, False),
+    ("blank", "   ", False, False),
+    ("n/a-is-not-the-code-spelling", "N/A", False, True),
+]
+
+
+@pytest.mark.parametrize(("code", "no_quota", "look_up"), [c[1:] for c in NO_QUOTA_SPELLINGS], ids=[c[0] for c in NO_QUOTA_SPELLINGS])
+def test_the_one_na_rule(code: str, no_quota: bool, look_up: bool) -> None:
+    assert means_no_quota(code) is no_quota
+    assert is_quota_code(code) is look_up
+

@@ -1,0 +1,250 @@
+"""The sections both the case and the e-mail carry, worded for their reader.
+
+The case speaks to the AWS support engineer about "our model"; the e-mail to the SRE team about
+"your model". The facts are the same because the same builders render them.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from ops_alert.alarms import AlarmKind, Severity
+from ops_alert.content.layout import NOT_NAMED, Section, num, pairs, table, when, wrap
+from ops_alert.content.model import AlertContext
+from ops_alert.scenario import Scenario
+from ops_alert.usage import DEFAULT_LOOKBACK_DAYS, TPM_FROM_QUOTA_USAGE
+
+
+class Audience(enum.Enum):
+    """Who reads the text: (possessive, subject pronoun)."""
+
+    CASE = ("our", "We")  # the AWS support engineer, about our model
+    EMAIL = ("your", "You")  # the SRE team, about their model
+
+    @property
+    def our(self) -> str:
+        return self.value[0]
+
+    @property
+    def we(self) -> str:
+        return self.value[1]
+
+
+def alarm_list(ctx: AlertContext) -> str:
+    return ", ".join(ctx.triggering_alarms) if ctx.triggering_alarms else NOT_NAMED
+
+
+def _peak_vs_threshold(peak: float, threshold: int | None) -> str:
+    if threshold is None:
+        return "no quota"
+    if threshold == 0:
+        return "n/a"
+    return f"{round(peak * 100 / threshold)} %"
+
+
+def _usage_figures(ctx: AlertContext) -> str:
+    u, t = ctx.usage, ctx.thresholds
+    if u is None or t is None:
+        return "usage or thresholds could not be read"
+    parts = []
+    for label, peak, threshold in (("RPM", u.peak_rpm, t.rpm), ("TPM", u.peak_tpm, t.tpm)):
+        limit = "no quota" if threshold is None else num(threshold)
+        parts.append(f"peak {label} {num(peak)} vs threshold {limit}")
+    return "; ".join(parts)
+
+
+def _lookback_days(ctx: AlertContext) -> int:
+    return ctx.usage.lookback_days if ctx.usage else DEFAULT_LOOKBACK_DAYS
+
+
+def summary(ctx: AlertContext, audience: Audience) -> list[str]:
+    model = f"{audience.our.capitalize()} model {ctx.model_name} ({ctx.model_id}) in {ctx.region}"
+    fired = f"raised {ctx.severity.value} alarm(s) {alarm_list(ctx)}"
+    days = _lookback_days(ctx)
+    if ctx.scenario is Scenario.HIGH_USAGE:
+        text = (
+            f"{model} {fired}. Measured usage over the last {days} days reached the alarm "
+            f"threshold ({_usage_figures(ctx)}): the current quota leaves too little headroom."
+        )
+        text += " A quota increase is requested." if ctx.quota_requests else ""
+    elif ctx.scenario is Scenario.NEW_MODEL:
+        why = (
+            f"has no usage history over the last {days} days"
+            if ctx.usage is not None and ctx.thresholds is not None
+            else "has usage that could not be read"
+        )
+        text = f"{model} {fired} and {why}, so it is treated as a new model being launched."
+        text += " A quota increase is requested as headroom for the launch." if ctx.quota_requests else ""
+    elif ctx.scenario is Scenario.LOW_USAGE:
+        text = (
+            f"{model} {fired} while measured peaks stayed below the alarm thresholds "
+            f"({_usage_figures(ctx)}). The cause should be investigated first; any increase "
+            "shown below is for reference only and has NOT been submitted."
+        )
+    else:
+        text = (
+            f"{model} {fired}. These alarms point to service-side errors or latency, not to a "
+            "quota: an investigation is requested, no quota change."
+        )
+    if audience is Audience.CASE and ctx.scenario in (Scenario.LOW_USAGE, Scenario.NON_QUOTA):
+        text += f" {audience.we} would appreciate your help in finding the cause."
+    return wrap(text)
+
+
+def details(ctx: AlertContext) -> list[str]:
+    items = [
+        ("Customer", ctx.customer),
+        ("Model name", ctx.model_name),
+        ("Model ID", ctx.model_id),
+    ]
+    if ctx.application_profile_id:
+        items.append(("Application profile ID", ctx.application_profile_id))
+    items += [
+        ("Region", ctx.region),
+        ("Time", when(ctx.time)),
+        ("Composite alarm", ctx.composite_alarm),
+        ("Case category", ctx.category.value),
+        ("Scenario", ctx.scenario.value),
+    ]
+    lines = pairs(items)
+    lines.append("  Triggering alarm(s):")
+    lines += [f"    - {name}" for name in ctx.triggering_alarms] or [f"    - {NOT_NAMED}"]
+    return lines
+
+
+def impact_level(kinds: Sequence[AlarmKind], severity: Severity) -> str:
+    """Plain-words impact from the most severe layer that fired."""
+    layer = min((k.layer for k in kinds), default=1 if severity is Severity.CRITICAL else 2)
+    if layer == 1:
+        return "High - requests are failing or being throttled; end users are likely affected"
+    if layer == 2:
+        return "Medium - usage or latency crossed its threshold; failures are likely if it keeps growing"
+    return "Low - unusual usage or latency pattern; no failures detected yet"
+
+
+def impact(ctx: AlertContext) -> list[str]:
+    level = impact_level(ctx.triggered_kinds, ctx.severity)
+    return pairs([("Severity", ctx.severity.value), ("Impact level", level)])
+
+
+def usage(ctx: AlertContext) -> list[str]:
+    u = ctx.usage
+    if u is None:
+        return ["  Usage could not be read from CloudWatch; it was not used in this decision."]
+    rows = [
+        ["Metric", "Steady", "Peak", "Peak at"],
+        ["Requests per minute (RPM)", num(round(u.steady_rpm)), num(u.peak_rpm), when(u.peak_rpm_at)],
+        ["Tokens per minute (TPM)", num(round(u.steady_tpm)), num(u.peak_tpm), when(u.peak_tpm_at)],
+        ["Avg input tokens / request", num(round(u.avg_input_tokens_per_request)), "", ""],
+        ["Avg output tokens / request", num(round(u.avg_output_tokens_per_request)), "", ""],
+    ]
+    source = (
+        "EstimatedTPMQuotaUsage (what the TPM quota and the HighTPMQuotaUsage alarm measure)"
+        if u.tpm_source == TPM_FROM_QUOTA_USAGE
+        else f"{u.tpm_source} (same minute)"
+    )
+    return [
+        f"  Last {u.lookback_days} days, 1-minute resolution; steady = mean over the "
+        f"{num(u.minutes_with_data)} minutes with traffic.",
+        *table(rows, right=(1, 2)),
+        f"  TPM source: {source}",
+    ]
+
+
+def thresholds(ctx: AlertContext) -> list[str]:
+    t = ctx.thresholds
+    if t is None:
+        return ["  Alarm thresholds could not be read from SSM Parameter Store."]
+    u = ctx.usage
+    rows = [["Alarm threshold", "Value", "Peak / threshold"]]
+    peaks = (u.peak_rpm, u.peak_tpm) if u else (None, None)
+    for label, value, peak in (("RPM", t.rpm, peaks[0]), ("TPM", t.tpm, peaks[1])):
+        shown = "none (no quota)" if value is None else num(value)
+        rows.append([label, shown, "n/a" if peak is None else _peak_vs_threshold(peak, value)])
+    return table(rows, right=(1, 2))
+
+
+def residency_note(geo_residency: str, model_id: str) -> str:
+    """What may be proposed about cross-region inference, given the residency requirement."""
+    is_global = model_id.startswith("global.")
+    required = geo_residency.strip().lower()
+    if required == "yes":
+        if is_global:
+            return (
+                "Data residency is required, but the model ID uses global cross-region inference, "
+                "which can route requests outside the geography: please review."
+            )
+        return (
+            "Data residency is required: global cross-region inference cannot be proposed; only "
+            "in-region or in-geography (geo cross-region) capacity is acceptable."
+        )
+    if is_global:
+        return "The model already uses global cross-region inference."
+    if required == "no":
+        return (
+            "No data residency requirement: global cross-region inference may be proposed for "
+            "more throughput."
+        )
+    return (
+        "Data residency requirement not stated: confirm it before proposing global cross-region inference."
+    )
+
+
+def model_config(ctx: AlertContext) -> list[str]:
+    return pairs(
+        [
+            ("Input modalities", ctx.input_modalities),
+            ("Data residency required", ctx.geo_residency),
+        ]
+    ) + wrap(residency_note(ctx.geo_residency, ctx.model_id), "  ")
+
+
+def _justification(ctx: AlertContext, audience: Audience) -> str:
+    days = _lookback_days(ctx)
+    if ctx.scenario is Scenario.HIGH_USAGE:
+        return (
+            f"Justification: measured {days}-day peaks reached the alarm thresholds "
+            f"({_usage_figures(ctx)}); {audience.our} production traffic needs headroom above the "
+            "current quota."
+        )
+    if ctx.scenario is Scenario.NEW_MODEL:
+        return (
+            f"Justification: {audience.our} model has no usage history yet (or it could not be read); the "
+            "increase provides headroom for the launch."
+        )
+    return (
+        "Investigate first: measured peaks stayed below the alarm thresholds "
+        f"({_usage_figures(ctx)}). The values below are for reference only; no increase was submitted."
+    )
+
+
+def quotas(ctx: AlertContext, audience: Audience) -> list[str]:
+    lines = wrap(_justification(ctx, audience), "  ")
+    if not ctx.quota_requests:
+        return lines + [
+            "  No quota qualifies (increase percentage 0, quota not available, or nothing to raise)."
+        ]
+    rows = [["Quota", "Code", "Current", "Requested", "Increase"]]
+    for p in ctx.quota_requests:
+        rows.append([p.kind.value, p.code, num(p.current), num(p.requested), f"+{p.percent} %"])
+    # Quota names run to ~100 characters: listed under the table so the columns stay narrow.
+    names = [f"  {p.kind.value} quota name: {p.name}" for p in ctx.quota_requests]
+    return lines + table(rows, right=(2, 3, 4)) + names
+
+
+def shared_sections(ctx: AlertContext) -> list[Section]:
+    """The sections after the summary that read the same in the case and in the e-mail."""
+    return [
+        Section("Alert details", tuple(details(ctx))),
+        Section("Impact assessment", tuple(impact(ctx))),
+        Section("Use case", (), use_case=ctx.use_case),
+        Section("Usage", tuple(usage(ctx))),
+        Section("Alarm thresholds", tuple(thresholds(ctx))),
+        Section("Model configuration", tuple(model_config(ctx))),
+    ]
+
+
+def reason_sections(reason: str) -> list[Section]:
+    """The alarm's state reason, if there is one: optional, the first thing dropped when too long."""
+    text = reason.strip()
+    return [Section("Alarm state reason", tuple(wrap(text, "  ")), optional=True)] if text else []

@@ -1,0 +1,81 @@
+"""The facts decided for one alert, and what the support step did with them.
+
+Decisions fill these in; the case and e-mail builders only read them, so nothing in the text can
+disagree with what was decided.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from ops_alert.alarms import AlarmKind, CaseCategory, Severity
+from ops_alert.routing import QuotaRequestPlan, Routing
+from ops_alert.scenario import Scenario, ThresholdsLike
+from ops_alert.usage import UsageStats
+
+
+class CaseOutcomeStatus(str, enum.Enum):
+    NEW = "NEW"
+    UPDATED = "UPDATED"
+    NOT_UPDATED_ALREADY_COMMUNICATED = "NOT_UPDATED_ALREADY_COMMUNICATED"
+    AUTOMATION_DISABLED = "AUTOMATION_DISABLED"
+    NO_SUPPORT_PLAN = "NO_SUPPORT_PLAN"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What step 6 did, for the e-mail."""
+
+    status: CaseOutcomeStatus
+    display_id: str | None = None
+    case_id: str | None = None
+    quota_request_ids: tuple[str, ...] = ()  # Service Quotas request IDs submitted this time
+    # Cases of increase requests that were already pending: they get our context, but are not new.
+    updated_display_ids: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A new signal on a case that is still unresolved."""
+
+    display_id: str | None
+    opened: datetime | None
+    new_signals: tuple[str, ...] = ()  # alarm names new on the case (mixed triggers: new ones only)
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    customer: str
+    model_name: str
+    model_id: str
+    composite_alarm: str
+    triggering_alarms: tuple[str, ...]  # names as shown to people (unknown ones included)
+    triggered_kinds: tuple[AlarmKind, ...]  # drives impact wording and the signal markers
+    time: datetime
+    region: str
+    routing: Routing  # severity, case category and quotas, worked out once from the triggered kinds
+    scenario: Scenario
+    use_case: str
+    usage: UsageStats | None  # None: could not be read
+    thresholds: ThresholdsLike | None  # None: could not be read
+    input_modalities: str
+    geo_residency: str  # "Yes" / "No" / "NA"
+    quota_requests: tuple[QuotaRequestPlan, ...] = ()
+    application_profile_id: str | None = None
+    transition_id: str = ""
+    alarm_reason: str = ""  # the alarm's state reason; optional, dropped first when too long
+
+    @property
+    def severity(self) -> Severity:
+        return self.routing.severity
+
+    @property
+    def category(self) -> CaseCategory:
+        return self.routing.category
+
+    @property
+    def is_global(self) -> bool:
+        return self.model_id.startswith("global.")
