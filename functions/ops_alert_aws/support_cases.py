@@ -139,7 +139,24 @@ def communications(case: SupportCase) -> tuple[str, ...]:
     return all_communications(case.summary.case_id)
 
 
-def create_case(subject: str, body: str, cc: Sequence[str] = ()) -> str:
+# A set that expired or vanished between upload and use must not cost the case: retry without it.
+_ATTACHMENT_SET_ERRORS = ("AttachmentSetIdNotFound", "AttachmentSetExpired")
+
+
+def _with_attachments(operation: str, kwargs: dict[str, Any], attachment_set_id: str | None) -> Any:
+    if not attachment_set_id:
+        return _call(operation, **kwargs)
+    try:
+        return _call(operation, **kwargs, attachmentSetId=attachment_set_id)
+    except NoSupportPlan:
+        raise
+    except Exception as exc:
+        if error_code(exc) not in _ATTACHMENT_SET_ERRORS:
+            raise
+        return _call(operation, **kwargs)
+
+
+def create_case(subject: str, body: str, cc: Sequence[str] = (), attachment_set_id: str | None = None) -> str:
     """Open a case (service-bedrock / general-guidance / normal / en); returns the case ID."""
     kwargs: dict[str, Any] = {
         "subject": subject,
@@ -151,13 +168,13 @@ def create_case(subject: str, body: str, cc: Sequence[str] = ()) -> str:
     }
     if cc:
         kwargs["ccEmailAddresses"] = list(cc)
-    return str(_call("create_case", **kwargs)["caseId"])
+    return str(_with_attachments("create_case", kwargs, attachment_set_id)["caseId"])
 
 
-def add_communication(case_id: str, body: str, cc: Sequence[str] = ()) -> None:
+def add_communication(case_id: str, body: str, cc: Sequence[str] = (), attachment_set_id: str | None = None) -> None:
     kwargs: dict[str, Any] = {"caseId": case_id, "communicationBody": body}
     if cc:
         kwargs["ccEmailAddresses"] = list(cc)
-    response = _call("add_communication_to_case", **kwargs)
+    response = _with_attachments("add_communication_to_case", kwargs, attachment_set_id)
     if response.get("result") is False:
         raise RuntimeError(f"AddCommunicationToCase on {case_id} returned result=false")
