@@ -264,9 +264,9 @@ def capacity_outlook(
     rpm_days = daily_usage(series.invocations, end, days)
     tpm_days = daily_usage(series.tpm, end, days)
     return CapacityOutlook(
-        rpm=forecast("Peak requests per minute", rpm_days, _alarmable(thresholds[0]), quotas[0]),
-        tpm=forecast("Peak tokens per minute", tpm_days, _alarmable(thresholds[1]), quotas[1]),
-        daily_tokens=forecast("Tokens per 24 hours", tpm_days, _alarmable(thresholds[2]), quotas[2], use_total=True),
+        rpm=forecast("Peak RPM", rpm_days, _alarmable(thresholds[0]), quotas[0]),
+        tpm=forecast("Peak TPM", tpm_days, _alarmable(thresholds[1]), quotas[1]),
+        daily_tokens=forecast("Tokens / 24 h", tpm_days, _alarmable(thresholds[2]), quotas[2], use_total=True),
         rpm_days=rpm_days,
         tpm_days=tpm_days,
     )

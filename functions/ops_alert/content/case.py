@@ -15,7 +15,7 @@ from ops_alert.content.layout import (
     when,
     wrap,
 )
-from ops_alert.content.model import AlertContext, Escalation
+from ops_alert.content.model import AlertContext, AttachmentNote, Escalation
 from ops_alert.duplicates import case_subject as _case_subject
 from ops_alert.duplicates import marker, signal_marker, transition_marker
 from ops_alert.scenario import Scenario
@@ -43,8 +43,22 @@ def _markers(ctx: AlertContext) -> Section:
     return Section("", tuple(lines))
 
 
-def _sections(ctx: AlertContext, footer: str) -> list[Section]:
+def _attachments(note: AttachmentNote | None) -> list[Section]:
+    """Which files go with this text, and which could not be attached (the graph is then missing)."""
+    if note is None or not (note.attached or note.missing):
+        return []
+    lines = []
+    if note.attached:
+        lines.append(f"  Attached: {', '.join(note.attached)} (14-day usage against threshold and quota; daily peaks).")
+    if note.missing:
+        lines += wrap(f"Missing: {', '.join(note.missing)} could not be attached this time; the figures in "
+                      "this text are complete without them.", "  ")
+    return [Section("Attachments", tuple(lines))]
+
+
+def _sections(ctx: AlertContext, footer: str, attachments: AttachmentNote | None = None) -> list[Section]:
     sections = [Section("Executive summary", tuple(facts.summary(ctx, Audience.CASE))), *facts.shared_sections(ctx)]
+    sections += _attachments(attachments)
     if ctx.scenario is not Scenario.NON_QUOTA:
         low = ctx.scenario is Scenario.LOW_USAGE
         title = "Quota increase (reference only)" if low else "Quota increase requested"
@@ -54,15 +68,18 @@ def _sections(ctx: AlertContext, footer: str) -> list[Section]:
     return sections
 
 
-def case_body(ctx: AlertContext, limit: int = MAX_COMMUNICATION_CHARS) -> str:
+def case_body(ctx: AlertContext, limit: int = MAX_COMMUNICATION_CHARS, attachments: AttachmentNote | None = None) -> str:
     """Body of a new case, for the support engineer; at most ``limit`` characters."""
     title = f"Bedrock Ops Alert - {ctx.category.value} for {ctx.customer} / {ctx.model_name}"
     header = Section("", (title,))
-    return assemble([header, *_sections(ctx, _CASE_FOOTER)], [_markers(ctx)], limit)
+    return assemble([header, *_sections(ctx, _CASE_FOOTER, attachments)], [_markers(ctx)], limit)
 
 
 def communication_body(
-    ctx: AlertContext, escalation: Escalation | None = None, limit: int = MAX_COMMUNICATION_CHARS
+    ctx: AlertContext,
+    escalation: Escalation | None = None,
+    limit: int = MAX_COMMUNICATION_CHARS,
+    attachments: AttachmentNote | None = None,
 ) -> str:
     """A communication appended to an existing case.
 
@@ -82,5 +99,5 @@ def communication_body(
             f"ESCALATION - a new signal was raised while {case}{opened} is still unresolved. "
             f"New signal(s): {new} at {when(ctx.time)}. Updated context follows."
         )
-    sections = [Section("", tuple(wrap(head))), *_sections(ctx, _COMMUNICATION_FOOTER)]
+    sections = [Section("", tuple(wrap(head))), *_sections(ctx, _COMMUNICATION_FOOTER, attachments)]
     return assemble(sections, [_markers(ctx)], limit)

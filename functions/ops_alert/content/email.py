@@ -196,7 +196,7 @@ def email_body(ctx: AlertContext, outcome: CaseOutcome) -> str:
         Section("", (f"Bedrock Ops Alert - {ctx.severity.value} - {who} - {ctx.category.value}",)),
         Section("Summary", tuple(facts.summary(ctx, Audience.EMAIL))),
         Section("Support case", tuple(_outcome(ctx, outcome))),
-        *facts.shared_sections(ctx),
+        *facts.shared_sections(ctx, Audience.EMAIL),
     ]
     if ctx.scenario is not Scenario.NON_QUOTA:
         sections.append(Section(_quota_title(ctx, outcome), tuple(facts.quotas(ctx, Audience.EMAIL))))

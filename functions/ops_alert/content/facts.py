@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from ops_alert.alarms import AlarmKind, Severity
 from ops_alert.content.layout import NOT_NAMED, Section, num, pairs, table, when, wrap
 from ops_alert.content.model import AlertContext
+from ops_alert.forecast import HORIZON_DAYS, Forecast, Outlook, Projection
 from ops_alert.scenario import Scenario
 from ops_alert.usage import DEFAULT_LOOKBACK_DAYS, TPM_FROM_QUOTA_USAGE
 
@@ -232,16 +233,102 @@ def quotas(ctx: AlertContext, audience: Audience) -> list[str]:
     return lines + table(rows, right=(2, 3, 4)) + names
 
 
-def shared_sections(ctx: AlertContext) -> list[Section]:
+def _when(p: Projection) -> str:
+    if p.outlook is Outlook.NO_TARGET:
+        return "no quota"
+    if p.outlook is Outlook.REACHED:
+        return "reached"
+    if p.outlook is Outlook.IN_DAYS:
+        return f"in ~{p.days} day{'s' if p.days != 1 else ''}"
+    if p.outlook is Outlook.BEYOND_HORIZON:
+        return f"> {HORIZON_DAYS} days"
+    if p.outlook is Outlook.TOO_LITTLE_HISTORY:
+        return "too little history"
+    return "not at current trend"
+
+
+def _trend(fc: Forecast) -> tuple[str, str]:
+    t = fc.trend
+    if t is None:
+        return f"({fc.days_of_history} day(s) of data)", "n/a"
+    level = t.latest_fitted
+    relative = f" ({t.slope_per_day / level:+.1%})" if level > 0 else ""
+    return f"{t.slope_per_day:+,.0f}{relative} {t.direction.value}", f"{t.agreement:.0%}"
+
+
+def forecast(ctx: AlertContext, audience: Audience) -> list[str]:
+    """When the daily peaks reach the alarm threshold and the quota, at the current trend."""
+    o = ctx.outlook
+    if o is None:
+        return []
+    rows = [["", "Latest day", "Trend / day", "Agree", "Threshold", "Quota"]]
+    for fc in o.forecasts:
+        trend, confidence = _trend(fc)
+        rows.append([fc.measure, num(round(fc.latest)), trend, confidence, _when(fc.threshold), _when(fc.quota)])
+    lines = [
+        *wrap(f"When the daily peak reaches the alarm threshold and the quota at the current trend: Theil\u2013Sen "
+              f"over the last {len(o.rpm_days)} days (24-hour periods ending at the alarm time); Agree = share "
+              "of day pairs that move with the trend. Flat, falling or unclear usage gets no date.", "  "),
+        *table(rows, right=(1,)),
+    ]
+    daily = o.daily_tokens
+    if daily.quota.target:
+        share = f" ({o.rolling_24h_tokens * 100 / daily.quota.target:.0f} % of the per-day quota {num(daily.quota.target)})"
+    else:
+        share = " (per-day token quota not known)"
+    lines.append(f"  Rolling 24-hour tokens: {num(round(o.rolling_24h_tokens))}{share}.")
+    if audience is Audience.EMAIL and any(fc.threshold.outlook is Outlook.IN_DAYS for fc in o.forecasts):
+        lines += wrap("Plan capacity (or an increase request) before the earliest date; dates move as the "
+                      "trend changes.", "  ")
+    return lines
+
+
+def reservation(ctx: AlertContext, audience: Audience) -> list[str]:
+    """Throttling at low measured usage: the TPM reservation, and what to change before asking for quota."""
+    a = ctx.reservation
+    if a is None:
+        return []
+    text = (
+        f"Throttles or client errors fired while the measured peak TPM ({num(round(a.peak_tpm))}) used only "
+        f"{a.peak_share:.0%} of the TPM quota ({num(a.tpm_quota)}). Amazon Bedrock reserves tokens when a "
+        "request starts - input tokens + cache tokens + maxTokens - and settles them when it ends, so "
+        "requests with a maxTokens far above the real output are throttled although little is used. "
+        f"Measured per request: {num(round(a.avg_input_tokens))} input and {num(round(a.avg_output_tokens))} "
+        "output tokens on average (InputTokenCount / OutputTokenCount / Invocations)."
+    )
+    if audience is Audience.EMAIL:
+        advice = (
+            f"Set maxTokens near the real output size (for example {num(a.suggested_max_tokens)}, twice the "
+            "measured average) before asking for more quota: a quota increase does not fix an oversized "
+            "reservation. The increase below stays for reference only."
+        )
+    else:
+        advice = (
+            f"We are lowering maxTokens towards the real output size (about {num(a.suggested_max_tokens)}) "
+            "before asking for more quota; the increase below is for reference only. Please confirm whether "
+            "the reservation explains the throttling."
+        )
+    return wrap(text, "  ") + wrap(advice, "  ")
+
+
+def shared_sections(ctx: AlertContext, audience: Audience = Audience.CASE) -> list[Section]:
     """The sections after the summary that read the same in the case and in the e-mail."""
-    return [
+    sections = [
         Section("Alert details", tuple(details(ctx))),
         Section("Impact assessment", tuple(impact(ctx))),
         Section("Use case", (), use_case=ctx.use_case),
         Section("Usage", tuple(usage(ctx))),
         Section("Alarm thresholds", tuple(thresholds(ctx))),
-        Section("Model configuration", tuple(model_config(ctx))),
     ]
+    if ctx.outlook is not None:
+        sections.append(Section("Capacity forecast", tuple(forecast(ctx, audience))))
+    if ctx.reservation is not None:
+        sections.append(Section("Throttling at low measured usage: the TPM reservation",
+                                tuple(reservation(ctx, audience))))
+    sections.append(Section("Model configuration", tuple(model_config(ctx))))
+    if ctx.dashboard_url:
+        sections.append(Section("Dashboard", (f"  {ctx.dashboard_url}",)))
+    return sections
 
 
 def reason_sections(reason: str) -> list[Section]:

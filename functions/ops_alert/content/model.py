@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ops_alert.alarms import AlarmKind, CaseCategory, Severity
+from ops_alert.forecast import CapacityOutlook
 from ops_alert.routing import QuotaRequestPlan, Routing
 from ops_alert.scenario import Scenario, ThresholdsLike
+from ops_alert.throttling import ReservationAdvice
 from ops_alert.usage import UsageStats
 
 
@@ -35,6 +37,14 @@ class CaseOutcome:
     # Cases of increase requests that were already pending: they get our context, but are not new.
     updated_display_ids: tuple[str, ...] = ()
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentNote:
+    """What went with a case text as attachments, and what could not (the text says so)."""
+
+    attached: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,9 @@ class AlertContext:
     application_profile_id: str | None = None
     transition_id: str = ""
     alarm_reason: str = ""  # the alarm's state reason; optional, dropped first when too long
+    outlook: CapacityOutlook | None = None  # None: no usage, so nothing to forecast
+    reservation: ReservationAdvice | None = None  # throttling at low usage: the TPM reservation
+    dashboard_url: str | None = None
 
     @property
     def severity(self) -> Severity:
