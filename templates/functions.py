@@ -86,6 +86,7 @@ def add_functions(t: Template, keys: Mapping[str, str]) -> None:
         ServiceToken=GetAtt("QuotaCalculator", "Arn"),
         RequestsPerMinuteQuotaCode=Ref("RequestsPerMinuteQuotaCode"),
         TokensPerMinuteQuotaCode=Ref("TokensPerMinuteQuotaCode"),
+        QuotaCodeCheck=Ref("QuotaCodeCheck"),
         RequestsPerMinuteThresholdPercent=Ref("RequestsPerMinuteThresholdPercent"),
         TokensPerMinuteThresholdPercent=Ref("TokensPerMinuteThresholdPercent"),
         CustomerName=Ref("CustomerName"),

@@ -1,4 +1,4 @@
-"""The 23 outputs of the original stack, same names and meanings."""
+"""The 23 outputs of the original stack, same names and meanings, plus QuotaCodeWarnings (issue 8)."""
 from __future__ import annotations
 
 from troposphere import GetAtt, Output, Ref, Template
@@ -27,6 +27,8 @@ _ATTRIBUTES = {
     "BedrockOpsAlertEncryptionKeyArn": ("BedrockOpsAlertEncryptionKey", "Arn", "ARN of the KMS key"),
     "CalculatedRpmThreshold": ("QuotaCalculatorCustomResource", "RpmThreshold", "Layer 2 RPM alarm threshold"),
     "CalculatedTpmThreshold": ("QuotaCalculatorCustomResource", "TpmThreshold", "Layer 2 TPM alarm threshold"),
+    "QuotaCodeWarnings": ("QuotaCalculatorCustomResource", "QuotaCodeWarnings",
+                          "none, or the quota-code refusals deployed anyway (QuotaCodeCheck=WarnOnly)"),
 }
 _SSM = {
     "NotificationPreferenceParameter": "notification-preference",
@@ -44,6 +46,7 @@ ORDER = [
     "AnomalyEvaluationPeriods", "AlarmUpdaterFunctionName", "ThresholdUpdateScheduleEnabled",
     "ThresholdUpdateInterval", "NotificationPreferenceParameter", "EnableAutomatedSupportCaseParameter",
     "TokensPerMinuteIncreasePercentParameter", "RequestsPerMinuteIncreasePercentParameter",
+    "QuotaCodeWarnings",  # not in the original (issue 8)
 ]
 
 

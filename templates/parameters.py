@@ -1,4 +1,5 @@
-"""The 30 parameters of the original stack, their console groups and labels, and the conditions.
+"""The 30 parameters of the original stack (plus QuotaCodeCheck, issue 8), their console groups and
+labels, and the conditions.
 
 Names, types, defaults, allowed values and constraints are a compatibility contract (SPEC §2):
 existing parameter files must deploy unchanged. Descriptions are ours.
@@ -74,6 +75,10 @@ GROUPS: list[tuple[str, list[Param]]] = [
         Param("RequestsPerMinuteQuotaCode", "Requests Per Minute Quota Code", "String",
               "Service Quotas code of the model's requests-per-minute quota, or NA when the model has none.",
               {"Default": "L-3DD46812"}),
+        Param("QuotaCodeCheck", "Quota Code Check", "String",
+              "Strict fails the stack when a quota code does not fit the model; WarnOnly deploys with a code "
+              "of the right kind anyway and reports the refusal in the QuotaCodeWarnings output.",
+              {"Default": "Strict", "AllowedValues": ["Strict", "WarnOnly"]}),
     ]),
     ("Model Usage Budget (Threshold)", [
         Param("RequestsPerMinuteThresholdPercent", "Requests Per Minute Threshold Percent", "Number",
@@ -144,13 +149,14 @@ GROUPS: list[tuple[str, list[Param]]] = [
     ]),
 ]
 
-# The order in which the original template declared its parameters (kept for readable diffs).
+# The order in which the original template declared its parameters (kept for readable diffs);
+# QuotaCodeCheck (not in the original) follows the quota codes it governs.
 DECLARATION_ORDER = [
     "CustomerName", "StakeholderEmailList", "NotificationPreference", "BedrockModelName",
     "InferenceProfileType", "BedrockModelId", "GeoDataResidencyRequirement", "InputModalities",
     "LambdaS3Bucket", "EnableAutomatedSupportCase", "SupportCaseLookbackDays", "UseCaseDescription",
     "TokensPerMinuteIncreasePercent", "TokensPerMinuteQuotaCode", "RequestsPerMinuteIncreasePercent",
-    "RequestsPerMinuteQuotaCode", "ErrorThreshold", "CriticalAlarmEvaluationPeriods",
+    "RequestsPerMinuteQuotaCode", "QuotaCodeCheck", "ErrorThreshold", "CriticalAlarmEvaluationPeriods",
     "RequestsPerMinuteThresholdPercent", "TokensPerMinuteThresholdPercent", "LatencyThresholdMs",
     "WarningAlarmEvaluationPeriods", "LatencyAlarmPeriod", "LatencyAlarmEvaluationPeriods",
     "AnomalyDetectionPeriod", "AnomalyEvaluationPeriods", "AnomalySensitivity", "AlarmEvaluationPeriod",

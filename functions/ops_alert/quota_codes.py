@@ -585,6 +585,46 @@ class QuotaCodeError(ValueError):
     """A quota code that does not fit the model; the message says what to use instead."""
 
 
+class CodeCheckMode(str, enum.Enum):
+    """The ``QuotaCodeCheck`` template parameter: the escape hatch for a user who knows better."""
+
+    STRICT = "Strict"  # a code the check refuses fails the stack (the default, as before)
+    WARN_ONLY = "WarnOnly"  # an overridable refusal deploys anyway and is reported as a warning
+
+
+CHECK_PARAMETER = "QuotaCodeCheck"
+
+
+def parse_check_mode(value: object) -> CodeCheckMode:
+    """Strict when absent (a stack from an older template); ValueError naming the choices otherwise."""
+    text = str(value or "").strip()
+    if not text:
+        return CodeCheckMode.STRICT
+    for mode in CodeCheckMode:
+        if text.lower() == mode.value.lower():
+            return mode
+    raise ValueError(f"{CHECK_PARAMETER} must be Strict or WarnOnly, not {text[:40]!r}")
+
+
+@dataclass(frozen=True)
+class CodeDecision:
+    """What the stack deploys with: the quota (None for NA) and, under WarnOnly, why it warns."""
+
+    quota: QuotaInfo | None
+    warning: str = ""
+
+
+def decide(check: QuotaCheck, mode: CodeCheckMode) -> CodeDecision:
+    """Apply ``QuotaCodeCheck`` to one check; QuotaCodeError when the stack must fail."""
+    if check.ok:
+        return CodeDecision(check.quota)
+    overridable = check.problem is not None and check.problem.overridable
+    if overridable and mode is CodeCheckMode.WARN_ONLY:
+        return CodeDecision(check.given, f"deployed anyway ({CHECK_PARAMETER}=WarnOnly): {check.message}")
+    hint = f" (to deploy with this code anyway, set {CHECK_PARAMETER} to WarnOnly)" if overridable else ""
+    raise QuotaCodeError(check.message + hint)
+
+
 @dataclass(frozen=True)
 class QuotaCheck:
     """Outcome of ``validate_quota_code``: ok with the quota (None for an accepted NA), or a problem."""

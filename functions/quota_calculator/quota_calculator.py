@@ -9,7 +9,8 @@ Create / Update:
      failing with a message that names the right code;
   4. compute the thresholds (a missing RPM quota gives a threshold that never fires);
   5. write the thresholds, their UTC timestamp and the display model ID to SSM;
-  6. answer RpmThreshold, TpmThreshold, MetricDimensionValue, ResolvedModelIdDisplay.
+  6. answer RpmThreshold, TpmThreshold, MetricDimensionValue, ResolvedModelIdDisplay and
+     QuotaCodeWarnings ("none", or the refusals deployed anyway under QuotaCodeCheck=WarnOnly).
 Delete: remove the SSM parameters the functions wrote; never block the stack's deletion.
 
 The physical ID names the customer and model (``bedrock-ops-alert/quota-thresholds/C/M``), so it is
@@ -35,7 +36,16 @@ from ops_alert.profiles import (
     resolve_application_profile,
     short_profile_id,
 )
-from ops_alert.quota_codes import QuotaCheck, QuotaInfo, validate_quota_code
+from ops_alert.quota_codes import (
+    CHECK_PARAMETER,
+    CodeCheckMode,
+    QuotaCheck,
+    QuotaCodeError,
+    QuotaInfo,
+    decide,
+    parse_check_mode,
+    validate_quota_code,
+)
 from ops_alert.thresholds import Quotas, compute_thresholds
 from ops_alert_aws import inference_profiles, quota_catalogue, threshold_store
 from ops_alert_aws.custom_resource import (
@@ -125,7 +135,18 @@ def resolve_model(settings: DeploymentSettings) -> ResolvedModel:
     return ResolvedModel(short, resolved)
 
 
-def validate_codes(settings: DeploymentSettings, quota_model_id: str) -> Quotas:
+@dataclass(frozen=True)
+class ValidatedQuotas:
+    quotas: Quotas
+    warnings: tuple[str, ...] = ()  # refusals deployed anyway under QuotaCodeCheck=WarnOnly
+
+
+NO_WARNINGS = "none"
+WARNINGS_LIMIT = 2000  # the whole custom-resource response must stay under 4 KB
+
+
+def validate_codes(settings: DeploymentSettings, quota_model_id: str,
+                   mode: CodeCheckMode = CodeCheckMode.STRICT) -> ValidatedQuotas:
     """Step 3: both codes against one paginated quota list; both problems reported at once."""
     try:
         catalogue = quota_catalogue.list_bedrock_quotas((settings.rpm_code, settings.tpm_code))
@@ -143,11 +164,36 @@ def validate_codes(settings: DeploymentSettings, quota_model_id: str) -> Quotas:
                            extra={"error": describe(exc, "Service Quotas ListAWSDefaultServiceQuotas")})
         else:
             checks = _checks(settings, quota_model_id, catalogue)
-    problems = [c.message for c in checks if not c.ok]
+    problems, decided, warnings = [], [], []
+    for check in checks:
+        try:
+            decision = decide(check, mode)
+        except QuotaCodeError as exc:
+            problems.append(str(exc))
+            continue
+        decided.append(decision.quota)
+        if decision.warning:
+            warnings.append(decision.warning)
     if problems:
         raise ResourceFailed(" | ".join(problems))
-    rpm, tpm = (c.quota for c in checks)
-    return Quotas(rpm=_value(rpm), tpm=_value(tpm))
+    for warning in warnings:
+        logger.warning("Quota code refused by the check, deployed anyway", extra={"warning": warning, "mode": mode.value})
+    rpm, tpm = decided
+    return ValidatedQuotas(Quotas(rpm=_value(rpm), tpm=_value(tpm)), tuple(warnings))
+
+
+def read_check_mode(request: Request) -> CodeCheckMode:
+    props = request.properties if isinstance(request.properties, Mapping) else {}
+    try:
+        return parse_check_mode(props.get(CHECK_PARAMETER))
+    except ValueError as exc:
+        raise ResourceFailed(str(exc)) from None
+
+
+def warnings_text(warnings: tuple[str, ...]) -> str:
+    """The QuotaCodeWarnings attribute (and stack output): "none", or the warnings, shortened."""
+    text = " | ".join(warnings) or NO_WARNINGS
+    return text if len(text) <= WARNINGS_LIMIT else text[: WARNINGS_LIMIT - 1] + "…"
 
 
 def _checks(settings: DeploymentSettings, quota_model_id: str, catalogue: list[QuotaInfo]) -> list[QuotaCheck]:
@@ -174,8 +220,10 @@ def _outcome_id(request: Request, names: StackNames) -> str:
 
 def create_or_update(request: Request) -> Outcome:
     settings = read_settings(request)  # 1
+    mode = read_check_mode(request)
     model = resolve_model(settings)  # 2
-    quotas = validate_codes(settings, model.quota_model_id)  # 3
+    validated = validate_codes(settings, model.quota_model_id, mode)  # 3
+    quotas = validated.quotas
     thresholds = compute_thresholds(quotas, settings.rpm_percent, settings.tpm_percent)  # 4
     display = display_model_id(settings.profile_type, settings.model_id, model.quota_model_id)
     outcome_id = _outcome_id(request, settings.names)
@@ -194,6 +242,7 @@ def create_or_update(request: Request) -> Outcome:
         "TpmThreshold": tpm,
         "MetricDimensionValue": model.dimension,
         "ResolvedModelIdDisplay": display,
+        "QuotaCodeWarnings": warnings_text(validated.warnings),
     })
 
 

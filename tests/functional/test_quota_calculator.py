@@ -68,7 +68,8 @@ def test_create_validates_computes_and_stores_the_thresholds(invoke: Callable[..
     calls = dict(aws_calls)
     assert response.status == "SUCCESS", response.body["Reason"]
     assert response.body["Data"] == {"RpmThreshold": "8000", "TpmThreshold": "5000000",
-                                     "MetricDimensionValue": OPUS_GLOBAL, "ResolvedModelIdDisplay": OPUS_GLOBAL}
+                                     "MetricDimensionValue": OPUS_GLOBAL, "ResolvedModelIdDisplay": OPUS_GLOBAL,
+                                     "QuotaCodeWarnings": "none"}
     assert response.body["PhysicalResourceId"] == "bedrock-ops-alert/quota-thresholds/Acme/G-Opus-4-6"
     assert response.body["NoEcho"] is False and response.header("Content-Type") == ""
     stored = ssm_values()
@@ -131,7 +132,7 @@ def test_an_application_profile_over_one_model_uses_on_demand_quotas(invoke: Cal
                          "RequestsPerMinuteQuotaCode": rpm, "TokensPerMinuteQuotaCode": tpm}).body
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert body["Data"] == {"RpmThreshold": "320", "TpmThreshold": "240000", "MetricDimensionValue": APP_ID,
-                            "ResolvedModelIdDisplay": llama}
+                            "ResolvedModelIdDisplay": llama, "QuotaCodeWarnings": "none"}
 
 
 # -- Bad input: every one FAILED, with a reason that says what to fix ------------------------------
@@ -160,6 +161,64 @@ def test_bad_properties_fail_with_an_actionable_reason(invoke: Callable[..., Cfn
     assert expected in response.body["Reason"]
     assert response.body["PhysicalResourceId"].startswith("create-failed:")
     assert ssm_values() == {}  # nothing written before validation passed
+
+
+@pytest.mark.parametrize(("props", "expected"), [
+    ({"RequestsPerMinuteQuotaCode": "l-3dd46812"}, f"write it as {RPM_GLOBAL}"),
+    ({"RequestsPerMinuteQuotaCode": "L-3DD 46812"}, f"write it as {RPM_GLOBAL}"),
+    ({"RequestsPerMinuteQuotaCode": "L-1216C47A"},  # EC2's "Running On-Demand Standard instances"
+     f"Codes of other services or regions do not fit; `make quota-codes MODEL={OPUS_GLOBAL}` lists the model's codes"),
+    ({"TokensPerMinuteQuotaCode": "{per-day}"}, "a tokens-per-day quota, but TokensPerMinuteQuotaCode needs a tokens-per-minute quota"),
+    ({"QuotaCodeCheck": "Lenient"}, "QuotaCodeCheck must be Strict or WarnOnly, not 'Lenient'"),
+], ids=["lower-case", "inner-space", "other-service", "per-day-for-per-minute", "bad-check-mode"])
+def test_bad_codes_fail_naming_the_fix(invoke: Callable[..., CfnResponse], world: StandardFakes, props: dict[str, str],
+                                       expected: str) -> None:
+    per_day = code_of(world, "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1")
+    response = invoke(props={k: per_day if v == "{per-day}" else v for k, v in props.items()})
+    assert response.status == "FAILED"
+    assert expected in response.body["Reason"]
+
+
+def test_spaces_around_a_code_are_ignored(invoke: Callable[..., CfnResponse]) -> None:
+    response = invoke(props={"RequestsPerMinuteQuotaCode": f"  {RPM_GLOBAL} "})
+    assert response.status == "SUCCESS", response.body["Reason"]
+
+
+# -- QuotaCodeCheck: the escape hatch -------------------------------------------------------------
+def test_strict_refusal_says_how_to_deploy_anyway(invoke: Callable[..., CfnResponse], world: StandardFakes) -> None:
+    reason = invoke(props={"RequestsPerMinuteQuotaCode": code_of(world, US_OPUS_RPM)}).body["Reason"]
+    assert f"use {RPM_GLOBAL}" in reason
+    assert "(to deploy with this code anyway, set QuotaCodeCheck to WarnOnly)" in reason
+
+
+def test_warn_only_deploys_with_the_given_code_and_reports_the_refusal(invoke: Callable[..., CfnResponse],
+                                                                       world: StandardFakes) -> None:
+    """The user knows better (say, traffic really goes through the geographic profile's quota)."""
+    given = code_of(world, US_OPUS_RPM)
+    response = invoke(props={"RequestsPerMinuteQuotaCode": given, "QuotaCodeCheck": "WarnOnly"})
+    assert response.status == "SUCCESS", response.body["Reason"]
+    data = response.body["Data"]
+    expected_rpm = int(world.service_quotas.quota(given).value * 0.8)
+    assert data["RpmThreshold"] == str(expected_rpm)  # the given quota's value, not the suggested one
+    assert data["QuotaCodeWarnings"].startswith(
+        f"deployed anyway (QuotaCodeCheck=WarnOnly): RequestsPerMinuteQuotaCode {given} is '{US_OPUS_RPM}'")
+    assert f"use {RPM_GLOBAL}" in data["QuotaCodeWarnings"]
+
+
+def test_warn_only_still_refuses_what_makes_no_threshold(invoke: Callable[..., CfnResponse]) -> None:
+    response = invoke(props={"RequestsPerMinuteQuotaCode": "L-00000000", "TokensPerMinuteQuotaCode": RPM_GLOBAL,
+                             "QuotaCodeCheck": "WarnOnly"})
+    assert response.status == "FAILED"
+    assert "is not an Amazon Bedrock quota" in response.body["Reason"]
+    assert "a requests-per-minute quota, but TokensPerMinuteQuotaCode needs" in response.body["Reason"]
+    assert "set QuotaCodeCheck to WarnOnly" not in response.body["Reason"]
+
+
+def test_warn_only_accepts_na_for_a_model_that_has_the_quota(invoke: Callable[..., CfnResponse]) -> None:
+    response = invoke(props={"RequestsPerMinuteQuotaCode": "NA", "QuotaCodeCheck": "WarnOnly"})
+    assert response.status == "SUCCESS", response.body["Reason"]
+    assert response.body["Data"]["RpmThreshold"] == str(NEVER_FIRES_THRESHOLD)
+    assert "RequestsPerMinuteQuotaCode is NA, but model" in response.body["Data"]["QuotaCodeWarnings"]
 
 
 def test_a_wrong_mode_names_the_right_code(invoke: Callable[..., CfnResponse], world: StandardFakes) -> None:

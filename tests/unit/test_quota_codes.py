@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import pytest
-
 from ops_alert.alarms import QuotaKind
 from ops_alert.quota_codes import (
+    CodeCheckMode,
     InferenceMode,
     QuotaCheck,
     QuotaCodeError,
     QuotaInfo,
     QuotaProblem,
+    QuotaRate,
+    decide,
     find_quota,
     inference_mode,
     is_mantle_quota,
@@ -17,10 +19,13 @@ from ops_alert.quota_codes import (
     means_no_quota,
     model_tokens,
     names_model,
+    parse_check_mode,
     quota_kind,
     quota_mode,
     quota_model_tokens,
+    quota_rate,
     rank_quotas,
+    suggested_code,
     validate_quota_code,
 )
 
@@ -609,3 +614,141 @@ def test_the_one_na_rule(code: str, no_quota: bool, look_up: bool) -> None:
     assert means_no_quota(code) is no_quota
     assert is_quota_code(code) is look_up
 
+
+# -- Ranking: variants, ties, per-day (issue 8) ------------------------------------------------------
+SONNET_45_US = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+def test_a_variant_is_refused_naming_the_plain_quota():
+    check = validate_quota_code("L-0D0D0D01", RPM, SONNET_45_US, QUOTAS)
+    assert check.problem is QuotaProblem.NOT_BEST
+    assert check.given == BY_CODE["L-0D0D0D01"]
+    assert "a variant or a less exact name for model" in check.message
+    assert "use L-0D0D0D02 ('Cross-region model inference requests per minute for Anthropic Claude Sonnet 4.5 V1')" in check.message
+
+
+def test_a_tie_is_refused_listing_both():
+    twins = (
+        q("L-0000000A", f"{GR} requests per minute for Anthropic Claude Opus 4.6"),
+        q("L-0000000B", f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1"),
+    )
+    for code in ("L-0000000A", "L-0000000B"):
+        check = validate_quota_code(code, RPM, OPUS_46_GLOBAL, twins)
+        assert check.problem is QuotaProblem.TIED
+        assert check.suggestion is None and check.tied == twins
+        assert (f"2 quotas name model {OPUS_46_GLOBAL} equally well: L-0000000A ('{twins[0].name}'), "
+                f"L-0000000B ('{twins[1].name}'); set RequestsPerMinuteQuotaCode to the one your traffic uses") in check.message
+    na = validate_quota_code("NA", RPM, OPUS_46_GLOBAL, twins)
+    assert na.problem is QuotaProblem.QUOTA_EXISTS
+    assert "2 quotas name the model equally well, choose one: L-0000000A" in na.message
+
+
+@pytest.mark.parametrize(
+    ("quota_name", "rate"),
+    [
+        (f"{GR} requests per minute for X", QuotaRate.RPM),
+        (f"{GR} tokens per minute for X", QuotaRate.TPM),
+        ("Model invocation max tokens per day for X (doubled for cross-region calls)", QuotaRate.TPD),
+        (f"{GR} tokens per day for X", QuotaRate.TPD),
+        ("Model units per provisioned model for X", None),
+    ],
+    ids=["rpm", "tpm", "per-day-shared", "per-day-global", "other"],
+)
+def test_quota_rate(quota_name, rate):
+    assert quota_rate(quota_name) is rate
+
+
+@pytest.mark.parametrize(
+    ("model_id", "expected"),
+    [
+        (SONNET_45_US, "L-5E5E5E01"),  # the shared per-day budget serves geographic profiles
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "L-5E5E5E01"),  # and on-demand calls
+        ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "L-5E5E5E02"),  # global has its own
+    ],
+    ids=["geo", "on-demand", "global"],
+)
+def test_per_day_quota_by_mode(model_id, expected):
+    quotas = (
+        q("L-5E5E5E01", "Model invocation max tokens per day for Anthropic Claude Sonnet 4.5 V1 (doubled for cross-region calls)"),
+        q("L-5E5E5E02", f"{GR} tokens per day for Anthropic Claude Sonnet 4.5 V1"),
+        q("L-5E5E5E03", f"{GR} tokens per day for Anthropic Claude Sonnet 4.5 V1 1M Context Length"),
+    )
+    assert find_quota(QuotaRate.TPD, model_id, quotas).code == expected
+    assert find_quota(TPM, model_id, quotas) is None  # never taken for a per-minute quota
+
+
+def test_a_per_day_code_is_refused_as_a_per_minute_one():
+    quotas = QUOTAS + (q("L-5E5E5E01", "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1"),)
+    check = validate_quota_code("L-5E5E5E01", TPM, "us.anthropic.claude-opus-4-6-v1", quotas)
+    assert check.problem is QuotaProblem.WRONG_KIND
+    assert "a tokens-per-day quota, but TokensPerMinuteQuotaCode needs a tokens-per-minute quota: use L-0A0A0A02" in check.message
+
+
+@pytest.mark.parametrize(
+    ("code", "fixed"),
+    [("l-3dd46812", "L-3DD46812"), ("L-3DD 46812", "L-3DD46812"), (" l-3dd46812\t", "L-3DD46812"),
+     ("L-3DD46812", None), ("L-XYZ", None)],
+    ids=["lower-case", "inner-space", "both", "already-right", "not-fixable"],
+)
+def test_suggested_code(code, fixed):
+    assert suggested_code(code) == fixed
+
+
+def test_a_malformed_code_names_the_fix():
+    check = validate_quota_code("l-3dd46812", RPM, OPUS_46_GLOBAL, QUOTAS)
+    assert "— write it as L-3DD46812" in check.message
+
+
+def test_an_unknown_code_says_it_may_belong_to_another_service():
+    message = validate_quota_code("L-1216C47A", RPM, OPUS_46_GLOBAL, QUOTAS).message
+    assert f"Codes of other services or regions do not fit; `make quota-codes MODEL={OPUS_46_GLOBAL}`" in message
+
+
+# -- QuotaCodeCheck --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "mode"),
+    [(None, CodeCheckMode.STRICT), ("", CodeCheckMode.STRICT), ("Strict", CodeCheckMode.STRICT),
+     ("WarnOnly", CodeCheckMode.WARN_ONLY), (" warnonly ", CodeCheckMode.WARN_ONLY)],
+    ids=["absent", "empty", "strict", "warn-only", "any-case"],
+)
+def test_parse_check_mode(value, mode):
+    assert parse_check_mode(value) is mode
+
+
+def test_parse_check_mode_refuses_other_values():
+    with pytest.raises(ValueError, match="QuotaCodeCheck must be Strict or WarnOnly, not 'Off'"):
+        parse_check_mode("Off")
+
+
+WRONG_MODE_RPM = ("L-0B0B0B01", RPM, OPUS_46_GLOBAL)  # on-demand code for a global profile
+
+
+@pytest.mark.parametrize(
+    ("args", "mode", "quota", "warns", "fails"),
+    [
+        (("L-3DD46812", RPM, OPUS_46_GLOBAL), CodeCheckMode.STRICT, "L-3DD46812", False, False),
+        (WRONG_MODE_RPM, CodeCheckMode.STRICT, None, False, True),
+        (WRONG_MODE_RPM, CodeCheckMode.WARN_ONLY, "L-0B0B0B01", True, False),
+        (("L-0D0D0D01", RPM, SONNET_45_US), CodeCheckMode.WARN_ONLY, "L-0D0D0D01", True, False),
+        (("NA", RPM, OPUS_46_GLOBAL), CodeCheckMode.WARN_ONLY, None, True, False),
+        (("l-3dd46812", RPM, OPUS_46_GLOBAL), CodeCheckMode.WARN_ONLY, None, False, True),
+        (("L-ABCDEF12", RPM, OPUS_46_GLOBAL), CodeCheckMode.WARN_ONLY, None, False, True),
+        (("L-3DCCFAA4", RPM, OPUS_46_GLOBAL), CodeCheckMode.WARN_ONLY, None, False, True),
+        (("L-2A2A2A01", RPM, OPUS_46_GLOBAL), CodeCheckMode.WARN_ONLY, None, False, True),
+    ],
+    ids=["fits", "strict-refuses", "warn-only-wrong-mode", "warn-only-variant", "warn-only-na", "malformed",
+         "unknown", "wrong-kind", "mantle"],
+)
+def test_decide(args, mode, quota, warns, fails):
+    check = validate_quota_code(*args, QUOTAS)
+    if fails:
+        with pytest.raises(QuotaCodeError) as raised:
+            decide(check, mode)
+        overridable = check.problem.overridable
+        assert ("set QuotaCodeCheck to WarnOnly" in str(raised.value)) is overridable
+        return
+    decision = decide(check, mode)
+    assert (decision.quota.code if decision.quota else None) == quota
+    assert bool(decision.warning) is warns
+    if warns:
+        assert decision.warning == f"deployed anyway (QuotaCodeCheck=WarnOnly): {check.message}"
