@@ -11,19 +11,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from ops_alert.duplicates import already_handled, kinds_to_append, signal_kinds_in
+from ops_alert.results import FollowUpResult, FollowUpStatus, Rejected
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp
 from ops_alert_aws.settings import ProcessorEnv
 from ops_alert_aws.support_cases import NoSupportPlan
 
 
-def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -> dict[str, Any]:
+def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -> FollowUpResult | Rejected:
     try:
         item = FollowUp.from_json(follow_up.body_of(record))
     except MalformedFollowUp as exc:
         log.error(f"rejected SQS message {record.get('messageId')!r}: {exc}")
-        return {"status": "rejected", "reason": str(exc)}
-    base = {"request_id": item.request_id, "attempt": item.attempt}
+        return Rejected(str(exc))
+
+    def result(status: FollowUpStatus, display_id: str | None = None, request_status: str | None = None) -> FollowUpResult:
+        return FollowUpResult(status, item.request_id, item.attempt, display_id, request_status)
+
     request = quota_requests.get_request(item.request_id)
     if request.case_display_id:
         try:
@@ -32,29 +36,29 @@ def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -
                 comms = support_cases.communications(case)
                 if already_handled(item.transition_id, comms):
                     log.info(f"case {request.case_display_id} already has our context")
-                    return {**base, "status": "already_appended", "display_id": request.case_display_id}
+                    return result(FollowUpStatus.ALREADY_APPENDED, request.case_display_id)
                 # A re-fired anomaly/latency alarm queued before the case existed: suppressed
                 # like on any other case once an earlier follow-up communicated it.
                 kinds = signal_kinds_in(item.body)
                 if kinds and not kinds_to_append(kinds, comms, item.transition_id):
                     log.info(f"case {request.case_display_id} already has these signals: suppressed")
-                    return {**base, "status": "already_communicated", "display_id": request.case_display_id}
+                    return result(FollowUpStatus.ALREADY_COMMUNICATED, request.case_display_id)
                 support_cases.add_communication(case.summary.case_id, item.body)
                 log.info(f"added our context to case {request.case_display_id} of request {item.request_id}")
-                return {**base, "status": "appended", "display_id": request.case_display_id}
+                return result(FollowUpStatus.APPENDED, request.case_display_id)
         except NoSupportPlan as exc:
             log.warning(f"cannot add context to case {request.case_display_id}: {exc}")
-            return {**base, "status": "no_support_plan"}
+            return result(FollowUpStatus.NO_SUPPORT_PLAN)
     elif not request.is_open:
         # Approved or closed without a case (auto-approval): nothing to add to.
         log.info(f"request {item.request_id} is {request.status} without a support case: nothing to append")
-        return {**base, "status": "no_case", "request_status": request.status}
+        return result(FollowUpStatus.NO_CASE, request_status=request.status)
     if item.attempt >= env.automation_reply_max_attempts:
         log.warning(f"gave up adding context to request {item.request_id}'s case after {item.attempt} attempts")
-        return {**base, "status": "gave_up"}
+        return result(FollowUpStatus.GAVE_UP)
     if not env.follow_up_queue_url:
         log.warning("FOLLOW_UP_QUEUE_URL is not set: cannot retry later")
-        return {**base, "status": "gave_up"}
+        return result(FollowUpStatus.GAVE_UP)
     follow_up.schedule(env.follow_up_queue_url, item.next_attempt())
     log.info(f"case of request {item.request_id} not open yet: retry {item.attempt + 1} queued")
-    return {**base, "status": "requeued"}
+    return result(FollowUpStatus.REQUEUED)

@@ -1,7 +1,10 @@
-"""SPEC §4.4 steps 1–7 for one alarm transition that concerns this stack.
+"""SPEC §4.4 for one alarm signal: step 1 (which children fired), then steps 2-7 once per transition.
 
-``signal_kinds`` answers step 1 (which children fired, including the escalation rule of §8.7);
-``process`` runs steps 2–7 and returns a JSON-serialisable result (stored by the idempotency layer).
+``handle`` is the one entry point: it classifies the signal, reads the alarm states (ONE
+DescribeAlarms call), lets ``ops_alert.triggered`` decide which children fired, and then, once per
+transition (Powertools idempotency on DynamoDB), runs ``process``: 2. usage over the lookback,
+3. thresholds, 4. scenario, 5. case type and quota routing, 6. support action, 7. e-mail.
+Results are typed (``ops_alert.results``); the handler turns them into JSON.
 """
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from ops_alert.alarm_message import ALARM, AlarmSignal, Classification, SignalSource, kinds_in_alarm
-from ops_alert.alarms import BY_KEY, AlarmKind, CaseCategory, QuotaKind, Severity
+from ops_alert.alarm_message import AlarmSignal, classify
+from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity
 from ops_alert.content.email import (
     UNIDENTIFIED_SEVERITY,
     email_body,
@@ -20,80 +23,107 @@ from ops_alert.content.email import (
     unidentified_alarm_email,
     unidentified_alarm_subject,
 )
-from ops_alert.content.model import AlertContext, CaseOutcome
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.names import StackNames
 from ops_alert.profiles import PARAMETER_APPLICATION, short_profile_id
 from ops_alert.quota_codes import QuotaInfo, is_quota_code
+from ops_alert.results import (
+    CoveredByComposite,
+    Duplicate,
+    EmailStatus,
+    Ignored,
+    Processed,
+    SignalResult,
+    Unidentified,
+)
 from ops_alert.routing import plan_quota_requests, route, should_email, support_action
 from ops_alert.scenario import Scenario, decide_scenario
+from ops_alert.triggered import Verdict, triggered, usage_dimensions
 from ops_alert.usage import UsageStats, summarize
-from ops_alert_aws.alarm_states import AlarmState
+from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
 from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
+from ops_alert_aws.idempotency import run_once
 from ops_alert_aws.quota_catalogue import get_bedrock_quota
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.usage_metrics import fetch_model_series, usage_window
 from processor_support import SupportStep, act
 
-# Layer 2 alarms aggregate the sibling application profiles as m1+…+mN (kept by the alarm updater).
-_AGGREGATING_ALARMS = ("HighInvocationRate", "HighTPMQuotaUsage")
+_Result = TypeVar("_Result", Processed, Unidentified)
 
 
-# --- step 1: which children fired ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    """What handling the signals of one invocation needs besides the signal."""
+
+    env: ProcessorEnv
+    names: StackNames
+    now: datetime
+    log: logging.Logger
+    lambda_context: Any  # for the idempotency record's in-progress expiry
+    count: Callable[[str], None]  # adds 1 to the named CloudWatch metric
 
 
-def composite_covers(child: AlarmSignal, composite: AlarmState | None) -> bool:
-    """Whether the composite's own notification reports this child transition.
-
-    Composite alarms notify only on their own transitions (SPEC §9). If the composite was already
-    in ALARM before the child transitioned, no notification will come: the child event is an
-    escalation of its own. Otherwise (composite not in ALARM yet, or it entered ALARM at or after
-    the child) the composite notification covers it.
-    """
-    if composite is None or composite.transitioned_at is None:
-        return False  # cannot tell: process it (duplicates are caught later, losses are not)
-    escalation = composite.state == ALARM and composite.transitioned_at < child.state_change_time
-    return not escalation
-
-
-def signal_kinds(
-    signal: AlarmSignal,
-    classification: Classification,
-    states: Mapping[str, AlarmState] | None,
-    names: StackNames,
-) -> tuple[AlarmKind, ...]:
-    """The children this signal reports, in catalogue order.
-
-    For the composite: its TriggeringChildren, plus every child in ALARM that transitioned no later
-    than the composite (their own events are skipped as covered, so they must be reported here),
-    plus — when nothing else is known — children named in the state reason.
-    """
-    if signal.source is SignalSource.CHILD:
-        return classification.kinds
-    found = [n for n in signal.triggering_children]
-    for state in (states or {}).values():
-        if (
-            not state.composite
-            and state.state == ALARM
-            and state.transitioned_at is not None
-            and state.transitioned_at <= signal.state_change_time
-        ):
-            found.append(state.name)
-    kinds = kinds_in_alarm(found, names)
-    if not kinds and signal.reason:
-        kinds = kinds_in_alarm([n for n in names.child_alarm_names if n in signal.reason], names)
-    return kinds
+def handle(signal: AlarmSignal, job: Job) -> SignalResult:
+    """Step 1, then steps 2-7 once per transition. Raises when nothing useful can be done, so Lambda retries."""
+    log = job.log
+    classification = classify(signal, job.names)
+    if not classification.actionable:
+        log.info(f"ignored: {classification.ignored_reason}")
+        job.count("IgnoredEvents")
+        return Ignored(classification.ignored_reason or "")
+    if classification.unknown_children:
+        log.warning(f"not children of this stack, ignored: {', '.join(classification.unknown_children)}")
+        job.count("UnknownChildAlarms")
+    states = _alarm_states(job.names, signal, log)
+    step1 = triggered(signal, classification, states, job.names)
+    if step1.verdict is Verdict.UNDECIDABLE:
+        raise RuntimeError(step1.why)
+    if step1.verdict is Verdict.COVERED_BY_COMPOSITE:
+        log.info("covered by the composite alarm's own notification: skipped")
+        job.count("CoveredChildEvents")
+        return CoveredByComposite(signal.alarm_name)
+    if step1.verdict is Verdict.UNIDENTIFIED:
+        log.error("the composite is in ALARM but no child alarm of this stack could be identified: "
+                  "e-mailing the team without a case")
+        job.count("UnidentifiedAlarms")
+        return _once(step1.key, job, lambda: email_unidentified(signal, step1.key, states or {}, job))
+    alarm = Alarm(signal, step1.kinds, classification.unknown_children, states, step1.key)
+    result = _once(alarm.key, job, lambda: process(alarm, job))
+    if isinstance(result, Processed):
+        job.count("ProcessedAlarms")
+        if result.outcome.status is CaseOutcomeStatus.FAILED:
+            job.count("SupportActionFailures")
+    return result
 
 
-def transition_key(signal: AlarmSignal) -> str:
-    """Idempotency key: the child transition(s) the signal reports.
+def _alarm_states(names: StackNames, signal: AlarmSignal, log: logging.Logger) -> dict[str, AlarmState] | None:
+    try:
+        return describe_alarm_states([names.composite_alarm_name, *names.child_alarm_names])
+    except Exception as exc:  # noqa: BLE001 - step 1 decides whether it can go on without
+        log.warning(describe(exc, f"Reading alarm states for {signal.alarm_name} (DescribeAlarms)"))
+        return None
 
-    A composite notification that names one child and that child's own event share the key, so at
-    most one of them is processed even if the escalation rule misjudges.
-    """
-    if signal.source is SignalSource.COMPOSITE and signal.child_transition_ids:
-        return ",".join(sorted(set(signal.child_transition_ids)))
-    return signal.transition_id
+
+def _once(key: str, job: Job, work: Callable[[], _Result]) -> _Result | Duplicate:
+    """``work()`` once per alarm transition; a repeat returns :class:`Duplicate` and does nothing."""
+    if not job.env.idempotency_table:
+        job.log.warning("IDEMPOTENCY_TABLE is not set: a redelivered event would be processed again")
+        return work()
+    done: list[_Result] = []
+
+    def run() -> dict[str, Any]:
+        done.append(work())
+        return done[-1].to_json()
+
+    once = run_once(key, run, job.env.idempotency_table, job.lambda_context)
+    if once.warning:
+        job.log.warning(once.warning)
+    if once.duplicate:
+        job.log.info("this transition was processed already: nothing done")
+        job.count("DuplicateEvents")
+        return Duplicate(once.result)
+    return done[-1]
 
 
 # --- steps 2-7 ----------------------------------------------------------------------------------
@@ -110,30 +140,13 @@ class Alarm:
     key: str
 
 
-def usage_dimensions(env: ProcessorEnv, names: StackNames, states: Mapping[str, AlarmState] | None) -> tuple[str, ...]:
-    """ModelId dimension values whose usage counts against the quota.
-
-    System-defined: the model ID. Application profile: the profile plus its siblings, read from
-    the Layer 2 alarms' metric math (the alarm updater keeps it current), so no Bedrock call.
-    """
-    if env.profile_type != PARAMETER_APPLICATION:
-        return (env.model_id,)
-    own = short_profile_id(env.model_id)
-    found = [own]
-    for kind_key in _AGGREGATING_ALARMS:
-        state = (states or {}).get(names.alarm_name(BY_KEY[kind_key]))
-        for value in state.model_dimensions if state else ():
-            if value not in found:
-                found.append(value)
-    return tuple(found)
-
-
-def read_usage(env: ProcessorEnv, names: StackNames, alarm: Alarm, now: datetime, log: logging.Logger) -> UsageStats | None:
-    dims = usage_dimensions(env, names, alarm.states)
+def read_usage(alarm: Alarm, job: Job) -> UsageStats | None:
+    env = job.env
+    dims = usage_dimensions(env.model_id, env.profile_type, alarm.states, job.names)
     try:
-        series = fetch_model_series(dims, usage_window(now, env.usage_lookback_days))
+        series = fetch_model_series(dims, usage_window(job.now, env.usage_lookback_days))
     except Exception as exc:  # noqa: BLE001 - "usage could not be read" is a defined scenario input
-        log.warning(describe(exc, "Reading usage from CloudWatch (GetMetricData)") + ": treated as unknown usage")
+        job.log.warning(describe(exc, "Reading usage from CloudWatch (GetMetricData)") + ": treated as unknown usage")
         return None
     return summarize(series, env.usage_lookback_days)
 
@@ -156,14 +169,19 @@ def current_quotas(
     return found
 
 
-def process(alarm: Alarm, env: ProcessorEnv, names: StackNames, now: datetime, log: logging.Logger) -> dict[str, Any]:
-    signal = alarm.signal
-    settings = load_runtime_settings(env, names)  # step 3 (thresholds) and the tunables, one call
+def _settings(job: Job) -> RuntimeSettings:
+    settings = load_runtime_settings(job.env, job.names)  # step 3 (thresholds) and the tunables, one call
     for problem in settings.problems:
-        log.warning(problem)
-    routing = route(alarm.kinds)  # step 1: severity
+        job.log.warning(problem)
+    return settings
+
+
+def process(alarm: Alarm, job: Job) -> Processed:
+    signal, env, names, log = alarm.signal, job.env, job.names, job.log
+    settings = _settings(job)
+    routing = route(alarm.kinds)  # step 1: severity, case category and quotas, decided once
     investigate_only = routing.category is CaseCategory.INVESTIGATION_REQUEST
-    usage = None if investigate_only else read_usage(env, names, alarm, now, log)  # step 2
+    usage = None if investigate_only else read_usage(alarm, job)  # step 2
     scenario = decide_scenario(alarm.kinds, usage, settings.thresholds)  # step 4
     action = support_action(scenario)  # step 5
     current = {} if scenario is Scenario.NON_QUOTA else current_quotas(env, settings, routing.quotas, log)
@@ -190,56 +208,33 @@ def process(alarm: Alarm, env: ProcessorEnv, names: StackNames, now: datetime, l
         alarm_reason=signal.reason,
     )
     log.info(f"{routing.severity.value} {scenario.value}: {', '.join(ctx.triggering_alarms)}")
-    outcome = act(SupportStep(ctx, action, plans, env, names, now, log), settings)  # step 6, never raises
-    emailed = send_email(ctx, outcome, settings, env, log)  # step 7, raises when SNS fails
-    return {
-        "status": "processed",
-        "transition": alarm.key,
-        "severity": routing.severity.value,
-        "scenario": scenario.value,
-        "alarms": list(ctx.triggering_alarms),
-        "case": {
-            "status": outcome.status.value,
-            "display_id": outcome.display_id,
-            "case_id": outcome.case_id,
-            "quota_request_ids": list(outcome.quota_request_ids),
-            "updated_display_ids": list(outcome.updated_display_ids),
-            "error": outcome.error,
-        },
-        "quota_requests": [{"code": p.code, "current": p.current, "requested": p.requested} for p in plans],
-        "email": emailed,
-    }
+    outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log), settings)  # step 6, never raises
+    return Processed(ctx, outcome, send_email(ctx, outcome, settings, job))  # step 7, raises when SNS fails
 
 
-def send_email(
-    ctx: AlertContext, outcome: CaseOutcome, settings: RuntimeSettings, env: ProcessorEnv, log: logging.Logger
-) -> str:
-    """``sent`` or ``filtered``; an SNS failure propagates so the invocation is retried."""
-    return _email(settings, ctx.severity, env, log, lambda: (email_subject(ctx), email_body(ctx, outcome)))
+def send_email(ctx: AlertContext, outcome: CaseOutcome, settings: RuntimeSettings, job: Job) -> EmailStatus:
+    """Sent or filtered; an SNS failure propagates so the invocation is retried."""
+    return _email(settings, ctx.severity, job, lambda: (email_subject(ctx), email_body(ctx, outcome)))
 
 
-def _email(settings: RuntimeSettings, severity: Severity, env: ProcessorEnv, log: logging.Logger,
-           content: Callable[[], tuple[str, str]]) -> str:
+def _email(settings: RuntimeSettings, severity: Severity, job: Job, content: Callable[[], tuple[str, str]]) -> EmailStatus:
     """Publish ``content()`` (subject, body) unless the notification preference filters ``severity`` out."""
     if not should_email(settings.notification_preference, severity):
-        log.info(f"e-mail filtered: preference {settings.notification_preference!r}, severity {severity.value}")
-        return "filtered"
+        job.log.info(f"e-mail filtered: preference {settings.notification_preference!r}, severity {severity.value}")
+        return EmailStatus.FILTERED
     subject, body = content()
-    message_id = publish_email(env.formatted_topic_arn, subject, body)
-    log.info(f"e-mail published ({message_id})")
-    return "sent"
+    message_id = publish_email(job.env.formatted_topic_arn, subject, body)
+    job.log.info(f"e-mail published ({message_id})")
+    return EmailStatus.SENT
 
 
 # --- a composite alarm without an identifiable child -----------------------------------------------
 
 
-def email_unidentified(
-    signal: AlarmSignal, states: Mapping[str, AlarmState], env: ProcessorEnv, names: StackNames, log: logging.Logger
-) -> dict[str, Any]:
+def email_unidentified(signal: AlarmSignal, key: str, states: Mapping[str, AlarmState], job: Job) -> Unidentified:
     """Tell the team about a composite ALARM whose children cannot be identified (no case)."""
-    settings = load_runtime_settings(env, names)
-    for problem in settings.problems:
-        log.warning(problem)
+    env, names = job.env, job.names
+    settings = _settings(job)
     children = [(n, states[n].state if n in states else "unknown") for n in names.child_alarm_names]
 
     def content() -> tuple[str, str]:
@@ -247,5 +242,4 @@ def email_unidentified(
             names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
             signal.region, signal.reason, children)
 
-    return {"status": "no_child_identified", "transition": transition_key(signal), "alarm": signal.alarm_name,
-            "email": _email(settings, UNIDENTIFIED_SEVERITY, env, log, content)}
+    return Unidentified(key, signal.alarm_name, _email(settings, UNIDENTIFIED_SEVERITY, job, content))

@@ -84,21 +84,24 @@ def _act(step: SupportStep) -> CaseOutcome:
 def _append_or_suppress(step: SupportStep, case: SupportCase) -> CaseOutcome:
     ctx, summary = step.ctx, case.summary
     comms = support_cases.communications(case)
-    ids = {"display_id": summary.display_id or None, "case_id": summary.case_id}
+
+    def on_case(status: CaseOutcomeStatus) -> CaseOutcome:
+        return CaseOutcome(status, display_id=summary.display_id or None, case_id=summary.case_id)
+
     if already_handled(ctx.transition_id, comms):
         # A retry of a run that already acted on this case (e.g. its e-mail failed).
         opened_now = summary.time_created >= ctx.time
         step.logger.info(f"case {summary.display_id} already carries this transition: not appended again")
-        return CaseOutcome(CaseOutcomeStatus.NEW if opened_now else CaseOutcomeStatus.UPDATED, **ids)
+        return on_case(CaseOutcomeStatus.NEW if opened_now else CaseOutcomeStatus.UPDATED)
     new = kinds_to_append(ctx.triggered_kinds, comms, ctx.transition_id)
     if not new:
         step.logger.info(f"case {summary.display_id} already has these signals: suppressed")
-        return CaseOutcome(CaseOutcomeStatus.NOT_UPDATED_ALREADY_COMMUNICATED, **ids)
+        return on_case(CaseOutcomeStatus.NOT_UPDATED_ALREADY_COMMUNICATED)
     escalation = Escalation(summary.display_id or None, summary.time_created,
                             tuple(step.names.alarm_name(k) for k in new))
     support_cases.add_communication(summary.case_id, communication_body(ctx, escalation))
     step.logger.info(f"appended the new signal to unresolved case {summary.display_id}")
-    return CaseOutcome(CaseOutcomeStatus.UPDATED, **ids)
+    return on_case(CaseOutcomeStatus.UPDATED)
 
 
 def _request_increases(step: SupportStep, history: Sequence[QuotaRequest]) -> CaseOutcome:

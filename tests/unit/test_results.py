@@ -1,0 +1,83 @@
+"""The processor's typed results and the JSON it returns (and stores for exactly-once)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ops_alert.content.model import CaseOutcome, CaseOutcomeStatus
+from ops_alert.results import (
+    Batch,
+    CoveredByComposite,
+    Duplicate,
+    EmailStatus,
+    FollowUpResult,
+    FollowUpStatus,
+    Ignored,
+    Json,
+    Processed,
+    Rejected,
+    Status,
+    Unidentified,
+)
+from tests.unit.content.contexts import HIGH, NEW_CASE, TID
+
+
+def test_processed_says_what_was_decided_and_done() -> None:
+    assert Processed(HIGH, NEW_CASE, EmailStatus.SENT).to_json() == {
+        "status": "processed",
+        "transition": TID,
+        "severity": "CRITICAL",
+        "scenario": "high_usage",
+        "alarms": ["Acme-Bedrock-Throttles-Critical-G-Opus-4-6"],
+        "case": {
+            "status": "NEW",
+            "display_id": "176543210987",
+            "case_id": "case-123456789012-muen-2026-1a2b3c4d5e6f7a8b",
+            "quota_request_ids": ["a1b2c3", "d4e5f6"],
+            "updated_display_ids": [],
+            "error": None,
+        },
+        "quota_requests": [
+            {"code": "L-3DD46812", "current": 10_000.0, "requested": 12_500},
+            {"code": "L-3DCCFAA4", "current": 6_250_000.0, "requested": 7_812_500},
+        ],
+        "email": "sent",
+    }
+
+
+def test_a_duplicate_returns_the_first_runs_result_marked() -> None:
+    first = Processed(HIGH, CaseOutcome(CaseOutcomeStatus.FAILED, error="x"), EmailStatus.FILTERED).to_json()
+    again = Duplicate(json.loads(json.dumps(first))).to_json()
+    assert again == {**first, "status": "duplicate", "first_status": "processed"}
+
+
+FOLLOW_UPS = [
+    ("appended", FollowUpResult(FollowUpStatus.APPENDED, "r-1", 2, "1764"),
+     {"status": "appended", "request_id": "r-1", "attempt": 2, "display_id": "1764"}),
+    ("no-case", FollowUpResult(FollowUpStatus.NO_CASE, "r-1", 1, request_status="APPROVED"),
+     {"status": "no_case", "request_id": "r-1", "attempt": 1, "request_status": "APPROVED"}),
+    ("requeued", FollowUpResult(FollowUpStatus.REQUEUED, "r-1", 3), {"status": "requeued", "request_id": "r-1", "attempt": 3}),
+]
+
+
+@pytest.mark.parametrize(("result", "expected"), [f[1:] for f in FOLLOW_UPS], ids=[f[0] for f in FOLLOW_UPS])
+def test_follow_up_results(result: FollowUpResult, expected: Json) -> None:
+    assert result.to_json() == expected
+
+
+def test_the_other_results_and_batches() -> None:
+    batch = Batch(Status.FOLLOW_UP, [
+        Ignored("not ours"),
+        Rejected("bad body"),
+        Batch(Status.BATCH, [CoveredByComposite("a"), Unidentified("k", "c", EmailStatus.SENT)]),
+    ])
+    assert batch.to_json() == {"status": "follow_up", "results": [
+        {"status": "ignored", "reason": "not ours"},
+        {"status": "rejected", "reason": "bad body"},
+        {"status": "batch", "results": [
+            {"status": "covered_by_composite", "alarm": "a"},
+            {"status": "no_child_identified", "transition": "k", "alarm": "c", "email": "sent"},
+        ]},
+    ]}
+    json.dumps(batch.to_json())  # what Lambda returns and Powertools stores must be JSON
