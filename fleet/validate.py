@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from bundle.regions import unknown_region
 from fleet.model import Deployment, Mode, Problem
+
+# The stack's own rules for e-mail addresses and quota codes (functions/ops_alert, plain Python), so
+# what passes here is what the deployed custom resources accept. The fleet runs from the repository
+# root, where the Lambda code is not a package.
+_FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
+if _FUNCTIONS not in sys.path:
+    sys.path.append(_FUNCTIONS)
+
+from ops_alert.email_list import is_email_address  # noqa: E402
+from ops_alert.quota_codes import NO_QUOTA_CODE, is_well_formed_code, means_no_quota  # noqa: E402
 
 # The template has defaults for some of these, but a default is not a safe choice for a team's
 # own stack: a wrong model id or quota code monitors the wrong thing, silently.
@@ -26,8 +38,6 @@ REQUIRED = (
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+){1,2}-\d{1,2}$")
 ACCOUNT = re.compile(r"^\d{12}$")
 OU_ID = re.compile(r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
-QUOTA_CODE = re.compile(r"^L-[0-9A-F]{8}$")
 BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 STACK_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 128, 256
@@ -123,15 +133,17 @@ def check_values(values: Mapping[str, str], given: Iterable[str], parameters: Ma
     if "StakeholderEmailList" in given and not addresses:
         problems.append(Problem(where, field, "no e-mail address", "list at least one address"))
     for address in addresses:
-        if not EMAIL.match(address):
+        if not is_email_address(address):
             problems.append(Problem(where, field, f"{address!r} is not an e-mail address", "write name@example.com"))
     for address, count in Counter(a.lower() for a in addresses).items():
         if count > 1:
             problems.append(Problem(where, field, f"{address} is listed {count} times", "list it once"))
     for name in ("TokensPerMinuteQuotaCode", "RequestsPerMinuteQuotaCode"):
-        if name in given and values.get(name) and not QUOTA_CODE.match(values[name]):
-            problems.append(Problem(where, f"{prefix}{name}", f"{values[name]!r} is not a Service Quotas code",
-                                    "use the code shown in the Service Quotas console, e.g. L-3DCCFAA4"))
+        code = values.get(name)
+        if name in given and code and not (is_well_formed_code(code) or means_no_quota(code)):
+            problems.append(Problem(where, f"{prefix}{name}", f"{code!r} is not a Service Quotas code",
+                                    "use the code shown in the Service Quotas console, e.g. L-3DCCFAA4, "
+                                    f"or {NO_QUOTA_CODE} when the model has no such quota"))
     bucket = values.get("LambdaS3Bucket")
     if "LambdaS3Bucket" in given and bucket and not BUCKET.match(bucket):
         problems.append(Problem(where, f"{prefix}LambdaS3Bucket", f"{bucket!r} is not a valid S3 bucket name",

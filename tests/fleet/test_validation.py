@@ -136,3 +136,33 @@ def test_iam_role_names_over_64_characters_are_reported_before_deploying() -> No
     assert "65 characters" in problems[0].message and "Fix: " in str(problems[0])
     assert check_role_names(long_names, "us-east-1", document, "here") == []
     assert check_role_names({"CustomerName": "Acme", "BedrockModelName": "Opus"}, "ap-southeast-2", document, "here") == []
+
+
+QUOTA_CODES = [
+    ("code", "L-3DCCFAA4", True),
+    ("na", "NA", True),  # the model has no such quota: the template and the quota calculator accept it
+    ("na-lower-case", "na", True),
+    ("truncated", "L-123", False),
+    ("lower-case-hex", "l-3dccfaa4", False),
+]
+
+
+@pytest.mark.parametrize(("code", "ok"), [q[1:] for q in QUOTA_CODES], ids=[q[0] for q in QUOTA_CODES])
+def test_quota_codes_follow_the_stacks_own_rule(code: str, ok: bool) -> None:
+    from fleet.validate import check_values
+
+    given = {"TokensPerMinuteQuotaCode": code, "StakeholderEmailList": "sre@example.com"}
+    problems = check_values(given, given, {}, "here", required=())
+    assert (problems == []) is ok, problems
+    if not ok:
+        assert "or NA when the model has no such quota" in str(problems[0])
+
+
+@pytest.mark.parametrize(("address", "ok"), [("sre@example.com", True), ("<sre@example.com>", False), ("sre@example.c", False)],
+                         ids=["plain", "angle-brackets", "one-letter-tld"])
+def test_email_addresses_follow_the_stacks_own_rule(address: str, ok: bool) -> None:
+    from fleet.validate import check_values
+    from ops_alert.email_list import is_email_address
+
+    given = {"StakeholderEmailList": address}
+    assert (check_values(given, given, {}, "here", required=()) == []) is ok is is_email_address(address)
