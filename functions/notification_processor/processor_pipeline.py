@@ -47,6 +47,7 @@ from ops_alert_aws.idempotency import run_once
 from ops_alert_aws.quota_catalogue import get_bedrock_quota
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.usage_metrics import fetch_model_series, usage_window
+
 from processor_support import SupportStep, act
 
 _Result = TypeVar("_Result", Processed, Unidentified)

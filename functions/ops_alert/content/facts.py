@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from ops_alert.alarms import AlarmKind, Severity
 from ops_alert.content.layout import NOT_NAMED, Section, num, pairs, table, when, wrap
-from ops_alert.content.model import AlertContext
+from ops_alert.content.model import AlertContext, uses_global_inference
 from ops_alert.forecast import HORIZON_DAYS, Forecast, Outlook, Projection
 from ops_alert.scenario import Scenario
 from ops_alert.usage import DEFAULT_LOOKBACK_DAYS, TPM_FROM_QUOTA_USAGE
@@ -167,7 +167,7 @@ def thresholds(ctx: AlertContext) -> list[str]:
 
 def residency_note(geo_residency: str, model_id: str) -> str:
     """What may be proposed about cross-region inference, given the residency requirement."""
-    is_global = model_id.startswith("global.")
+    is_global = uses_global_inference(model_id)
     required = geo_residency.strip().lower()
     if required == "yes":
         if is_global:
@@ -222,9 +222,7 @@ def _justification(ctx: AlertContext, audience: Audience) -> str:
 def quotas(ctx: AlertContext, audience: Audience) -> list[str]:
     lines = wrap(_justification(ctx, audience), "  ")
     if not ctx.quota_requests:
-        return lines + [
-            "  No quota qualifies (increase percentage 0, quota not available, or nothing to raise)."
-        ]
+        return [*lines, "  No quota qualifies (increase percentage 0, quota not available, or nothing to raise)."]
     rows = [["Quota", "Code", "Current", "Requested", "Increase"]]
     for p in ctx.quota_requests:
         rows.append([p.kind.value, p.code, num(p.current), num(p.requested), f"+{p.percent} %"])

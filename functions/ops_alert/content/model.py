@@ -17,6 +17,11 @@ from ops_alert.throttling import ReservationAdvice
 from ops_alert.usage import UsageStats
 
 
+def uses_global_inference(model_id: str) -> bool:
+    """A ``global.`` model ID: global cross-region inference, which may route outside the geography."""
+    return model_id.startswith("global.")
+
+
 class CaseOutcomeStatus(str, enum.Enum):
     NEW = "NEW"
     UPDATED = "UPDATED"
@@ -91,4 +96,4 @@ class AlertContext:
 
     @property
     def is_global(self) -> bool:
-        return self.model_id.startswith("global.")
+        return uses_global_inference(self.model_id)

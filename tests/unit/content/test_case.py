@@ -5,6 +5,7 @@ import dataclasses
 from datetime import datetime, timezone
 
 import pytest
+
 from ops_alert.alarms import ALARM_KINDS
 from ops_alert.content.case import case_body, case_subject, communication_body
 from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
@@ -17,7 +18,6 @@ from ops_alert.duplicates import (
     signal_marker,
     transition_marker,
 )
-
 from tests.unit.content.contexts import (
     ALL_CTX,
     ALL_IDS,

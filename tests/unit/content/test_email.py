@@ -5,6 +5,7 @@ import dataclasses
 from datetime import datetime, timezone
 
 import pytest
+
 from ops_alert.alarms import Severity
 from ops_alert.content.email import (
     cloudwatch_alarms_url,
@@ -15,7 +16,6 @@ from ops_alert.content.email import (
     unidentified_alarm_subject,
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
-
 from tests.unit.content.contexts import HIGH, LOW, NEW_CASE, NON_QUOTA, golden
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 import pytest
+
 from ops_alert.alarms import BY_KEY, QuotaKind, Severity
 from ops_alert.content.case import case_body
 from ops_alert.content.email import email_body
@@ -14,7 +15,6 @@ from ops_alert.content.model import AlertContext
 from ops_alert.routing import QuotaRequestPlan
 from ops_alert.thresholds import Thresholds
 from ops_alert.usage import TPM_FROM_TOKEN_COUNTS
-
 from tests.unit.content.contexts import (
     ALL_CTX,
     ALL_IDS,
