@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bundle.import_closure import vendored_files
 from bundle.zips import files_under, sha256_prefix, zip_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,9 @@ LAYER_PACKAGES = ("ops_alert", "ops_alert_aws")
 # different installed version can never slip into an artifact.
 POWERTOOLS = ("aws-lambda-powertools", "3.37.0", "aws_lambda_powertools")
 TYPING_EXTENSIONS = "typing_extensions"  # Powertools needs it; not part of the Lambda runtime
+# Only the files of these that the functions can import go into the layer (bundle/import_closure.py);
+# boto3, botocore and jmespath come with the Lambda runtime.
+VENDORED = (POWERTOOLS[2], TYPING_EXTENSIONS)
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,26 @@ def function_artifact(name: str) -> Artifact:
     return Artifact(name, zip_bytes(entries))
 
 
+def _our_modules() -> list[tuple[Path, str]]:
+    """Every module the zips carry of ours, with its import name."""
+    found = [(p, p.stem) for name in FUNCTION_NAMES for p in files_under(FUNCTIONS / name) if p.suffix == ".py"]
+    for package in LAYER_PACKAGES:
+        for path in files_under(FUNCTIONS / package):
+            if path.suffix == ".py":
+                parts = path.relative_to(FUNCTIONS).with_suffix("").parts
+                found.append((path, ".".join(parts[:-1] if parts[-1] == "__init__" else parts)))
+    return found
+
+
 def layer_artifact() -> Artifact:
+    """Our two packages, and of Powertools and typing_extensions only the files the functions import."""
     entries: dict[str, bytes] = {}
     for package in LAYER_PACKAGES:
         entries.update(_tree(FUNCTIONS / package, f"python/{package}/"))
-    distribution, version, package = POWERTOOLS
+    distribution, version, _ = POWERTOOLS
     site = _installed(distribution, version)
-    entries.update(_tree(site / package, f"python/{package}/"))
-    typing_ext = site / f"{TYPING_EXTENSIONS}.py"
-    entries[f"python/{TYPING_EXTENSIONS}.py"] = typing_ext.read_bytes()
+    for path in sorted(vendored_files(_our_modules(), site, VENDORED)):
+        entries[f"python/{path.relative_to(site).as_posix()}"] = path.read_bytes()
     return Artifact(LAYER_NAME, zip_bytes(entries))
 
 
