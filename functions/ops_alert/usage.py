@@ -77,13 +77,20 @@ class MinuteSeries(Mapping[datetime, float]):
         """
         if len(seconds) != len(values):
             raise ValueError(f"{len(seconds)} timestamps but {len(values)} values")
-        numbers = list(map(float, values)) if set(map(type, values)) <= {int, float} else []
+        kinds = set(map(type, values))
+        if kinds <= {float}:
+            numbers = list(values)
+        else:
+            numbers = list(map(float, values)) if kinds <= {int, float} else []
         if len(numbers) != len(values) or not _all_finite_non_negative(numbers):
             # Not all plain finite numbers >= 0: one by one, naming the first bad datapoint.
             numbers = [_check(value, _utc(stamp)) for stamp, value in zip(seconds, values)]
-        starts = list(map(int, seconds))
-        if starts == list(seconds) and not any(map(MINUTE_SECONDS.__rmod__, starts)) \
-                and all(map(operator.lt, starts, islice(starts, 1, None))):
+        if set(map(type, seconds)) <= {int}:
+            starts, whole_seconds = list(seconds), True
+        else:
+            starts = list(map(int, seconds))
+            whole_seconds = starts == list(seconds)
+        if whole_seconds and _whole_minutes_ascending(starts):
             return cls(starts, numbers)
         last = dict(zip(seconds, numbers))  # a repeated timestamp: the last value, as a dict keeps it
         total: dict[int, float] = {}
@@ -164,6 +171,16 @@ class _Values(ValuesView[float]):
 
     def __iter__(self) -> Iterator[float]:
         return iter(self._mapping.values_list)
+
+
+def _whole_minutes_ascending(starts: list[int]) -> bool:
+    if not starts:
+        return True
+    if starts[0] % MINUTE_SECONDS:
+        return False
+    if starts == list(range(starts[0], starts[-1] + 1, MINUTE_SECONDS)):  # every minute: one compare
+        return True
+    return not any(map(MINUTE_SECONDS.__rmod__, starts)) and all(map(operator.lt, starts, islice(starts, 1, None)))
 
 
 def _all_finite_non_negative(values: list[float]) -> bool:

@@ -84,6 +84,12 @@ def client(service: str, region: str | None = None, *, raw_timestamps: bool = Fa
         return _clients[key]
 
 
+def created() -> list[tuple[str, str | None, bool]]:
+    """(service, region, raw_timestamps) of every client made since the last reset (for the bench)."""
+    with _lock:
+        return list(_clients)
+
+
 def support() -> Any:
     return client("support", SUPPORT_REGION)
 

@@ -1,6 +1,6 @@
 """GetMetricData responses as CloudWatch sends them over HTTP, for botocore to parse.
 
-The fakes hand botocore already-parsed responses (``before-call``), so botocore's response parser
+Timestamps may be datetimes or epoch seconds. The fakes hand botocore already-parsed responses (``before-call``), so botocore's response parser
 never runs on them; real CloudWatch answers with bytes that botocore must parse, one timestamp at a
 time. ``encode`` turns a GetMetricData response dict (as FakeMetrics returns it) into the body of
 the protocol a client speaks: ``json`` (awsJson1_0, timestamps as epoch seconds), ``query`` (XML,
@@ -27,7 +27,9 @@ _XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/"
 _REQUEST_ID = "8f4d2c5e-1b7a-4e0f-9c3d-2a6b5e7f9d10"
 
 
-def _seconds(moment: datetime) -> float:
+def _seconds(moment: datetime | float) -> float:
+    if isinstance(moment, (int, float)):
+        return moment
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 

@@ -1,0 +1,217 @@
+"""`make bench`, second half: what Lambda pays for the processor itself, beside the original sample.
+
+- Cold start: importing the handler from the packaged zips and creating its boto3 clients, in fresh
+  processes (tests/bench/cold_start.py), CPU and peak memory; the same for the original sample.
+  Lambda's /var/task and /opt are read-only and the zips carry no bytecode for the template's
+  runtime, so every cold start compiles the modules it imports: the runs here do too
+  (PYTHONDONTWRITEBYTECODE, zips freshly extracted).
+- Usage reading: the raw HTTP bodies of GetMetricData, in the protocol the installed botocore speaks
+  to CloudWatch, parsed by botocore through the processor's own client (ops_alert_aws.usage_metrics),
+  then summarised (ops_alert.usage), for one model and for ten sibling profiles over 14 days with a
+  datapoint every minute (the worst case), against the floor of decoding those bytes at all.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from botocore.parsers import ResponseParserFactory
+
+from bundle.artifacts import LAYER_NAME, build_artifacts
+from ops_alert.usage import summarize
+from ops_alert_aws import clients
+from ops_alert_aws.usage_metrics import MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL, _queries, fetch_model_series, usage_window
+from tests.fakes import FAKE_ENV, metric_wire
+
+COLD_START_SCRIPT = Path(__file__).with_name("cold_start.py")
+COLD_START_RUNS = 5
+PARSE_RUNS = 3
+# The original sample's processor: its role (original-stack.json, NotificationProcessorRole) allows
+# CloudWatch, SSM, Secrets Manager, SNS, Service Quotas, Support and Bedrock; one module-level
+# boto3.client() each, Support in us-east-1 (the only region that serves it).
+ORIGINAL_CLIENTS = [["cloudwatch", None], ["ssm", None], ["secretsmanager", None], ["sns", None],
+                    ["service-quotas", None], ["support", "us-east-1"], ["bedrock", None]]
+# Targets (issue 14).
+MAX_PEAK_MIB = 64.0
+MAX_USAGE_CPU_S = {"1 model": 0.150, "10 profiles": 1.0}
+
+
+@dataclass
+class ColdStart:
+    label: str
+    cpu_s: list[float]
+    peak_mib: list[float]
+    modules: int
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpu_s)
+
+    @property
+    def peak(self) -> float:
+        return statistics.median(self.peak_mib)
+
+
+def _run_cold_start(spec: dict[str, Any], env: dict[str, str], runs: int) -> tuple[list[float], list[float], int]:
+    cpu, peak, modules = [], [], 0
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, str(COLD_START_SCRIPT), json.dumps(spec)], env=env, cwd=tempfile.gettempdir(),
+                             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        result = json.loads(out)
+        cpu.append(result["cpu_s"])
+        peak.append(result["peak_mib"])
+        modules = result["modules"]
+    return cpu, peak, modules
+
+
+def cold_starts(used_clients: Sequence[tuple[str, str | None, bool]], runs: int = COLD_START_RUNS) -> list[ColdStart]:
+    """Ours from freshly extracted zips (no bytecode), ours once bytecode exists, and the original."""
+    root = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    for artifact in build_artifacts():
+        target = root / "opt" if artifact.name == LAYER_NAME else root / "task" / artifact.name
+        zipfile.ZipFile(io.BytesIO(artifact.content)).extractall(target)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}, **FAKE_ENV,
+           "PYTHONDONTWRITEBYTECODE": "1", "POWERTOOLS_SERVICE_NAME": "notification_processor"}
+    ours = {"kind": "ours", "task": str(root / "task" / "notification_processor"), "layer": str(root / "opt"),
+            "handler": "notification_processor", "clients": [list(c) for c in used_clients]}
+    results = [ColdStart("ours (as on Lambda: compiles the zips' modules)", *_run_cold_start(ours, env, runs))]
+    # Informative: what bytecode for the runtime would save (written once, then reused).
+    cached = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    _run_cold_start(ours, cached, 1)
+    results.append(ColdStart("ours if bytecode for the runtime were shipped", *_run_cold_start(ours, cached, runs)))
+    original = {"kind": "original", "clients": ORIGINAL_CLIENTS}
+    results.append(ColdStart("original sample (reconstructed, see below)", *_run_cold_start(original, env, runs)))
+    return results
+
+
+# --- usage reading from raw GetMetricData bytes ----------------------------------------------------
+
+
+def _value(query: int, minute: int) -> float:
+    # Deterministic, varied and realistic magnitudes: requests, tokens and quota usage per minute.
+    base = (1_000.0, 400_000.0, 90_000.0, 850_000.0)[query % 4]
+    return float(int(base * (0.5 + ((minute * 7919 + query * 104_729) % 1000) / 1000)))
+
+
+def metric_data_pages(dimension_values: Sequence[str], start: datetime, minutes: int) -> list[dict[str, Any]]:
+    """GetMetricData responses for every query, every minute, paginated as CloudWatch does."""
+    queries = _queries(dimension_values)
+    origin = int(start.timestamp())
+    pages: list[dict[str, Any]] = []
+    for batch_start in range(0, len(queries), MAX_QUERIES_PER_CALL):
+        batch = queries[batch_start:batch_start + MAX_QUERIES_PER_CALL]
+        offsets = [0] * len(batch)
+        while True:
+            budget = MAX_DATAPOINTS_PER_CALL
+            results = []
+            for index, query in enumerate(batch):
+                take = min(budget, minutes - offsets[index])
+                first = offsets[index]
+                results.append({
+                    "Id": query["Id"], "Label": query["Id"],
+                    "Timestamps": [origin + 60 * m for m in range(first, first + take)],
+                    "Values": [_value(batch_start + index, m) for m in range(first, first + take)],
+                    "StatusCode": "Complete" if first + take == minutes else "PartialData",
+                })
+                offsets[index] += take
+                budget -= take
+            done = all(o == minutes for o in offsets)
+            page: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
+            if not done:
+                page["NextToken"] = f"page-{len(pages) + 1}"
+            pages.append(page)
+            if done:
+                break
+    return pages
+
+
+@dataclass
+class UsageCost:
+    label: str
+    datapoints: int
+    calls: int
+    body_mib: float
+    decode_floor_s: float  # json.loads of the bodies: reading the bytes at all
+    parse_s: float  # botocore parsing the bodies (timestamps left raw)
+    default_parse_s: float | None  # botocore with its default timestamp parser, as before
+    fetch_s: float  # fetch_model_series over the bodies: requests, parsing, our lists
+    summarize_s: float  # ops_alert.usage.summarize
+    arithmetic_floor_s: float  # one sum and one max over every value list, in C
+
+    @property
+    def own_s(self) -> float:
+        return max(self.fetch_s - self.parse_s, 0.0) + self.summarize_s
+
+    @property
+    def total_s(self) -> float:
+        return self.fetch_s + self.summarize_s
+
+
+def _cpu(work: Callable[[], Any], runs: int = PARSE_RUNS) -> float:
+    best = []
+    for _ in range(runs):
+        start = time.process_time()
+        work()
+        best.append(time.process_time() - start)
+    return statistics.median(best)
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def usage_cost(label: str, profiles: int, *, with_default_parser: bool) -> UsageCost:
+    dims = ["abc123def456", *(f"sibling{i:02d}" for i in range(1, profiles))]
+    window = usage_window(datetime.now(timezone.utc), 14)
+    pages = metric_data_pages(dims, window.start, window.minutes)
+    with _environment(dict(FAKE_ENV)):
+        clients.reset()
+        cw = clients.client("cloudwatch", raw_timestamps=True)
+        protocol = cw.meta.service_model.resolved_protocol
+        bodies = [metric_wire.encode(p, protocol) for p in pages]
+        output = cw.meta.service_model.operation_model("GetMetricData").output_shape
+
+        def parse_all(factory: ResponseParserFactory) -> None:
+            parser = factory.create_parser(protocol)
+            for body in bodies:
+                response = metric_wire.raw_response(body, protocol)
+                parser.parse({"body": body, "headers": response.headers, "status_code": 200}, output)
+
+        raw = ResponseParserFactory()
+        raw.set_parser_defaults(timestamp_parser=lambda value: value)
+        parse_s = _cpu(lambda: parse_all(raw))
+        default_s = _cpu(lambda: parse_all(ResponseParserFactory()), runs=1) if with_default_parser else None
+        decode_s = _cpu(lambda: [json.loads(b) for b in bodies]) if protocol == "json" else float("nan")
+
+        def fetch() -> Any:
+            with metric_wire.serve_raw(cw, bodies):
+                return fetch_model_series(dims, window)
+
+        fetch_s = _cpu(fetch)
+        series = fetch()
+        summarize_s = _cpu(lambda: summarize(series))
+        lists = [v for p in pages for r in p["MetricDataResults"] for v in [r["Values"]]]
+        floor_s = _cpu(lambda: [(sum(v), max(v, default=0.0)) for v in lists])
+        clients.reset()
+    return UsageCost(label, sum(len(v) for v in lists), len(bodies), sum(map(len, bodies)) / 2**20,
+                     decode_s, parse_s, default_s, fetch_s, summarize_s, floor_s)
