@@ -9,6 +9,21 @@ from dataclasses import dataclass
 from fleet.model import Deployment, Desired, Status
 from fleet.observe import InstanceState, StackSetState, StackState
 
+# The quota calculator's own rules, through quota_lookup (which puts functions/ on the path).
+from quota_lookup.lookup import (
+    CHECK_PARAMETER,
+    PARAMETER_NAMES,
+    PARAMETER_SYSTEM_DEFINED,
+    QuotaCodeError,
+    QuotaInfo,
+    QuotaKind,
+    QuotaRate,
+    check_codes,
+    codes_for,
+    decide,
+    parse_check_mode,
+)
+
 MASKED = "****"  # NoEcho values come back masked: they cannot be compared
 STABLE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"}
 # A failed create leaves a stack that can only be deleted; apply deletes it and creates it again.
@@ -154,3 +169,48 @@ def decide_stack_set(deployment: Deployment, desired: Sequence[Desired], state: 
         action = Action.UPDATE if reasons else Action.NO_CHANGE
     return StackSetPlan(deployment, action, shared, tuple(instances), tuple(reasons), tuple(others))
 
+
+
+# -- Quota codes (issue 8): what each target will deploy with, checked as the stack will -----------
+@dataclass(frozen=True)
+class QuotaCodeReview:
+    """Lines shown under a target, and the refusals that must stop apply (QuotaCodeCheck=Strict)."""
+
+    lines: tuple[str, ...]
+    refusals: tuple[tuple[str, str], ...] = ()  # (parameter, message)
+
+
+def review_quota_codes(values: Mapping[str, str], quotas: Sequence[QuotaInfo] | None,
+                       not_checked: str = "") -> QuotaCodeReview:
+    """The target's two codes against its account's bedrock quotas (None: ``not_checked`` says why)."""
+    model_id = values.get("BedrockModelId", "").strip()
+    rpm, tpm = values.get(PARAMETER_NAMES[QuotaKind.RPM], ""), values.get(PARAMETER_NAMES[QuotaKind.TPM], "")
+    if values.get("InferenceProfileType", PARAMETER_SYSTEM_DEFINED) != PARAMETER_SYSTEM_DEFINED:
+        at_deploy = "checked by the stack at deploy (an application profile is resolved in its account)"
+        return QuotaCodeReview((f"quota codes {rpm} / {tpm}: {at_deploy}",))
+    if quotas is None or not model_id:
+        why = not_checked or "no model ID"
+        return QuotaCodeReview((f"quota codes {rpm} / {tpm}: not checked ({why}); the stack checks them at deploy",))
+    try:
+        mode = parse_check_mode(values.get(CHECK_PARAMETER))
+    except ValueError as exc:
+        return QuotaCodeReview((), ((CHECK_PARAMETER, str(exc)),))
+    codes = codes_for(model_id, quotas)
+    lines = [f"quota codes for {model_id} ({codes.mode.description}):"]
+    refusals = []
+    for kind, check in zip((QuotaKind.RPM, QuotaKind.TPM), check_codes(model_id, rpm, tpm, quotas)):
+        parameter = PARAMETER_NAMES[kind]
+        given = rpm if kind is QuotaKind.RPM else tpm
+        try:
+            decision = decide(check, mode)
+        except QuotaCodeError as exc:
+            lines.append(f"  {parameter} {given}: REFUSED")
+            refusals.append((parameter, str(exc)))
+            continue
+        quota = decision.quota
+        shown = f"{quota.code} '{quota.name}' ({quota.value:,.0f})" if quota else f"{given.strip()} (no such quota)"
+        lines.append(f"  {parameter} {shown}" + (f": WARNING {decision.warning}" if decision.warning else ""))
+    per_day = next(line for line in codes.lines if line.rate is QuotaRate.TPD)
+    if per_day.quota:
+        lines.append(f"  tokens per day {per_day.quota.code} '{per_day.quota.name}'")
+    return QuotaCodeReview(tuple(lines), tuple(refusals))

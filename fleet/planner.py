@@ -2,16 +2,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from botocore.config import Config
 
 from fleet.artifacts import check_artifacts
 from fleet.aws import Clients
 from fleet.model import Deployment, Desired, Loaded, Mode, Problem, Status
 from fleet.observe import observe_stack, observe_stack_set
-from fleet.plan import StackPlan, StackSetPlan, decide_stack, decide_stack_set
+from fleet.plan import (
+    QuotaCodeReview,
+    StackPlan,
+    StackSetPlan,
+    decide_stack,
+    decide_stack_set,
+    review_quota_codes,
+)
 from fleet.resolve import given_values, resolve_parameters
 from fleet.template import Template
-from fleet.validate import BUCKET, check_deployment, check_fleet, check_role_names, check_values
+from fleet.validate import (
+    BUCKET,
+    check_deployment,
+    check_fleet,
+    check_role_names,
+    check_values,
+)
+from quota_lookup.aws import LookupFailed, list_quotas
+from quota_lookup.lookup import QuotaInfo, merged_quotas
 
 
 @dataclass(frozen=True)
@@ -75,23 +92,68 @@ def resolve_fleet(loaded: Loaded, template: Template, clients: Clients | None, c
     return result
 
 
+# The plan only shows the codes: a listing that fails is reported, not retried for a minute.
+_QUOTA_LOOKUP = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+
+
+class QuotaListings:
+    """Each region's bedrock quotas of the caller's account, listed once (issue 8)."""
+
+    def __init__(self, clients: Clients) -> None:
+        self.clients = clients
+        self._cache: dict[str, tuple[list[QuotaInfo] | None, str]] = {}
+
+    def get(self, account: str, region: str) -> tuple[list[QuotaInfo] | None, str]:
+        if account != self.clients.account:
+            return None, f"account {account} is not the one running the plan"
+        if region not in self._cache:
+            try:
+                applied, defaults = list_quotas(
+                    lambda service: self.clients.session.client(service, region_name=region, config=_QUOTA_LOOKUP))
+                self._cache[region] = (merged_quotas(applied, defaults), "")
+            except LookupFailed as exc:
+                self._cache[region] = (None, str(exc))
+        return self._cache[region]
+
+
+def review_codes(item: Desired, listings: QuotaListings) -> tuple[QuotaCodeReview, list[Problem]]:
+    """The target's quota codes as the stack will check them; refusals become plan problems."""
+    quotas, why = listings.get(item.account, item.region)
+    review = review_quota_codes(item.parameters, quotas, why)
+    model = item.parameters.get("BedrockModelId", "")
+    fix = f"`make quota-codes MODEL={model} REGION={item.region}` lists the model's codes"
+    return review, [Problem(item.where, f"parameters.{parameter}", message, fix) for parameter, message in review.refusals]
+
+
 def build_plan(loaded: Loaded, template: Template, clients: Clients, call_as: str = "SELF",
                check_buckets: bool = True) -> FleetPlan:
     """Everything `plan` shows; reads AWS, changes nothing."""
     resolved = resolve_fleet(loaded, template, clients, check_buckets)
+    problems = list(resolved.problems)
+    listings = QuotaListings(clients)
     stacks: list[StackPlan] = []
     sets: list[StackSetPlan] = []
     for deployment in loaded.deployments:
         desired = resolved.desired.get(deployment.name)
         if desired is None or deployment in resolved.invalid:
             continue
+        reviews: dict[tuple[str, str], QuotaCodeReview] = {}
+        for item in desired:
+            if not item.delete:
+                reviews[(item.account, item.region)], found = review_codes(item, listings)
+                problems += found
         if deployment.mode is Mode.STACK:
             for item in desired:
                 state = observe_stack(clients.cloudformation(item.region), deployment.name, template)
-                stacks.append(decide_stack(item, state))
+                plan = decide_stack(item, state)
+                review = reviews.get((item.account, item.region))
+                stacks.append(replace(plan, reasons=plan.reasons + review.lines) if review else plan)
         else:
             state = observe_stack_set(clients.cloudformation(), deployment.name, template, call_as)
-            sets.append(decide_stack_set(deployment, desired, state))
-    return FleetPlan(tuple(resolved.problems), tuple(stacks), tuple(sets), tuple(resolved.invalid),
+            set_plan = decide_stack_set(deployment, desired, state)
+            instances = tuple(replace(i, reasons=i.reasons + reviews[(i.account, i.region)].lines)
+                              if (i.account, i.region) in reviews else i for i in set_plan.instances)
+            sets.append(replace(set_plan, instances=instances))
+    return FleetPlan(tuple(problems), tuple(stacks), tuple(sets), tuple(resolved.invalid),
                      {name: tuple(items) for name, items in resolved.desired.items()})
 

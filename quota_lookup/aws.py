@@ -44,7 +44,10 @@ def _describe(exc: Exception, what: str) -> str:
             return f"{what} is throttled by AWS even after retries: try again in a minute"
         if code in ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "ExpiredTokenException"):
             return f"{what} was refused ({code}): use credentials that may call it, or work offline with QUOTAS=<saved listing>"
-        return f"{what} failed: {code}: {error.get('Message', exc)}"
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if status >= 500:
+            return f"{what} failed: AWS answered HTTP {status}; try again later"
+        return f"{what} failed: {code}: {' '.join(str(error.get('Message', exc)).split())[:200]}"
     return f"{what} failed: {exc}"
 
 

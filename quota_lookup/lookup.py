@@ -13,19 +13,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from ops_alert.alarms import QuotaKind
+from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
 from ops_alert.quota_codes import (
+    CHECK_PARAMETER,
     NO_QUOTA_CODE,
     PARAMETER_NAMES,
     InferenceMode,
     QuotaCheck,
+    QuotaCodeError,
     QuotaInfo,
     QuotaRate,
+    decide,
     inference_mode,
     model_tokens,
+    parse_check_mode,
     quota_mode,
     rank_quotas,
     validate_quota_code,
 )
+
+# Re-exported for the fleet, which imports the rules only through this package (see __init__).
+__all__ = [
+    "CHECK_PARAMETER", "PARAMETER_NAMES", "PARAMETER_SYSTEM_DEFINED", "QuotaCodeError", "QuotaInfo", "QuotaKind",
+    "QuotaRate", "check_codes", "codes_for", "decide", "parse_check_mode",
+]
 
 from bundle.cli_errors import UserError
 
@@ -85,11 +96,17 @@ class ModelCodes:
         return any(line.quota or line.tied for line in self.lines)
 
 
+def merged_quotas(applied: Sequence[QuotaInfo], defaults: Sequence[QuotaInfo]) -> list[QuotaInfo]:
+    """Applied quotas, plus the default of every quota never raised (a code counts once)."""
+    listed = {q.code for q in applied}
+    return [*applied, *(q for q in defaults if q.code not in listed)]
+
+
 def codes_for(model_id: str, applied: Sequence[QuotaInfo], defaults: Sequence[QuotaInfo] = ()) -> ModelCodes:
     """The best quota per rate among applied and default quotas (a code listed in both counts once)."""
     applied_by_code = {q.code: q for q in applied}
     default_by_code = {q.code: q for q in defaults}
-    merged = list(applied_by_code.values()) + [q for c, q in default_by_code.items() if c not in applied_by_code]
+    merged = merged_quotas(list(applied_by_code.values()), list(default_by_code.values()))
     lines = []
     for rate in QuotaRate:
         ranking = rank_quotas(rate, model_id, merged)

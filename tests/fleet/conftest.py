@@ -15,6 +15,8 @@ from moto import mock_aws
 
 from fleet.cli import main
 from fleet.waiting import Poller
+from tests.fakes.core import FakeAws
+from tests.fakes.service_quotas import FakeServiceQuotas, bedrock_quota_catalogue
 from tests.fleet import faults
 
 FACT_SHEET = Path(__file__).resolve().parents[2] / ".." / "shared" / "spec" / "original-stack.json"
@@ -94,6 +96,7 @@ class World:
     session: boto3.session.Session
     clock: FakeClock
     template: Path
+    aws: FakeAws  # the fakes' hub (Service Quotas): .fault, .calls
 
     def write(self, text: str, name: str = "fleet.yaml") -> Path:
         path = self.tmp / name
@@ -125,7 +128,10 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    with mock_aws():
+    # Service Quotas (moto lacks bedrock's) for the plan's quota-code check (issue 8).
+    quotas = FakeServiceQuotas()
+    quotas.add_quotas(bedrock_quota_catalogue())
+    with FakeAws([quotas]) as hub, mock_aws():
         session = boto3.session.Session(region_name="us-east-1")
         for region in REGIONS:
             s3 = session.client("s3", region_name=region)
@@ -138,4 +144,4 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         faults.merged_overrides(monkeypatch)
         template = tmp_path / "template.json"
         template.write_text(json.dumps(template_document(), indent=1))
-        yield World(tmp_path, session, FakeClock(), template)
+        yield World(tmp_path, session, FakeClock(), template, hub)
