@@ -134,10 +134,11 @@ def notification_processor_role() -> Role:
         # DescribeCases is the support-plan check, so DescribeSeverityLevels is not needed.
         policy("SupportPolicy",
                allow([support.CreateCase, support.AddCommunicationToCase, support.DescribeCommunications,
-                      support.DescribeCases], ["*"])),
+                      support.DescribeCases, support.AddAttachmentsToSet], ["*"])),
         policy("CloudWatchPolicy",
                allow([cloudwatch.DescribeAlarms], [alarm_arn("{C}-Bedrock-*")]),
-               allow([cloudwatch.GetMetricData], ["*"])),
+               # Neither has resource-level permissions; the image is the usage graph attached to a case.
+               allow([cloudwatch.GetMetricData, cloudwatch.GetMetricWidgetImage], ["*"])),
         # Resilience resources (templates/resilience.py): follow-up queue as producer and event
         # source, dead-letter queue, idempotency records.
         policy("QueuePolicy",

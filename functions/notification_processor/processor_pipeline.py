@@ -39,7 +39,7 @@ from ops_alert.results import (
 from ops_alert.routing import plan_quota_requests, route, should_email, support_action
 from ops_alert.scenario import Scenario, decide_scenario
 from ops_alert.triggered import Verdict, triggered, usage_dimensions
-from ops_alert.usage import UsageStats, summarize
+from ops_alert.usage import CombinedSeries, UsageStats, combined_series, summarize
 from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
 from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
@@ -48,6 +48,7 @@ from ops_alert_aws.quota_catalogue import get_bedrock_quota
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.usage_metrics import fetch_model_series, usage_window
 
+import processor_capacity
 from processor_support import SupportStep, act
 
 _Result = TypeVar("_Result", Processed, Unidentified)
@@ -141,15 +142,25 @@ class Alarm:
     key: str
 
 
-def read_usage(alarm: Alarm, job: Job) -> UsageStats | None:
+@dataclass(frozen=True)
+class Usage:
+    stats: UsageStats
+    series: CombinedSeries  # per minute, profiles added up: the forecast's input
+    dimensions: tuple[str, ...]
+    end: datetime  # end of the window (the last complete minute)
+
+
+def read_usage(alarm: Alarm, job: Job) -> Usage | None:
     env = job.env
     dims = usage_dimensions(env.model_id, env.profile_type, alarm.states, job.names)
+    window = usage_window(job.now, env.usage_lookback_days)
     try:
-        series = fetch_model_series(dims, usage_window(job.now, env.usage_lookback_days))
+        series = fetch_model_series(dims, window)
     except Exception as exc:  # noqa: BLE001 - "usage could not be read" is a defined scenario input
         job.log.warning(describe(exc, "Reading usage from CloudWatch (GetMetricData)") + ": treated as unknown usage")
         return None
-    return summarize(series, env.usage_lookback_days)
+    combined = combined_series(series)
+    return Usage(summarize(combined, env.usage_lookback_days), combined, tuple(dims), window.end)
 
 
 def current_quotas(
@@ -182,11 +193,17 @@ def process(alarm: Alarm, job: Job) -> Processed:
     settings = _settings(job)
     routing = route(alarm.kinds)  # step 1: severity, case category and quotas, decided once
     investigate_only = routing.category is CaseCategory.INVESTIGATION_REQUEST
-    usage = None if investigate_only else read_usage(alarm, job)  # step 2
+    read = None if investigate_only else read_usage(alarm, job)  # step 2
+    usage = read.stats if read else None
     scenario = decide_scenario(alarm.kinds, usage, settings.thresholds)  # step 4
     action = support_action(scenario)  # step 5
     current = {} if scenario is Scenario.NON_QUOTA else current_quotas(env, settings, routing.quotas, log)
     plans = plan_quota_requests(routing, scenario, current, settings.increase_percents)
+    # Where usage is heading (issue 12): from the usage already read, and the quotas (≤ 2 more calls).
+    quotas = processor_capacity.forecast_quotas(env.quota_codes, current, log) if read else {}
+    capacity = processor_capacity.assess(
+        read.series if read else None, usage, alarm.kinds, settings.thresholds, quotas,
+        read.end if read else job.now, env.usage_lookback_days)
     ctx = AlertContext(
         customer=names.customer,
         model_name=env.model_name,
@@ -207,9 +224,14 @@ def process(alarm: Alarm, job: Job) -> Processed:
         application_profile_id=short_profile_id(env.model_id) if env.profile_type == PARAMETER_APPLICATION else None,
         transition_id=alarm.key,
         alarm_reason=signal.reason,
+        outlook=capacity.outlook,
+        reservation=capacity.reservation,
+        dashboard_url=processor_capacity.stack_dashboard_url(names, signal.region),
     )
     log.info(f"{routing.severity.value} {scenario.value}: {', '.join(ctx.triggering_alarms)}")
-    outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log), settings)  # step 6, never raises
+    attach = processor_capacity.attachment_maker(
+        capacity, names, signal.region, read.dimensions if read else (), settings.thresholds, log)
+    outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log, attach), settings)  # step 6, never raises
     return Processed(ctx, outcome, send_email(ctx, outcome, settings, job))  # step 7, raises when SNS fails
 
 

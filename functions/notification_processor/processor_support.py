@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ops_alert.alarms import CaseCategory
 from ops_alert.content.case import case_body, case_subject, communication_body
-from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, Escalation
+from ops_alert.content.model import AlertContext, AttachmentNote, CaseOutcome, CaseOutcomeStatus, Escalation
 from ops_alert.duplicates import already_handled, find_open_case, kinds_to_append
 from ops_alert.names import StackNames
 from ops_alert.quota_codes import is_quota_code
 from ops_alert.routing import QuotaRequestPlan, SupportAction
 from ops_alert_aws import follow_up, quota_requests, support_cases
+from ops_alert_aws.case_attachments import Attachments
 from ops_alert_aws.errors import describe
 from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_stakeholder_emails
@@ -35,6 +36,21 @@ class SupportStep:
     names: StackNames
     now: datetime
     logger: logging.Logger
+    # Makes the usage graphs and CSV as one attachment set, right before a case text goes out
+    # (processor_capacity.attachment_maker); None when there is no usage to draw.
+    attach: Callable[[], tuple[Attachments, AttachmentNote]] | None = None
+
+
+def _attachments(step: SupportStep) -> tuple[str | None, AttachmentNote | None]:
+    """(attachment set ID, what the text says about it); never raises."""
+    if step.attach is None:
+        return None, None
+    try:
+        made, note = step.attach()
+    except Exception as exc:  # noqa: BLE001 - a failed attachment never blocks the case
+        step.logger.warning(describe(exc, "Preparing the case attachments") + ": the case goes without them")
+        return None, None
+    return made.set_id, note
 
 
 def act(step: SupportStep, settings: RuntimeSettings) -> CaseOutcome:
@@ -99,9 +115,11 @@ def _append_or_suppress(step: SupportStep, case: SupportCase) -> CaseOutcome:
         return on_case(CaseOutcomeStatus.NOT_UPDATED_ALREADY_COMMUNICATED)
     escalation = Escalation(summary.display_id or None, summary.time_created,
                             tuple(step.names.alarm_name(k) for k in new))
-    support_cases.add_communication(summary.case_id, communication_body(ctx, escalation))
+    set_id, note = _attachments(step)
+    support_cases.add_communication(summary.case_id, communication_body(ctx, escalation, attachments=note),
+                                    attachment_set_id=set_id)
     step.logger.info(f"appended the new signal to unresolved case {summary.display_id}")
-    return on_case(CaseOutcomeStatus.UPDATED)
+    return dataclasses.replace(on_case(CaseOutcomeStatus.UPDATED), attachments=note)
 
 
 def _request_increases(step: SupportStep, history: Sequence[QuotaRequest]) -> CaseOutcome:
@@ -177,7 +195,8 @@ def _open_case(step: SupportStep) -> CaseOutcome:
     except Exception as exc:  # noqa: BLE001 - the case matters more than its CC list
         step.logger.warning(describe(exc, "Reading the stakeholder e-mail secret") + ": case opened without CC")
         cc = ()
-    case_id = support_cases.create_case(case_subject(ctx), case_body(ctx), cc)
+    set_id, note = _attachments(step)
+    case_id = support_cases.create_case(case_subject(ctx), case_body(ctx, attachments=note), cc, set_id)
     display_id: str | None = None
     try:
         case = support_cases.find_case(case_id=case_id)
@@ -185,5 +204,5 @@ def _open_case(step: SupportStep) -> CaseOutcome:
     except Exception as exc:  # noqa: BLE001 - the case exists; only its display ID is unknown
         step.logger.warning(describe(exc, f"Reading the display ID of new case {case_id}"))
     step.logger.info(f"opened {ctx.category.value} case {display_id or case_id}")
-    return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, case_id=case_id)
+    return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, case_id=case_id, attachments=note)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ops_alert.content.model import AlertContext, CaseOutcome
+from ops_alert.forecast import summary as forecast_summary
 
 Json = dict[str, Any]
 
@@ -58,6 +59,10 @@ class Processed:
                 {"code": p.code, "current": p.current, "requested": p.requested} for p in ctx.quota_requests
             ],
             "email": self.email.value,
+            # The decision's view of where usage is heading, and what went with the case text.
+            "forecast": [forecast_summary(f) for f in ctx.outlook.forecasts] if ctx.outlook else [],
+            "attachments": None if outcome.attachments is None else {
+                "attached": list(outcome.attachments.attached), "missing": list(outcome.attachments.missing)},
         }
 
 

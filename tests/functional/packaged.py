@@ -21,7 +21,7 @@ from tests.functional.granted import granted_calls_only
 # so the packaged copies, not the source tree's, are the ones imported.
 _PACKAGED_ROOTS = ("ops_alert", "ops_alert_aws", "aws_lambda_powertools", "quota_calculator", "alarm_updater",
                    "email_subscription_manager", "notification_processor", "processor_pipeline",
-                   "processor_support", "processor_follow_up")
+                   "processor_support", "processor_follow_up", "processor_capacity")
 
 
 def _purge() -> None:

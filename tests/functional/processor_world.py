@@ -103,7 +103,7 @@ STATE_CHANGE_EVENT: dict[str, Any] = {'version': '0',
                                                           'stat': 'Sum'},
                                            'returnData': True}]}}}
 # Modules of the function zip besides the handler: purged between loads like the packaged roots.
-PROCESSOR_MODULES = ("processor_pipeline", "processor_support", "processor_follow_up")
+PROCESSOR_MODULES = ("processor_pipeline", "processor_support", "processor_follow_up", "processor_capacity")
 
 
 def purge_processor_modules() -> None:

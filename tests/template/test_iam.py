@@ -9,8 +9,8 @@ RESOURCE_STAR_ONLY = {
     "servicequotas:listawsdefaultservicequotas",
     "servicequotas:getrequestedservicequotachange", "servicequotas:listrequestedservicequotachangehistorybyquota",
     "support:createcase", "support:addcommunicationtocase", "support:describecommunications",
-    "support:describecases", "support:describeseveritylevels",
-    "cloudwatch:getmetricdata", "bedrock:listinferenceprofiles",
+    "support:describecases", "support:describeseveritylevels", "support:addattachmentstoset",
+    "cloudwatch:getmetricdata", "cloudwatch:getmetricwidgetimage", "bedrock:listinferenceprofiles",
     "sqs:listqueues",
 }
 

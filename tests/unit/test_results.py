@@ -1,11 +1,12 @@
 """The processor's typed results and the JSON it returns (and stores for exactly-once)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
-from ops_alert.content.model import CaseOutcome, CaseOutcomeStatus
+from ops_alert.content.model import AttachmentNote, CaseOutcome, CaseOutcomeStatus
 from ops_alert.results import (
     Batch,
     CoveredByComposite,
@@ -21,6 +22,7 @@ from ops_alert.results import (
     Unidentified,
 )
 from tests.unit.content.contexts import HIGH, NEW_CASE, TID
+from tests.unit.content.test_capacity import FORECAST
 
 
 def test_processed_says_what_was_decided_and_done() -> None:
@@ -43,7 +45,18 @@ def test_processed_says_what_was_decided_and_done() -> None:
             {"code": "L-3DCCFAA4", "current": 6_250_000.0, "requested": 7_812_500},
         ],
         "email": "sent",
+        "forecast": [],
+        "attachments": None,
     }
+
+
+def test_processed_carries_the_forecast_and_the_attachments() -> None:
+    outcome = dataclasses.replace(NEW_CASE, attachments=AttachmentNote(("daily-usage.csv",), ("rpm-14-days.png",)))
+    result = Processed(FORECAST, outcome, EmailStatus.SENT).to_json()
+    assert [f["measure"] for f in result["forecast"]] == ["Peak RPM", "Peak TPM", "Tokens / 24 h"]
+    assert result["forecast"][0]["quota"] == {"target": 10_000.0, "outlook": "in_days", "days": 5}
+    assert result["attachments"] == {"attached": ["daily-usage.csv"], "missing": ["rpm-14-days.png"]}
+    json.dumps(result)
 
 
 def test_a_duplicate_returns_the_first_runs_result_marked() -> None:

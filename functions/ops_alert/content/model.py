@@ -32,6 +32,14 @@ class CaseOutcomeStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class AttachmentNote:
+    """What went with a case text as attachments, and what could not (the text says so)."""
+
+    attached: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CaseOutcome:
     """What step 6 did, for the e-mail."""
 
@@ -42,14 +50,9 @@ class CaseOutcome:
     # Cases of increase requests that were already pending: they get our context, but are not new.
     updated_display_ids: tuple[str, ...] = ()
     error: str | None = None
+    attachments: AttachmentNote | None = None  # what went with the case text this time
 
 
-@dataclass(frozen=True)
-class AttachmentNote:
-    """What went with a case text as attachments, and what could not (the text says so)."""
-
-    attached: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

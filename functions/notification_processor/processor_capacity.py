@@ -1,0 +1,111 @@
+"""Capacity foresight for one alert: the forecast, the TPM-reservation advice, the dashboard link
+and the graphs and data attached to the support case (issue 12).
+
+Cost: at most two GetServiceQuota calls for the forecast (the RPM and TPM quotas not already read
+for the request), and, only when a case is opened or appended to, two GetMetricWidgetImage calls
+and one AddAttachmentsToSet. Nothing here fails the alert: a quota that cannot be read leaves the
+forecast without that target, and a failed attachment is logged and named in the case text.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ops_alert.alarms import AlarmKind, QuotaKind
+from ops_alert.content.model import AttachmentNote
+from ops_alert.dashboard import DashboardSpec, dashboard_url, graph_image_request, lines_for
+from ops_alert.forecast import CapacityOutlook, capacity_outlook, daily_csv
+from ops_alert.names import StackNames
+from ops_alert.quota_codes import QuotaInfo, is_quota_code
+from ops_alert.scenario import ThresholdsLike
+from ops_alert.throttling import ReservationAdvice, reservation_advice
+from ops_alert.usage import CombinedSeries, UsageStats
+from ops_alert_aws import case_attachments
+from ops_alert_aws.case_attachments import Attachments, CaseFile, GraphRequest
+from ops_alert_aws.errors import describe
+from ops_alert_aws.quota_catalogue import get_bedrock_quota
+
+GRAPH_FILES = {"rpm": "rpm-14-days.png", "tpm": "tpm-14-days.png"}
+CSV_FILE = "daily-usage.csv"
+
+
+@dataclass(frozen=True)
+class Capacity:
+    outlook: CapacityOutlook | None
+    reservation: ReservationAdvice | None
+    quotas: Mapping[QuotaKind, float | None]
+
+
+def forecast_quotas(
+    codes: Mapping[QuotaKind, str], known: Mapping[QuotaKind, QuotaInfo], log: logging.Logger
+) -> dict[QuotaKind, float | None]:
+    """The RPM and TPM quota values: those already read for the request, the others read now."""
+    values: dict[QuotaKind, float | None] = {}
+    for kind in QuotaKind:
+        if kind in known:
+            values[kind] = known[kind].value
+            continue
+        code = codes.get(kind, "")
+        if not is_quota_code(code):
+            values[kind] = None  # NA: the model has no such quota
+            continue
+        try:
+            values[kind] = get_bedrock_quota(code).value
+        except Exception as exc:  # noqa: BLE001 - the forecast then has no quota target
+            log.warning(describe(exc, f"Reading quota {code} for the forecast (GetServiceQuota)") + ": not forecast")
+            values[kind] = None
+    return values
+
+
+def assess(
+    series: CombinedSeries | None,
+    usage: UsageStats | None,
+    kinds: Sequence[AlarmKind],
+    thresholds: ThresholdsLike | None,
+    quotas: Mapping[QuotaKind, float | None],
+    end: datetime,
+    days: int,
+) -> Capacity:
+    """The forecast from the usage already read, and the reservation advice (pure)."""
+    tpm_quota = quotas.get(QuotaKind.TPM)
+    outlook = None
+    if series is not None:
+        rpm_t = thresholds.rpm if thresholds else None
+        tpm_t = thresholds.tpm if thresholds else None
+        # No per-day quota is read yet: its row says so instead of guessing TPM x 1,440.
+        outlook = capacity_outlook(series, end, days, (rpm_t, tpm_t, None),
+                                   (quotas.get(QuotaKind.RPM), tpm_quota, None))
+    return Capacity(outlook, reservation_advice(kinds, usage, tpm_quota), quotas)
+
+
+def stack_dashboard_url(names: StackNames, region: str) -> str:
+    return dashboard_url(region, names.dashboard_name)
+
+
+def attachment_maker(
+    capacity: Capacity,
+    names: StackNames,
+    region: str,
+    dimensions: Sequence[str],
+    thresholds: ThresholdsLike | None,
+    log: logging.Logger,
+) -> Callable[[], tuple[Attachments, AttachmentNote]] | None:
+    """Makes the attachment set when a case text is about to be sent (a set expires in an hour)."""
+    outlook = capacity.outlook
+    if outlook is None:
+        return None  # no usage was read: there is nothing to draw
+    spec = DashboardSpec(
+        names=names, region=region, account="", partition="", dimensions=tuple(dimensions),
+        lines={"rpm": lines_for(thresholds.rpm if thresholds else None, capacity.quotas.get(QuotaKind.RPM), "RPM"),
+               "tpm": lines_for(thresholds.tpm if thresholds else None, capacity.quotas.get(QuotaKind.TPM), "TPM")},
+    )
+    graphs = [GraphRequest(GRAPH_FILES[m], graph_image_request(spec, m)) for m in ("rpm", "tpm")]
+    csv = CaseFile(CSV_FILE, daily_csv(outlook.rpm_days, outlook.tpm_days).encode())
+
+    def make() -> tuple[Attachments, AttachmentNote]:
+        made = case_attachments.prepare(graphs, [csv], log)
+        return made, AttachmentNote(made.attached, made.missing)
+
+    return make

@@ -1,0 +1,140 @@
+"""End to end, as packaged: the forecast, the TPM-reservation advice, the dashboard link and the
+graphs and CSV attached to the support case (issue 12)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.functional.processor_world import (  # noqa: F401 - fixtures
+    ProcessorWorld,
+    processor,
+    run,
+    utc_now,
+    world,
+)
+
+DASHBOARD = ("https://console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+             "#dashboards/dashboard/Acme-Bedrock-Ops-Alert-G-Opus-4-6")
+FILES = ["rpm-14-days.png", "tpm-14-days.png", "daily-usage.csv"]
+
+
+def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
+    for child in children:
+        world.set_child(child)
+    world.set_composite("ALARM")
+    return run(processor, world.composite_event(children))
+
+
+def growing_usage(world: ProcessorWorld, *, rpm0: float, rpm_step: float, tpm0: float, tpm_step: float) -> None:
+    """One busy minute a day for 14 days, its RPM and TPM growing by a step each day."""
+    end = utc_now().replace(second=0, microsecond=0)
+    inv, inp, out = {}, {}, {}
+    for d in range(14):
+        at = end - timedelta(days=14 - d) + timedelta(hours=1)
+        inv[at] = rpm0 + rpm_step * d
+        tokens = tpm0 + tpm_step * d
+        inp[at], out[at] = tokens * 0.8, tokens * 0.2
+    m = world.aws.metrics
+    m.put_series("Invocations", world.model_id, inv)
+    m.put_series("InputTokenCount", world.model_id, inp)
+    m.put_series("OutputTokenCount", world.model_id, out)
+    m.put_series("EstimatedTPMQuotaUsage", world.model_id, {t: inp[t] + out[t] for t in inv})
+
+
+def test_throttling_at_low_usage_opens_a_case_with_forecast_advice_graphs_and_data(
+    world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
+) -> None:
+    # Peaks grow 6,000 → 7,300 RPM (+100/day) and 1.0M → 1.65M TPM: both below their thresholds.
+    growing_usage(world, rpm0=6_000, rpm_step=100, tpm0=1_000_000, tpm_step=50_000)
+    result = _fire(world, processor, "Throttles")
+
+    assert result["scenario"] == "low_usage"
+    assert world.aws.service_quotas.requests == []  # the increase stays reference-only
+    [case] = world.our_cases()
+    body = " ".join(case.body.split())
+    # Forecast: RPM threshold 8,000 in ~7 days and quota 10,000 in ~27 days at +100/day.
+    assert "CAPACITY FORECAST" in body
+    assert "Peak RPM 7,300 +100 (+1.4%) rising 100% in ~7 days in ~27 days" in body
+    assert "Bedrock reserves tokens when a request starts - input tokens + cache tokens + maxTokens" in body
+    assert DASHBOARD in body
+    assert "Attached: rpm-14-days.png, tpm-14-days.png, daily-usage.csv" in body
+    files = case.communications[0].attachments
+    assert [f.file_name for f in files] == FILES
+    assert all(f.data.startswith(b"\x89PNG") for f in files[:2])
+    rows = files[2].data.decode().splitlines()
+    assert rows[0] == "day_ending_utc,peak_rpm,average_rpm,requests,peak_tpm,average_tpm,tokens"
+    assert len(rows) == 15 and rows[-1].split(",")[1] == "7300"
+    # The graphs show 14 days of usage against the threshold and quota lines.
+    [rpm_graph, tpm_graph] = world.aws.metrics.widget_images
+    assert rpm_graph["start"] == "-P14D"
+    assert [m[0]["label"] for m in rpm_graph["metrics"][2:]] == ["RPM alarm threshold", "RPM quota"]
+    assert "FILL(m0, 0)*0 + 6250000" in tpm_graph["metrics"][-1][0]["expression"]
+
+    [email] = world.emails()
+    text = " ".join(email["body"].split())
+    assert "CAPACITY FORECAST" in text and DASHBOARD in text
+    assert "Set maxTokens near the real output size" in text
+    assert result["forecast"][0]["measure"] == "Peak RPM"
+    assert result["forecast"][0]["threshold"] == {"target": 8000, "outlook": "in_days", "days": 7}
+    assert result["attachments"] == {"attached": FILES, "missing": []}
+    # Cost: the two quotas were read for the request already; the attachments take three calls.
+    assert (aws_calls["service-quotas:GetServiceQuota"], aws_calls["cloudwatch:GetMetricWidgetImage"],
+            aws_calls["support:AddAttachmentsToSet"]) == (2, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "attached", "missing"),
+    [
+        ("cloudwatch", "GetMetricWidgetImage", FILES[1:], FILES[:1]),
+        ("support", "AddAttachmentsToSet", [], FILES),
+    ],
+    ids=["graph-not-rendered", "upload-failed"],
+)
+def test_a_failed_attachment_never_blocks_the_case_or_the_email(
+    world: ProcessorWorld, processor: Any, fault: Any, service: str, operation: str,
+    attached: list[str], missing: list[str]
+) -> None:
+    world.load_usage(rpm=2_000, tpm=1_000_000)
+    fault.fail(service, operation, "InternalFailure", status=500)
+    result = _fire(world, processor, "InvocationAnomaly")
+
+    [case] = world.our_cases()
+    assert [f.file_name for f in case.communications[0].attachments] == attached
+    assert f"Missing: {', '.join(missing)} could not be attached" in " ".join(case.body.split())
+    assert result["case"]["status"] == "NEW" and result["attachments"] == {"attached": attached, "missing": missing}
+    assert len(world.emails()) == 1
+
+
+def test_an_escalation_appended_to_an_open_case_carries_fresh_graphs(world: ProcessorWorld, processor: Any) -> None:
+    world.load_usage(rpm=2_000, tpm=1_000_000)
+    _fire(world, processor, "InvocationAnomaly")
+    later = utc_now() + timedelta(minutes=5)
+    world.set_child("InputTokenAnomaly")
+    run(processor, world.child_event("InputTokenAnomaly", at=later))
+
+    [case] = world.our_cases()
+    assert len(case.communications) == 2
+    assert [f.file_name for f in case.communications[1].attachments] == FILES
+    assert "ESCALATION" in case.communications[1].body
+
+
+def test_server_errors_need_no_forecast_and_no_attachments(world: ProcessorWorld, processor: Any,
+                                                           aws_calls: Counter[str]) -> None:
+    result = _fire(world, processor, "ServerErrors")
+    [case] = world.our_cases()
+    assert "CAPACITY FORECAST" not in case.body and case.communications[0].attachments == []
+    assert aws_calls["cloudwatch:GetMetricWidgetImage"] == aws_calls["support:AddAttachmentsToSet"] == 0
+    assert result["forecast"] == [] and DASHBOARD in world.emails()[0]["body"]
+
+
+def test_forecast_reads_a_quota_the_request_did_not_need(world: ProcessorWorld, processor: Any,
+                                                         aws_calls: Counter[str]) -> None:
+    # HighInvocationRate routes RPM only; the TPM forecast still needs the TPM quota: one more call.
+    world.load_usage(rpm=9_000, tpm=1_000_000)
+    result = _fire(world, processor, "HighInvocationRate")
+    assert aws_calls["service-quotas:GetServiceQuota"] == 2
+    tpm = result["forecast"][1]
+    assert (tpm["measure"], tpm["quota"]["target"]) == ("Peak TPM", 6_250_000.0)
