@@ -184,6 +184,15 @@ def test_minute_series_reads_as_a_mapping_of_utc_minutes() -> None:
     assert all(type(v) is float for v in s.values())
     with pytest.raises(KeyError):
         s[m(1)]
+    with pytest.raises(KeyError):
+        s["2026-11-20T09:00:00Z"]  # type: ignore[index]
+    assert s == MinuteSeries.of({m(2): 2.5, m(0): 1}) and s != MinuteSeries.of({m(0): 1.0})
+    assert repr(s) == "MinuteSeries(2 minutes)"
+
+
+def test_minute_series_needs_a_value_per_timestamp() -> None:
+    with pytest.raises(ValueError, match="2 timestamps but 1 values"):
+        MinuteSeries.from_epoch([_epoch(0), _epoch(1)], [1.0])
 
 
 FROM_EPOCH = [
@@ -191,6 +200,7 @@ FROM_EPOCH = [
     ("descending-sorted", [3, 1, 0], [3, 2, 1], {m(0): 1.0, m(1): 2.0, m(3): 3.0}),
     ("repeated-timestamp-keeps-the-last", [0, 0, 1], [5, 6, 7], {m(0): 6.0, m(1): 7.0}),
     ("seconds-inside-a-minute-add-up", [0, 0.5, 1], [1, 2, 4], {m(0): 3.0, m(1): 4.0}),
+    ("first-datapoint-mid-minute", [0.5, 1], [2, 4], {m(0): 2.0, m(1): 4.0}),
 ]
 
 
