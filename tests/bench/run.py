@@ -12,7 +12,10 @@ GetMetricData responses (botocore parsing + our own work); last the zip and laye
 Targets (issue 5): usage for one model over 14 days in ≤ 2 CloudWatch calls; an alarm that opens
 a new case in ≤ 15 AWS calls; zero sleep on the happy path. Issue 14: cold start CPU ≤ the
 original's, peak memory ≤ 64 MiB, reading usage (parsing + own work) ≤ 150 ms CPU for one model
-over 14 days and ≤ 1 s for ten profiles. Exit status 1 when one is missed.
+over 14 days and ≤ 1 s for ten profiles. Issue 12: the forecast costs ≤ 2 more AWS calls and the
+case attachments ≤ 3 (each scenario is run again with both switched off to show before/after), and
+the forecast's own work over 63 days of 1-minute usage stays under 100 ms. Exit status 1 when one
+is missed.
 
     .venv/bin/python -m tests.bench.run
 """
@@ -47,7 +50,10 @@ from tests.bench import lambda_cost  # noqa: E402
 from tests.functional.processor_world import ProcessorWorld, purge_processor_modules  # noqa: E402
 
 MAX_USAGE_CALLS = 2
-MAX_NEW_CASE_CALLS = 15
+MAX_NEW_CASE_CALLS = 15  # without issue 12's attachments and forecast quota reads
+MAX_FORECAST_CALLS = 2  # issue 12: more calls for the forecast
+MAX_ATTACHMENT_CALLS = 3  # issue 12: graphs + attachment set on a new case
+MAX_FORECAST_MS = 100  # issue 12: the handler's own work for a 63-day forecast
 
 
 @dataclass
@@ -106,7 +112,8 @@ class Bench:
         self.packaged = PackagedFunctions(Path(tempfile.mkdtemp(prefix="bench-lambda-")))
 
     def measure(self, name: str, prepare: Callable[[ProcessorWorld], dict[str, Any]], *,
-                world_args: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Measure:
+                world_args: dict[str, Any] | None = None, env: dict[str, str] | None = None,
+                without_capacity: bool = False) -> Measure:
         with _environment(dict(FAKE_ENV)), fake_aws() as aws:
             world = ProcessorWorld(aws, **(world_args or {}))
             with _environment({**world.deploy(), **(env or {})}):
@@ -118,6 +125,8 @@ class Bench:
                 with contextlib.redirect_stdout(io.StringIO()):
                     processor = self.packaged.load("notification_processor")
                     sys.modules["ops_alert_aws.clients"].reset()
+                    if without_capacity:
+                        _without_capacity(sys.modules["processor_capacity"])
                     before = Counter(aws.calls)
                     with mock.patch("time.sleep", side_effect=lambda s: slept.append(float(s))), \
                             _timed_aws_calls(in_aws):
@@ -130,6 +139,12 @@ class Bench:
                 self.packaged.restore()
                 purge_processor_modules()
         return Measure(name, +calls, sum(slept), seconds, in_aws[0], result, created)
+
+
+def _without_capacity(module: Any) -> None:
+    """The processor as before issue 12: no quota read for the forecast alone, no attachments."""
+    module.forecast_quotas = lambda codes, known, log: {k: known[k].value for k in known}
+    module.attachment_maker = lambda *args, **kwargs: None
 
 
 # --- scenarios -----------------------------------------------------------------------------------
@@ -206,6 +221,28 @@ def _with_days(days: int) -> Callable[[ProcessorWorld], dict[str, Any]]:
 # --- output --------------------------------------------------------------------------------------
 
 
+def _forecast_ms(days: int) -> float:
+    """Median wall time of the forecast over ``days`` of per-minute RPM and TPM (every minute with data)."""
+    from datetime import datetime, timezone
+
+    from ops_alert.forecast import capacity_outlook
+    from ops_alert.usage import TPM_FROM_QUOTA_USAGE, CombinedSeries, MinuteSeries
+
+    end = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    minutes = days * 1440
+    first = int(end.timestamp()) - 60 * minutes
+    seconds = [first + 60 * i for i in range(minutes)]
+    rpm = MinuteSeries(seconds, [float(100 + (i % 1440) // 10 + i // 1440) for i in range(minutes)])
+    tpm = MinuteSeries(seconds, [v * 1000 for v in rpm.values_list])
+    series = CombinedSeries(rpm, tpm, tpm, tpm, tpm, TPM_FROM_QUOTA_USAGE)
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        capacity_outlook(series, end, days, (8000, 5_000_000, None), (10_000.0, 6_250_000.0, None))
+        runs.append((time.perf_counter() - start) * 1000)
+    return sorted(runs)[2]
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
@@ -226,12 +263,33 @@ def main() -> int:
                     ["sleep requested (s)", *[f"{m.sleep:g}" for m in measures]],
                     ["handler wall time (ms)", *[f"{m.seconds * 1000:.0f}" for m in measures]],
                     ["  of which outside AWS calls (ms)", *[m.own_ms for m in measures]]]))
+    print("\nCapacity foresight (issue 12): AWS calls per alarm event before and after the forecast and"
+          "\nthe case attachments (before = the same run with both switched off):")
+    rows = []
+    for m in measures:
+        before = bench.measure(m.name, SCENARIOS[m.name], without_capacity=True)
+        forecast = m.calls.get("service-quotas:GetServiceQuota", 0) - before.calls.get("service-quotas:GetServiceQuota", 0)
+        attach = m.calls.get("cloudwatch:GetMetricWidgetImage", 0) + m.calls.get("support:AddAttachmentsToSet", 0)
+        rows.append([m.name, str(before.total), str(m.total), f"+{forecast}", f"+{attach}",
+                     ", ".join(m.result.get("attachments", {}).get("attached", [])
+                               if m.result.get("attachments") else []) or "-"])
+        if forecast > MAX_FORECAST_CALLS:
+            failures.append(f"{m.name}: {forecast} more calls for the forecast > {MAX_FORECAST_CALLS}")
+        if attach > MAX_ATTACHMENT_CALLS:
+            failures.append(f"{m.name}: {attach} calls for attachments > {MAX_ATTACHMENT_CALLS}")
+        if m.result.get("case", {}).get("status") == "NEW" and before.total > MAX_NEW_CASE_CALLS:
+            failures.append(f"{m.name}: {before.total} AWS calls for a new case > {MAX_NEW_CASE_CALLS}")
+    print(_table(["scenario", "calls before", "calls after", "forecast", "attachments", "attached"], rows))
+    forecast_ms = _forecast_ms(63)
+    print(f"\nForecast own work over 63 days of 1-minute usage (daily buckets of RPM and TPM, three Theil-Sen "
+          f"fits, projections; median of 5): {forecast_ms:.1f} ms")
+    if forecast_ms >= MAX_FORECAST_MS:
+        failures.append(f"forecast over 63 days took {forecast_ms:.1f} ms >= {MAX_FORECAST_MS} ms")
+
     for m in measures:
         usage_calls = m.calls.get("cloudwatch:GetMetricData", 0)
         if usage_calls > MAX_USAGE_CALLS:
             failures.append(f"{m.name}: {usage_calls} GetMetricData calls > {MAX_USAGE_CALLS}")
-        if m.result.get("case", {}).get("status") == "NEW" and m.total > MAX_NEW_CASE_CALLS:
-            failures.append(f"{m.name}: {m.total} AWS calls for a new case > {MAX_NEW_CASE_CALLS}")
         if m.sleep:
             failures.append(f"{m.name}: {m.sleep:g} s of sleep requested")
 
@@ -271,7 +329,8 @@ def main() -> int:
     print("\nWall time includes moto and the fakes answering in-process; 'outside AWS' is the handler's own\n"
           "work: creating its boto3 clients (a cold start each run here; warm invocations reuse them), event\n"
           "parsing, per-minute usage arithmetic, case and e-mail content.")
-    print("\nTargets: usage ≤ 2 CloudWatch GetMetricData calls (one model, 14 days); new case ≤ 15 AWS calls; "
+    print("\nTargets: usage ≤ 2 CloudWatch GetMetricData calls (one model, 14 days); new case ≤ 15 AWS calls "
+          "(before issue 12),\n  forecast ≤ 2 more calls, attachments ≤ 3 calls, 63-day forecast < 100 ms; "
           "no sleep;\n  cold start CPU ≤ the original's, peak ≤ 64 MiB; reading usage ≤ 150 ms CPU (one model, "
           "14 days), ≤ 1 s (10 profiles).")
     for failure in failures:

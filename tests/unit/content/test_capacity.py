@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +125,9 @@ def test_forecast_texts_fit_the_support_limit() -> None:
     for text in (case_body(long, attachments=note), communication_body(long, attachments=note)):
         assert len(text) <= 8000
         assert "CAPACITY FORECAST" in text and "Missing:" in text
+
+
+def test_the_readme_sample_email_is_the_golden_one() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    sample = (Path(__file__).parent / "golden" / "email_forecast.txt").read_text(encoding="utf-8")
+    assert sample.rstrip("\n") in readme
