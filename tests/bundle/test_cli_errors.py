@@ -3,6 +3,9 @@ traceback only with --debug."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from botocore import exceptions as bx
@@ -16,6 +19,8 @@ from bundle.cli_errors import (
     describe,
     guarded,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def client_error(code: str, status: int = 400, message: str = "it said no") -> bx.ClientError:
@@ -97,3 +102,13 @@ def test_regions_come_from_botocores_partition_data(region: str, problem: str | 
 ], ids=["us-east-1", "eu-west-1", "china"])
 def test_s3_urls_follow_the_partition(region: str, url: str) -> None:
     assert regions.s3_object_url("b", region, "k") == url
+
+
+def test_generate_out_onto_a_file_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "template.yaml"
+    target.write_text("not a directory")
+    result = subprocess.run([sys.executable, "generate.py", "--out", str(target)], cwd=ROOT, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == EXIT_FAILED
+    assert result.stderr == f"generate.py: error: --out {target} is a file: give a directory (it will hold template.yaml and the zips)\n"
+    assert target.read_text() == "not a directory"  # nothing written over it
