@@ -22,7 +22,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ def _report(problems: Sequence[Any], what: str) -> int:
 # --- upload -------------------------------------------------------------------------------------
 
 def upload(bucket: str, region: str | None) -> list[str]:
-    from fleet.artifacts import check_bucket, put_unless_present
+    from fleet.artifacts import check_bucket
 
     bucket = _require(bucket, "BUCKET", "make upload BUCKET=my-artifacts-bucket [REGION=us-east-1]")
     keys = artifact_keys()
@@ -97,8 +97,15 @@ def upload(bucket: str, region: str | None) -> list[str]:
     s3 = session.client("s3")
     for problem in check_bucket(s3, bucket, session.region_name, account, "BUCKET", field=bucket):
         raise PublishError(f"{problem.message}. Fix: {problem.fix}")
+    return _put_zips(s3, bucket, account, keys.values())
+
+
+def _put_zips(s3: Any, bucket: str, account: str, keys: Iterable[str]) -> list[str]:
+    """Each zip of build/ unless the bucket already holds the same bytes; the keys uploaded."""
+    from fleet.artifacts import put_unless_present
+
     uploaded = []
-    for key in sorted(keys.values()):
+    for key in sorted(keys):
         if put_unless_present(s3, bucket, key, (BUILD / key).read_bytes(), account):
             uploaded.append(key)
             print(f"s3://{bucket}/{key}  uploaded")
@@ -172,14 +179,13 @@ def offline_problems(params: dict[str, str], bucket: str, template: Any, where: 
     return bucket, problems
 
 
-def aws_problems(session: Any, bucket: str, template: Any, with_zips: bool) -> list[Any]:
-    """Read-only: the bucket is this account's, in the stack's region; with ``with_zips``, it holds
+def aws_problems(session: Any, account: str, bucket: str, template: Any, with_zips: bool) -> list[Any]:
+    """Read-only: the bucket is ``account``'s, in the stack's region; with ``with_zips``, it holds
     every zip the template names, with the bytes of build/."""
     from fleet.artifacts import check_bucket, head, holds
     from fleet.model import Problem
 
     region = session.region_name
-    account = _account(session)
     s3 = session.client("s3")
     problems = check_bucket(s3, bucket, region, account, f"BUCKET={bucket}", field=BUCKET_PARAMETER)
     if problems or not with_zips:
@@ -209,7 +215,7 @@ def check(params_path: str, bucket: str, region: str | None, stack: str | None =
               "Not checked offline: the bucket and its zips.")
         return 0
     session = _session(region)
-    problems = aws_problems(session, bucket, template, with_zips=True)
+    problems = aws_problems(session, _account(session), bucket, template, with_zips=True)
     if problems:
         return _report(problems, "nothing was changed")
     print(f"{params_path}: ready to deploy: parameters valid; s3://{bucket} in {session.region_name}, owned by this "
@@ -243,10 +249,11 @@ def deploy(stack: str, params_path: str, bucket: str, region: str | None, execut
     if shutil.which("aws") is None:
         raise PublishError("the AWS CLI (`aws`) is not installed: see https://docs.aws.amazon.com/cli/")
     session = _session(region)
-    problems = aws_problems(session, bucket, template, with_zips=False)
+    account = _account(session)
+    problems = aws_problems(session, account, bucket, template, with_zips=False)
     if problems:
         return _report(problems, "nothing was uploaded or deployed")
-    upload(bucket, session.region_name)
+    _put_zips(session.client("s3"), bucket, account, artifact_keys().values())
     command = deploy_command(stack, params, bucket, session.region_name, execute)
     print("$ " + shlex.join(command), flush=True)
     return subprocess.call(command)
