@@ -6,7 +6,6 @@ transition opened or updated, and the transition marker on it stops a second app
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from ops_alert.content.model import AlertContext, AttachmentNote, CaseOutcome, C
 from ops_alert.duplicates import already_handled, find_open_case, kinds_to_append
 from ops_alert.names import StackNames
 from ops_alert.quota_codes import is_quota_code
-from ops_alert.routing import QuotaRequestPlan, SupportAction
+from ops_alert.routing import QuotaRequestPlan, SupportAction, quota_to_request
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.case_attachments import Attachments
 from ops_alert_aws.errors import describe
@@ -93,7 +92,7 @@ def _act(step: SupportStep) -> CaseOutcome:
     if existing is not None:
         return _append_or_suppress(step, by_id[existing.case_id])
     if step.action is SupportAction.SUBMIT_QUOTA_INCREASE and step.plans:
-        return _request_increases(step, history)
+        return _request_increase(step, history)
     return _open_case(step)
 
 
@@ -122,37 +121,46 @@ def _append_or_suppress(step: SupportStep, case: SupportCase) -> CaseOutcome:
     return dataclasses.replace(on_case(CaseOutcomeStatus.UPDATED), attachments=note)
 
 
-def _request_increases(step: SupportStep, history: Sequence[QuotaRequest]) -> CaseOutcome:
-    """Service Quotas path: one request per routed quota, our context on the case AWS opens."""
-    requests: list[tuple[QuotaRequest, bool]] = []  # (request, pending before this run)
-    failures: list[str] = []
-    for plan in step.plans:
-        pending = quota_requests.open_request(history, plan.code)
+def _pending_request(history: Sequence[QuotaRequest], plans: Sequence[QuotaRequestPlan],
+                     chosen: QuotaRequestPlan) -> QuotaRequest | None:
+    """The open increase request this alert's context belongs on: the chosen quota's, else another
+    planned quota's. A model's open request is its one conversation with support about quotas."""
+    for code in dict.fromkeys([chosen.code, *(p.code for p in plans)]):
+        pending = quota_requests.open_request(history, code)
         if pending is not None:
-            step.logger.info(f"increase request {pending.request_id} for {plan.code} is already pending")
-            requests.append((pending, True))
-            continue
+            return pending
+    return None
+
+
+def _request_increase(step: SupportStep, history: Sequence[QuotaRequest]) -> CaseOutcome:
+    """Service Quotas path: ONE request per alert, our context (every planned quota) on its case.
+
+    AWS's Bedrock quota page asks for one request on the tokens-per-minute quota for any mix of a
+    model's quotas; the support team offers the others, listed with their values in our context.
+    """
+    chosen = quota_to_request(step.plans)
+    if chosen is None:  # cannot happen with plans; keeps the type checker and readers honest
+        return _open_case(step)
+    pending = _pending_request(history, step.plans, chosen)
+    if pending is None:
         try:
-            submitted = quota_requests.submit_increase(plan.code, plan.requested)
+            submitted = quota_requests.submit_increase(chosen.code, chosen.requested)
         except QuotaPathUnavailable as exc:
             step.logger.warning(f"{exc}: falling back to our own Quota Request case")
-            failures.append(str(exc))
-            continue
-        request = submitted.request
-        step.logger.info(f"requested {plan.code} -> {plan.requested} ({request.request_id}, {request.status})")
-        requests.append((request, submitted.already_pending))
-    _add_context(step, requests)
-    new_ids = tuple(r.request_id for r, pending in requests if not pending)
-    pending_cases = tuple(dict.fromkeys(r.case_display_id for r, pending in requests if pending and r.case_display_id))
-    if failures:
-        outcome = _open_case(step)
-        return dataclasses.replace(outcome, quota_request_ids=new_ids, updated_display_ids=pending_cases)
-    if not new_ids:
-        return CaseOutcome(CaseOutcomeStatus.UPDATED, display_id=next(iter(pending_cases), None))
-    # A pending request's case is not new: report it apart, so the e-mail never calls it "new".
-    display = next((r.case_display_id for r, pending in requests if not pending and r.case_display_id), None)
-    return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display, quota_request_ids=new_ids,
-                       updated_display_ids=pending_cases)
+            return _open_case(step)
+        if submitted.already_pending:
+            pending = submitted.request
+        else:
+            request = submitted.request
+            step.logger.info(f"requested {chosen.kind.value} {chosen.code} -> {chosen.requested} "
+                             f"({request.request_id}, {request.status}); the other quotas ride in its context")
+            _add_context(step, [(request, False)])
+            return CaseOutcome(CaseOutcomeStatus.NEW, display_id=request.case_display_id,
+                               quota_request_ids=(request.request_id,))
+    step.logger.info(f"increase request {pending.request_id} for {pending.quota_code} is already pending: "
+                     "this alert's context goes to its case, no second request")
+    _add_context(step, [(pending, True)])
+    return CaseOutcome(CaseOutcomeStatus.UPDATED, display_id=pending.case_display_id)
 
 
 def _context_body(step: SupportStep, request: QuotaRequest, pending: bool) -> str:

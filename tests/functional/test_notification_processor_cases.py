@@ -156,29 +156,32 @@ def test_pending_request_without_case_gets_our_context_later(world: ProcessorWor
     assert "ESCALATION" in case.communications[-1].body
 
 
-def test_pending_case_and_new_request_are_both_reported_truthfully(world: ProcessorWorld, processor: Any) -> None:
-    """RPM has a request still pending whose case is older than SupportCaseLookbackDays (so it is
-    no duplicate); TPM gets a new request. The e-mail must not call the pending request's case
-    "new": it reports the new request and the case that gets our context."""
+def test_a_pending_request_for_another_routed_quota_takes_the_alert_instead_of_a_second_request(
+    world: ProcessorWorld, processor: Any
+) -> None:
+    """RPM has a request still open whose case is older than SupportCaseLookbackDays (so no duplicate
+    by our own rule). Throttles routes RPM and TPM: the model's open request is its one conversation
+    with support, so the alert's context (both quotas) goes to that case, and no TPM request is added.
+    The e-mail must not call that case new."""
     sq = world.aws.service_quotas
     sq.auto_open_case = True
     import boto3
     boto3.client("service-quotas").request_service_quota_increase(
         ServiceCode="bedrock", QuotaCode=RPM_CODE, DesiredValue=11_000)
     pending_case = world.aws.support.age_case(sq.requests[0].case_id, 100)
-    sq.auto_open_case = False  # the new TPM request has no case yet
     world.emails()
     world.load_usage(rpm=9_500, tpm=3_000_000)
     result = _fire(world, processor, "Throttles")
 
-    assert result["case"]["status"] == "NEW"
-    assert result["case"]["display_id"] is None  # the new request's case does not exist yet
-    assert result["case"]["updated_display_ids"] == [pending_case.display_id]
-    assert len(result["case"]["quota_request_ids"]) == 1
+    assert len(sq.requests) == 1 and result["case"]["quota_request_ids"] == []
+    assert result["case"]["status"] == "UPDATED" and result["case"]["display_id"] == pending_case.display_id
     [email] = world.emails()
     assert f"A new Quota Request case was opened: {pending_case.display_id}" not in email["body"]
-    assert "submitted through Service Quotas" in email["body"]
     assert f"displayId={pending_case.display_id}" in email["body"]
+    [event] = world.follow_ups()
+    assert run(processor, event)["results"][0]["status"] == "appended"
+    appended = pending_case.communications[-1].body
+    assert "ESCALATION" in appended and TPM_CODE in appended and "7,812,500" in appended
 
 
 @pytest.mark.parametrize(

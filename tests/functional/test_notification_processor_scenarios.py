@@ -1,6 +1,7 @@
 """End to end, as packaged: the four scenarios of SPEC §4.4 and the support action of each."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -24,45 +25,52 @@ def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, An
 
 
 @pytest.mark.parametrize(
-    ("children", "rpm", "tpm", "codes"),
+    ("children", "rpm", "tpm", "code"),
     [
-        (("Throttles",), 9_500, 3_000_000, {RPM_CODE, TPM_CODE}),  # SPEC worked example
-        (("HighInvocationRate",), 9_000, 100_000, {RPM_CODE}),
-        (("HighTPMQuotaUsage",), 100, 5_500_000, {TPM_CODE}),
-        (("InputTokenAnomaly",), 100, 5_000_000, {TPM_CODE}),  # peak == threshold counts
+        (("Throttles",), 9_500, 3_000_000, TPM_CODE),  # SPEC worked example: RPM and TPM routed, TPM requested
+        (("HighInvocationRate",), 9_000, 100_000, RPM_CODE),
+        (("HighTPMQuotaUsage",), 100, 5_500_000, TPM_CODE),
+        (("InputTokenAnomaly",), 100, 5_000_000, TPM_CODE),  # peak == threshold counts
+        (("HighInvocationRate", "HighTPMQuotaUsage"), 9_000, 5_500_000, TPM_CODE),
     ],
-    ids=["throttles-both-quotas", "rpm-alarm-rpm-only", "tpm-alarm-tpm-only", "tpm-peak-equals-threshold"],
+    ids=["throttles-rpm-and-tpm", "rpm-alarm-rpm-only", "tpm-alarm-tpm-only", "tpm-peak-equals-threshold",
+         "rpm-and-tpm-alarms"],
 )
-def test_high_usage_requests_the_routed_quotas_through_service_quotas(
-    world: ProcessorWorld, processor: Any, children: tuple[str, ...], rpm: float, tpm: float, codes: set[str]
+def test_high_usage_submits_one_service_quotas_request(
+    world: ProcessorWorld, processor: Any, children: tuple[str, ...], rpm: float, tpm: float, code: str
 ) -> None:
     world.load_usage(rpm=rpm, tpm=tpm)
     result = _fire(world, processor, *children)
 
     assert result["scenario"] == "high_usage"
-    requests = world.aws.service_quotas.requests
-    assert {r.quota.code for r in requests} == codes
-    assert {r.quota.code: r.desired_value for r in requests} == {
-        c: {RPM_CODE: 12_500, TPM_CODE: 7_812_500}[c] for c in codes}
-    assert result["case"]["status"] == "NEW"
-    assert world.our_cases() == []  # AWS opened the cases, we did not open our own
+    [request] = world.aws.service_quotas.requests
+    assert (request.quota.code, request.desired_value) == (code, {RPM_CODE: 12_500, TPM_CODE: 7_812_500}[code])
+    assert result["case"]["status"] == "NEW" and len(result["case"]["quota_request_ids"]) == 1
+    assert world.our_cases() == []  # AWS opened the case, we did not open our own
     [email] = world.emails()
-    assert "Quota increase requested" in email["body"].replace("QUOTA INCREASE REQUESTED", "Quota increase requested")
+    assert "QUOTA INCREASE REQUESTED" in email["body"]
 
 
-def test_high_usage_context_reaches_the_case_service_quotas_opened(world: ProcessorWorld, processor: Any) -> None:
+def test_high_usage_throttling_opens_one_case_whose_context_lists_both_quotas(
+    world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
+) -> None:
+    """AWS's Bedrock quota page: one request on the TPM quota; support offers the RPM one, which our
+    context on that one case names with its current and requested values."""
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    _fire(world, processor, "Throttles")
-    follow_ups = world.follow_ups()
-    assert len(follow_ups) == 2 and world.follow_up_delays == [0, 0]  # cases already open: no wait
+    result = _fire(world, processor, "Throttles")
+    assert aws_calls["service-quotas:RequestServiceQuotaIncrease"] == 1
+    [follow_up] = world.follow_ups()
+    assert world.follow_up_delays == [0]  # the case is already open: no wait
 
-    for event in follow_ups:
-        assert run(processor, event)["results"][0]["status"] == "appended"
-    for request in world.aws.service_quotas.requests:
-        case = world.aws.support.case(request.case_id)
-        assert len(case.communications) == 2
-        assert "Context from Bedrock Ops Alert" in case.communications[1].body
-        assert "Throttles" in case.communications[1].body
+    assert run(processor, follow_up)["results"][0]["status"] == "appended"
+    [case] = world.aws.support.cases  # exactly one case in the account, opened by Service Quotas
+    [request] = world.aws.service_quotas.requests
+    assert world.aws.support.case(request.case_id) is case and result["case"]["display_id"] == case.display_id
+    context = case.communications[-1].body
+    assert "Context from Bedrock Ops Alert" in context and "Throttles" in context
+    # Every routed quota's row: kind, code, current, requested.
+    assert re.search(rf"RPM\s+{RPM_CODE}\s+10,000\s+12,500\b", context)
+    assert re.search(rf"TPM\s+{TPM_CODE}\s+6,250,000\s+7,812,500\b", context)
 
 
 def test_high_usage_waits_for_the_case_without_sleeping(world: ProcessorWorld, processor: Any,
@@ -87,7 +95,8 @@ def test_new_model_without_usage_requests_headroom(world: ProcessorWorld, proces
                                                     aws_calls: Counter[str]) -> None:
     result = _fire(world, processor, "Throttles")
     assert result["scenario"] == "new_model"
-    assert len(world.aws.service_quotas.requests) == 2
+    [request] = world.aws.service_quotas.requests  # one request per alert: the TPM quota
+    assert request.quota.code == TPM_CODE
     [email] = world.emails()
     assert "new model" in email["body"]
 
