@@ -148,6 +148,8 @@ def notification_processor_role() -> Role:
         policy("IdempotencyPolicy",
                allow([dynamodb.GetItem, dynamodb.PutItem, dynamodb.UpdateItem, dynamodb.DeleteItem],
                      [GetAtt("IdempotencyTable", "Arn")])),
+        # Usage of an application profile combines every sibling sharing its model list.
+        bedrock_profiles_policy(),
     ])
 
 

@@ -25,7 +25,7 @@ from ops_alert.content.email import (
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.names import StackNames
-from ops_alert.profiles import PARAMETER_APPLICATION, short_profile_id
+from ops_alert.profiles import PARAMETER_APPLICATION, Siblings, short_profile_id
 from ops_alert.quota_codes import QuotaInfo, is_quota_code
 from ops_alert.results import (
     CoveredByComposite,
@@ -40,6 +40,7 @@ from ops_alert.routing import plan_quota_requests, route, should_email, support_
 from ops_alert.scenario import Scenario, decide_scenario
 from ops_alert.triggered import Verdict, triggered, usage_dimensions
 from ops_alert.usage import CombinedSeries, UsageStats, combined_series, summarize
+from ops_alert_aws import inference_profiles
 from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
 from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
@@ -150,9 +151,28 @@ class Usage:
     end: datetime  # end of the window (the last complete minute)
 
 
-def read_usage(alarm: Alarm, job: Job) -> Usage | None:
+def usage_profiles(alarm: Alarm, job: Job) -> Siblings:
+    """ModelId dimension values whose usage counts against the quota, the monitored one first.
+
+    System-defined: the model ID. Application profile: the profile and EVERY sibling sharing its
+    model list, discovered now from Bedrock (as the alarm updater does), so the figures are right
+    from the first alert after deployment, even with more siblings than an alarm can add up. If
+    Bedrock cannot be read, the profiles the Layer 2 alarms add up (at most ten) stand in.
+    """
     env = job.env
-    dims = usage_dimensions(env.model_id, env.profile_type, alarm.states, job.names)
+    if env.profile_type != PARAMETER_APPLICATION:
+        return Siblings((env.model_id,))
+    try:
+        return inference_profiles.application_siblings(env.model_id)
+    except Exception as exc:  # noqa: BLE001 - the alarms' own list is a good second best
+        job.log.warning(describe(exc, "Discovering the sibling application profiles (Bedrock)")
+                        + ": usage combines the profiles the Layer 2 alarms add up")
+        return Siblings(usage_dimensions(env.model_id, env.profile_type, alarm.states, job.names))
+
+
+def read_usage(profiles: Siblings, job: Job) -> Usage | None:
+    env = job.env
+    dims = profiles.profile_ids
     window = usage_window(job.now, env.usage_lookback_days)
     try:
         series = fetch_model_series(dims, window)
@@ -193,7 +213,8 @@ def process(alarm: Alarm, job: Job) -> Processed:
     settings = _settings(job)
     routing = route(alarm.kinds)  # step 1: severity, case category and quotas, decided once
     investigate_only = routing.category is CaseCategory.INVESTIGATION_REQUEST
-    read = None if investigate_only else read_usage(alarm, job)  # step 2
+    profiles = None if investigate_only else usage_profiles(alarm, job)
+    read = None if profiles is None else read_usage(profiles, job)  # step 2
     usage = read.stats if read else None
     scenario = decide_scenario(alarm.kinds, usage, settings.thresholds)  # step 4
     action = support_action(scenario)  # step 5

@@ -96,10 +96,11 @@ def transition_key(signal: AlarmSignal) -> str:
 
 
 def usage_dimensions(model_id: str, profile_type: str, states: States | None, names: StackNames) -> tuple[str, ...]:
-    """ModelId dimension values whose usage counts against the quota.
+    """ModelId dimension values the Layer 2 alarms add up, the monitored one first.
 
-    System-defined: the model ID. Application profile: the profile plus its siblings, read from
-    the Layer 2 alarms' metric math (the alarm updater keeps it current), so no Bedrock call.
+    System-defined: the model ID. Application profile: the profile plus at most nine siblings,
+    read from the alarms' metric math (the alarm updater keeps it current). The processor lists
+    every sibling in Bedrock; this list stands in when Bedrock cannot be read.
     """
     if profile_type != PARAMETER_APPLICATION:
         return (model_id,)

@@ -19,7 +19,7 @@ import boto3
 
 from ops_alert.alarms import ALARM_KINDS
 from ops_alert.names import StackNames
-from tests.fakes import ACCOUNT_ID, REGION, StandardFakes
+from tests.fakes import ACCOUNT_ID, REGION, StandardFakes, model_arn
 
 CUSTOMER = "Acme"
 MODEL_NAME = "G-Opus-4-6"
@@ -176,6 +176,8 @@ class ProcessorWorld:
                          BillingMode="PAY_PER_REQUEST")
         self.inbox_url, self.follow_up_url, self.topic_arn = inbox, follow_up, topic
         self._alarms()
+        if self.profile_type == "Application":
+            self._application_profiles()
         sq = self.aws.service_quotas
         sq.add_quota(RPM_CODE, RPM_NAME, RPM_QUOTA)
         sq.add_quota(TPM_CODE, TPM_NAME, TPM_QUOTA)
@@ -209,7 +211,16 @@ class ProcessorWorld:
         return self.env
 
     def _dimension_values(self) -> list[str]:
-        return [self.model_id, *self.siblings]
+        """What the Layer 2 alarms add up: the monitored profile and at most nine siblings."""
+        return [self.model_id, *self.siblings][:10]
+
+    def _application_profiles(self) -> None:
+        """The monitored application profile and its siblings in Bedrock, all on the same models,
+        plus one on other models that must never be combined."""
+        opus = [model_arn("anthropic.claude-opus-4-6-v1", r) for r in ("us-east-1", "us-east-2", "us-west-2")]
+        for profile_id in (self.model_id, *self.siblings):
+            self.aws.bedrock.add_application_profile(profile_id, opus)
+        self.aws.bedrock.add_application_profile("otherprofile", [model_arn("meta.llama3-1-70b-instruct-v1:0")])
 
     def _alarms(self) -> None:
         cw = self.client("cloudwatch")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from typing import Any
 
@@ -12,6 +13,7 @@ from tests.functional.processor_world import (  # noqa: F401 - fixtures
     TPM_CODE,
     ProcessorWorld,
     processor,
+    purge_processor_modules,
     run,
     world,
 )
@@ -135,24 +137,59 @@ def test_non_quota_opens_an_investigation_case_without_reading_usage(
     assert email["subject"].startswith("[CRITICAL] ")
 
 
-def test_application_profile_combines_sibling_usage_minute_by_minute(
-    aws: Any, monkeypatch: pytest.MonkeyPatch, load_handler: Any
-) -> None:
-    from tests.functional.processor_world import purge_processor_modules
-    import sys
+@pytest.fixture
+def app_world(aws: Any, monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Any:
+    """An application-profile stack with ``count`` profiles on the same models (monitored first),
+    each at ``rpm`` peak RPM at the same minute; returns (world, packaged processor)."""
+    def build(count: int, rpm: float) -> tuple[ProcessorWorld, Any]:
+        siblings = tuple(f"sib{i:02d}" for i in range(1, count))
+        w = ProcessorWorld(aws, model_id="abc123def456", profile_type="Application", siblings=siblings)
+        for key, value in w.deploy().items():
+            monkeypatch.setenv(key, value)
+        for dim in ("abc123def456", *siblings):  # short series: one point an hour, one peak minute
+            w.load_usage(rpm=rpm, tpm=100_000, dimension=dim, days=1, every_minutes=60)
+        purge_processor_modules()
+        module = load_handler("notification_processor")
+        sys.modules["ops_alert_aws.clients"].reset()
+        return w, module
 
-    w = ProcessorWorld(aws, model_id="abc123def456", profile_type="Application", siblings=("sib1", "sib2"))
-    for key, value in w.deploy().items():
-        monkeypatch.setenv(key, value)
-    # Each profile alone stays below 8,000 RPM; together they reach it at the same minute.
-    for dim in ("abc123def456", "sib1", "sib2"):
-        w.load_usage(rpm=3_000, tpm=100_000, dimension=dim)
+    yield build
     purge_processor_modules()
-    module = load_handler("notification_processor")
-    sys.modules["ops_alert_aws.clients"].reset()
+
+
+def test_application_profile_combines_sibling_usage_minute_by_minute(app_world: Any) -> None:
+    w, module = app_world(3, 3_000)
     result = _fire(w, module, "HighInvocationRate")
-    purge_processor_modules()
     assert result["scenario"] == "high_usage"
     [email] = w.emails()
     assert "9,000" in email["body"]  # 3 × 3,000 at the same minute
     assert "abc123def456" in email["body"]
+
+
+def test_twelve_sibling_profiles_at_700_rpm_give_a_combined_peak_of_8400(
+    app_world: Any, aws_calls: Counter[str]
+) -> None:
+    """More siblings than the alarm's metric math holds (10): usage still combines all twelve,
+    discovered from Bedrock by the processor itself, so 12 × 700 = 8,400 crosses the 8,000 threshold
+    (the ten the alarm adds up would show 7,000)."""
+    w, module = app_world(12, 700)
+    result = _fire(w, module, "Throttles")
+
+    assert result["scenario"] == "high_usage"
+    assert aws_calls["bedrock:ListInferenceProfiles"] == 1
+    queried = {q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+               for p in w.aws.metrics.params("GetMetricData") for q in p["MetricDataQueries"]}
+    assert queried == {"abc123def456", *(f"sib{i:02d}" for i in range(1, 12))}  # not "otherprofile"
+    [email] = w.emails()
+    assert re.search(r"Requests per minute \(RPM\)\s+\S+\s+8,400\b", email["body"])
+
+
+def test_sibling_discovery_failing_falls_back_to_the_alarms_profiles(
+    app_world: Any, fault: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    w, module = app_world(3, 3_000)
+    fault.fail("bedrock", "ListInferenceProfiles", "AccessDeniedException", times=None)
+    result = _fire(w, module, "HighInvocationRate")
+    assert result["scenario"] == "high_usage"  # the three the alarms add up still combine to 9,000
+    assert "9,000" in w.emails()[0]["body"]
+    assert any("Discovering the sibling application profiles" in r.getMessage() for r in caplog.records)
