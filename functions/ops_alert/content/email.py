@@ -16,6 +16,7 @@ from ops_alert.content.layout import (
     MAX_SUBJECT_CHARS,
     Section,
     assemble,
+    num,
     numbered,
     pairs,
     single_line,
@@ -24,6 +25,7 @@ from ops_alert.content.layout import (
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.names import SUPPORT_CONSOLE_CASE_URL
+from ops_alert.routing import BEDROCK_QUOTA_INCREASE_DOC, quota_to_request
 from ops_alert.scenario import Scenario
 
 SUPPORT_CONSOLE_URL = "https://console.aws.amazon.com/support/home"
@@ -68,7 +70,9 @@ def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
     cat = ctx.category.value
     ref = f"case {outcome.display_id}" if outcome.display_id else "case"
     s = outcome.status
-    if s is CaseOutcomeStatus.NEW and outcome.display_id:
+    if s is CaseOutcomeStatus.NEW and outcome.quota_request_ids:
+        text = _submitted(ctx, outcome)
+    elif s is CaseOutcomeStatus.NEW and outcome.display_id:
         text = f"A new {cat} case was opened: {outcome.display_id}."
     elif s is CaseOutcomeStatus.NEW and outcome.case_id:
         # Our own case exists, but DescribeCases did not return its display ID (yet).
@@ -79,7 +83,7 @@ def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
     elif s is CaseOutcomeStatus.NEW:
         text = (
             "The quota increase was submitted through Service Quotas. AWS opens a support case for "
-            "each request; its ID appears in the Service Quotas console once assigned."
+            "the request; its ID appears in the Service Quotas console once assigned."
         )
     elif s is CaseOutcomeStatus.UPDATED:
         text = f"The unresolved {cat} {ref} was updated with this new signal; no duplicate case was opened."
@@ -100,11 +104,6 @@ def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
         )
     else:
         text = f"Opening or updating the support case failed: {outcome.error or 'unknown error'}."
-    if outcome.updated_display_ids:
-        text += (
-            f" The case of the increase request already pending ({', '.join(outcome.updated_display_ids)}) "
-            "gets this signal too."
-        )
     lines = wrap(text, "  ")
     items = []
     if outcome.display_id:
@@ -112,10 +111,35 @@ def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
             ("Case display ID", outcome.display_id),
             ("Case link", support_case_url(outcome.display_id)),
         ]
-    items += [("Pending request's case", f"{d}: {support_case_url(d)}") for d in outcome.updated_display_ids]
     if outcome.quota_request_ids:
-        items.append(("Service Quotas request IDs", ", ".join(outcome.quota_request_ids)))
+        items.append(("Service Quotas request ID", ", ".join(outcome.quota_request_ids)))
+        if len(ctx.quota_requests) > 1:
+            items.append(("One request per alert", BEDROCK_QUOTA_INCREASE_DOC))
     return lines + (pairs(items) if items else [])
+
+
+def _submitted(ctx: AlertContext, outcome: CaseOutcome) -> str:
+    """The one Service Quotas request of this alert, and where the other quotas are asked for."""
+    chosen = quota_to_request(ctx.quota_requests)
+    if chosen is None:  # a request without a plan cannot happen; say no more than is known
+        text = "The quota increase was submitted through Service Quotas."
+    else:
+        text = (
+            f"One quota increase request was submitted through Service Quotas: the {chosen.kind.value} "
+            f"quota {chosen.code}, to {num(chosen.requested)}."
+        )
+    if outcome.display_id:
+        text += f" AWS opened case {outcome.display_id} for it."
+    else:
+        text += " AWS opens a support case for it; its ID appears in the Service Quotas console once assigned."
+    others = [p.kind.value for p in ctx.quota_requests if p is not chosen]
+    if others:
+        text += (
+            f" The {' and '.join(others)} increase is asked for in the context added to that case: AWS's "
+            "Bedrock quota-increase page (link below) asks for one request on the model's tokens-per-minute "
+            "quota for any combination of its quotas."
+        )
+    return text
 
 
 _AFTER_APPROVAL = (

@@ -12,6 +12,7 @@ from ops_alert.alarms import AlarmKind, Severity
 from ops_alert.content.layout import NOT_NAMED, Section, num, pairs, table, when, wrap
 from ops_alert.content.model import AlertContext, uses_global_inference
 from ops_alert.forecast import HORIZON_DAYS, Forecast, Outlook, Projection
+from ops_alert.profiles import MAX_AGGREGATED_PROFILES
 from ops_alert.scenario import Scenario
 from ops_alert.usage import DEFAULT_LOOKBACK_DAYS, TPM_FROM_QUOTA_USAGE
 
@@ -128,10 +129,35 @@ def impact(ctx: AlertContext) -> list[str]:
     return pairs([("Severity", ctx.severity.value), ("Impact level", level)])
 
 
+_LISTED_PROFILES = 20  # IDs named in full; the rest are counted (a case holds 8,000 characters)
+
+
+def _ids(ids: Sequence[str]) -> str:
+    shown = ", ".join(ids[:_LISTED_PROFILES])
+    return shown + (f" and {len(ids) - _LISTED_PROFILES} more" if len(ids) > _LISTED_PROFILES else "")
+
+
+def usage_profiles(ctx: AlertContext) -> list[str]:
+    """Which application profiles the usage combines, and which of them the alarms cannot watch."""
+    siblings = ctx.usage_profiles
+    if siblings is None or siblings.total < 2:
+        return []
+    lines = wrap(
+        f"Combined minute by minute over the {siblings.total} application profiles that share the "
+        f"model list and so draw on the same quota: {_ids(siblings.profile_ids)}.", "  ")
+    if siblings.truncated:
+        lines += wrap(
+            f"The HighInvocationRate and HighTPMQuotaUsage alarms watch only {MAX_AGGREGATED_PROFILES} of "
+            f"them (CloudWatch metric math adds up at most {MAX_AGGREGATED_PROFILES} metrics): the traffic of "
+            f"{_ids(siblings.outside_alarms)} counts in these figures, but not in those alarms.", "  ")
+    return lines
+
+
 def usage(ctx: AlertContext) -> list[str]:
     u = ctx.usage
     if u is None:
-        return ["  Usage could not be read from CloudWatch; it was not used in this decision."]
+        return ["  Usage could not be read from CloudWatch; it was not used in this decision.",
+                *usage_profiles(ctx)]
     rows = [
         ["Metric", "Steady", "Peak", "Peak at"],
         ["Requests per minute (RPM)", num(round(u.steady_rpm)), num(u.peak_rpm), when(u.peak_rpm_at)],
@@ -149,6 +175,7 @@ def usage(ctx: AlertContext) -> list[str]:
         f"{num(u.minutes_with_data)} minutes with traffic.",
         *table(rows, right=(1, 2)),
         f"  TPM source: {source}",
+        *usage_profiles(ctx),
     ]
 
 
@@ -228,7 +255,21 @@ def quotas(ctx: AlertContext, audience: Audience) -> list[str]:
         rows.append([p.kind.value, p.code, num(p.current), num(p.requested), f"+{p.percent} %"])
     # Quota names run to ~100 characters: listed under the table so the columns stay narrow.
     names = [f"  {p.kind.value} quota name: {p.name}" for p in ctx.quota_requests]
-    return lines + table(rows, right=(2, 3, 4)) + names
+    return lines + table(rows, right=(2, 3, 4)) + names + _one_request(ctx, audience)
+
+
+def _one_request(ctx: AlertContext, audience: Audience) -> list[str]:
+    """For the support engineer: why one case carries several quotas (AWS's Bedrock process).
+
+    The e-mail says it where it reports what was submitted (``content.email``).
+    """
+    submitting = ctx.scenario in (Scenario.HIGH_USAGE, Scenario.NEW_MODEL)
+    if audience is not Audience.CASE or not submitting or len(ctx.quota_requests) < 2:
+        return []
+    return wrap(
+        "Please raise each quota above to its requested value on this one case: AWS's Bedrock "
+        "quota-increase process takes one request, on the model's tokens-per-minute quota, for any "
+        "combination of its quotas.", "  ")
 
 
 def _when(p: Projection) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from ops_alert.alarms import AlarmKind, CaseCategory, Severity
 from ops_alert.forecast import CapacityOutlook
+from ops_alert.profiles import Siblings
 from ops_alert.routing import QuotaRequestPlan, Routing
 from ops_alert.scenario import Scenario, ThresholdsLike
 from ops_alert.throttling import ReservationAdvice
@@ -47,8 +48,6 @@ class CaseOutcome:
     display_id: str | None = None
     case_id: str | None = None
     quota_request_ids: tuple[str, ...] = ()  # Service Quotas request IDs submitted this time
-    # Cases of increase requests that were already pending: they get our context, but are not new.
-    updated_display_ids: tuple[str, ...] = ()
     error: str | None = None
     attachments: AttachmentNote | None = None  # what went with the case text this time
 
@@ -83,6 +82,8 @@ class AlertContext:
     geo_residency: str  # "Yes" / "No" / "NA"
     quota_requests: tuple[QuotaRequestPlan, ...] = ()
     application_profile_id: str | None = None
+    # Application profiles whose usage is combined (the monitored one and its siblings); None for a model.
+    usage_profiles: Siblings | None = None
     transition_id: str = ""
     alarm_reason: str = ""  # the alarm's state reason; optional, dropped first when too long
     outlook: CapacityOutlook | None = None  # None: no usage, so nothing to forecast

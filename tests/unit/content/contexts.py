@@ -62,7 +62,7 @@ HIGH = AlertContext(
     quota_requests=PLANS,
     transition_id=TID,
 )
-NEW_CASE = CaseOutcome(CaseOutcomeStatus.NEW, display_id="176543210987", case_id="case-123456789012-muen-2026-1a2b3c4d5e6f7a8b", quota_request_ids=("a1b2c3", "d4e5f6"))
+NEW_CASE = CaseOutcome(CaseOutcomeStatus.NEW, display_id="176543210987", case_id="case-123456789012-muen-2026-1a2b3c4d5e6f7a8b", quota_request_ids=("a1b2c3",))
 
 
 def golden(name: str, text: str) -> None:

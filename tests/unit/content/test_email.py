@@ -16,7 +16,9 @@ from ops_alert.content.email import (
     unidentified_alarm_subject,
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
-from tests.unit.content.contexts import HIGH, LOW, NEW_CASE, NON_QUOTA, golden
+from ops_alert.routing import BEDROCK_QUOTA_INCREASE_DOC, QuotaRequestPlan
+
+from tests.unit.content.contexts import HIGH, LOW, NEW_CASE, NON_QUOTA, PLANS, golden
 
 
 def test_golden_email_high_usage() -> None:
@@ -74,7 +76,8 @@ OUTCOMES = [
     (
         "new-via-service-quotas-no-case-yet",
         CaseOutcome(CaseOutcomeStatus.NEW, quota_request_ids=("r-1",)),
-        ["submitted through Service Quotas", "Service Quotas request IDs: r-1"], False,
+        ["One quota increase request was submitted through Service Quotas: the TPM quota L-3DCCFAA4, to 7,812,500.",
+         "AWS opens a support case for it", "Service Quotas request ID: r-1"], False,
     ),
     ("updated", CaseOutcome(CaseOutcomeStatus.UPDATED, "176543210987"), ["was updated with this new signal; no duplicate case"], True),
     (
@@ -157,13 +160,38 @@ def test_updated_case_without_display_id_reads_plainly() -> None:
     assert "The unresolved Quota Request case was updated" in body
 
 
-def test_new_request_beside_a_pending_one_names_the_pending_case_as_updated_not_new() -> None:
-    outcome = CaseOutcome(CaseOutcomeStatus.NEW, quota_request_ids=("req-tpm",), updated_display_ids=("176400000001",))
-    body = " ".join(email_body(HIGH, outcome).split())
-    assert "submitted through Service Quotas" in body
-    assert "A new Quota Request case was opened" not in body
-    assert "already pending (176400000001) gets this signal too" in body
-    assert support_case_url("176400000001") in body
+ONE_REQUEST = [
+    # (id, quotas planned, display ID of the case AWS opened, phrases present, phrases absent)
+    ("rpm-and-tpm", PLANS, None,
+     ["submitted through Service Quotas: the TPM quota L-3DCCFAA4, to 7,812,500.",
+      "The RPM increase is asked for in the context added to that case",
+      f"One request per alert: {BEDROCK_QUOTA_INCREASE_DOC}"],
+     ["the RPM quota L-3DD46812, to"]),
+    ("rpm-and-tpm-case-open", PLANS, "176400000001",
+     ["the TPM quota L-3DCCFAA4, to 7,812,500. AWS opened case 176400000001 for it.",
+      support_case_url("176400000001")],
+     ["A new Quota Request case was opened"]),
+    ("tpm-only", PLANS[1:], None, ["the TPM quota L-3DCCFAA4, to 7,812,500."],
+     ["asked for in the context", BEDROCK_QUOTA_INCREASE_DOC]),
+    ("rpm-only", PLANS[:1], None, ["the RPM quota L-3DD46812, to 12,500."],
+     ["asked for in the context", BEDROCK_QUOTA_INCREASE_DOC]),
+]
+
+
+@pytest.mark.parametrize(("plans", "display_id", "present", "absent"), [o[1:] for o in ONE_REQUEST],
+                         ids=[o[0] for o in ONE_REQUEST])
+def test_email_names_the_one_request_and_where_the_other_quota_is_asked_for(
+    plans: tuple[QuotaRequestPlan, ...], display_id: str | None, present: list[str], absent: list[str]
+) -> None:
+    ctx = dataclasses.replace(HIGH, quota_requests=plans)
+    outcome = CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, quota_request_ids=("req-1",))
+    body = email_body(ctx, outcome)
+    flat = " ".join(body.split())
+    for phrase in present:
+        assert phrase in flat, phrase
+    for phrase in absent:
+        assert phrase not in flat, phrase
+    assert BEDROCK_QUOTA_INCREASE_DOC not in body or f"{BEDROCK_QUOTA_INCREASE_DOC}\n" in body  # never wrapped
 
 
 # --- composite alarm with no identifiable child ----------------------------------------------------

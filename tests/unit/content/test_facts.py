@@ -12,6 +12,7 @@ from ops_alert.content.case import case_body
 from ops_alert.content.email import email_body
 from ops_alert.content.facts import impact_level, residency_note
 from ops_alert.content.model import AlertContext
+from ops_alert.profiles import Siblings
 from ops_alert.routing import QuotaRequestPlan
 from ops_alert.thresholds import Thresholds
 from ops_alert.usage import TPM_FROM_TOKEN_COUNTS
@@ -195,3 +196,55 @@ def test_fractional_values_and_missing_peak_times_are_shown_plainly() -> None:
     assert re.search(r"Requests per minute \(RPM\) +4,120 +0 +n/a", text)
 
 
+
+
+# --- application profiles: every sibling in the usage, at most ten in the alarms ------------------
+
+def _profiles(count: int) -> Siblings:
+    return Siblings(("abc123def456", *(f"sib{i:02d}" for i in range(1, count))))
+
+
+PROFILE_NOTES = [
+    # (id, profiles, phrases present, phrases absent) — in the case and in the e-mail alike.
+    ("system-defined-model", None, [], ["application profiles that share", "watch only"]),
+    ("alone", _profiles(1), [], ["application profiles that share", "watch only"]),
+    ("three", _profiles(3), ["Combined minute by minute over the 3 application profiles",
+                             "abc123def456, sib01, sib02."], ["watch only"]),
+    ("ten-fit-the-alarm", _profiles(10), ["over the 10 application profiles"], ["watch only"]),
+    ("twelve", _profiles(12), ["over the 12 application profiles",
+                               "alarms watch only 10 of them",
+                               "the traffic of sib10, sib11 counts in these figures, but not in those alarms"], []),
+    ("forty", _profiles(40), ["over the 40 application profiles", "sib19 and 20 more.",
+                              "the traffic of sib10, sib11", "sib29 and 10 more counts in these figures"], ["sib39"]),
+]
+
+
+@pytest.mark.parametrize(("profiles", "present", "absent"), [p[1:] for p in PROFILE_NOTES],
+                         ids=[p[0] for p in PROFILE_NOTES])
+@pytest.mark.parametrize("usage", [USAGE, None], ids=["usage-read", "usage-unreadable"])
+def test_usage_says_which_profiles_it_combines_and_which_the_alarms_miss(
+    profiles: Siblings | None, present: list[str], absent: list[str], usage: object
+) -> None:
+    ctx = dataclasses.replace(HIGH, usage=usage, usage_profiles=profiles, application_profile_id="abc123def456")
+    for text in renderings(ctx):
+        flat = " ".join(text.split())
+        for phrase in present:
+            assert phrase in flat, phrase
+        for phrase in absent:
+            assert phrase not in flat, phrase
+
+
+ONE_CASE_LINE = "Please raise each quota above to its requested value on this one case"
+
+
+@pytest.mark.parametrize(
+    ("ctx", "in_case"),
+    [(HIGH, True), (NEW_MODEL, True), (dataclasses.replace(HIGH, quota_requests=HIGH.quota_requests[1:]), False),
+     (dataclasses.replace(LOW, quota_requests=HIGH.quota_requests), False), (NON_QUOTA, False)],
+    ids=["high-usage-both-quotas", "new-model-both-quotas", "one-quota", "low-usage-reference-only", "non-quota"],
+)
+def test_the_case_asks_for_every_quota_on_its_one_request(ctx: AlertContext, in_case: bool) -> None:
+    case, communication, email = renderings(ctx)
+    assert (ONE_CASE_LINE in " ".join(case.split())) is in_case
+    assert (ONE_CASE_LINE in " ".join(communication.split())) is in_case
+    assert ONE_CASE_LINE not in " ".join(email.split())  # the e-mail says it where it reports the request
