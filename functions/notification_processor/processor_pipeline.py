@@ -243,6 +243,7 @@ def process(alarm: Alarm, job: Job) -> Processed:
         geo_residency=env.geo_residency,
         quota_requests=plans,
         application_profile_id=short_profile_id(env.model_id) if env.profile_type == PARAMETER_APPLICATION else None,
+        usage_profiles=profiles if env.profile_type == PARAMETER_APPLICATION else None,
         transition_id=alarm.key,
         alarm_reason=signal.reason,
         outlook=capacity.outlook,

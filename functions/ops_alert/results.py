@@ -52,7 +52,6 @@ class Processed:
                 "display_id": outcome.display_id,
                 "case_id": outcome.case_id,
                 "quota_request_ids": list(outcome.quota_request_ids),
-                "updated_display_ids": list(outcome.updated_display_ids),
                 "error": outcome.error,
             },
             "quota_requests": [

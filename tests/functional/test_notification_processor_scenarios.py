@@ -182,6 +182,14 @@ def test_twelve_sibling_profiles_at_700_rpm_give_a_combined_peak_of_8400(
     assert queried == {"abc123def456", *(f"sib{i:02d}" for i in range(1, 12))}  # not "otherprofile"
     [email] = w.emails()
     assert re.search(r"Requests per minute \(RPM\)\s+\S+\s+8,400\b", email["body"])
+    # The e-mail and the context on the case both say the alarms watch only ten of the twelve.
+    [follow_up] = w.follow_ups()
+    run(module, follow_up)
+    [case] = w.aws.support.cases
+    for text in (email["body"], case.communications[-1].body):
+        flat = " ".join(text.split())
+        assert "over the 12 application profiles" in flat
+        assert "alarms watch only 10 of them" in flat and "the traffic of sib10, sib11 counts" in flat
 
 
 def test_sibling_discovery_failing_falls_back_to_the_alarms_profiles(
