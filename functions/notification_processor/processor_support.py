@@ -1,4 +1,4 @@
-"""Step 6 of SPEC §4.4: the support action — request quota increases, open or append to a case.
+"""Step 6 of SPEC §4.4: the support action — request ONE quota increase, open or append to a case.
 
 Never raises: whatever fails here, the e-mail of step 7 is still sent, saying what happened.
 The case side is safe to run again (a retried invocation): duplicate detection finds the case this
