@@ -36,8 +36,7 @@ def test_processed_says_what_was_decided_and_done() -> None:
             "status": "NEW",
             "display_id": "176543210987",
             "case_id": "case-123456789012-muen-2026-1a2b3c4d5e6f7a8b",
-            "quota_request_ids": ["a1b2c3", "d4e5f6"],
-            "updated_display_ids": [],
+            "quota_request_ids": ["a1b2c3"],  # one request per alert
             "error": None,
         },
         "quota_requests": [
