@@ -17,7 +17,6 @@ from ops_alert.content.email import (
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.routing import BEDROCK_QUOTA_INCREASE_DOC, QuotaRequestPlan
-
 from tests.unit.content.contexts import HIGH, LOW, NEW_CASE, NON_QUOTA, PLANS, golden
 
 
