@@ -6,6 +6,7 @@ transition opened or updated, and the transition marker on it stops a second app
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
