@@ -22,7 +22,6 @@ if _FUNCTIONS not in sys.path:
 
 from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # noqa: E402
 from ops_alert.names import StackNames  # noqa: E402
-
 from templates.names import C, M, named  # noqa: E402
 
 DASHBOARD = "OpsDashboard"

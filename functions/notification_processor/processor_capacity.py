@@ -9,7 +9,7 @@ forecast without that target, and a failed attachment is logged and named in the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,15 +84,35 @@ def stack_dashboard_url(names: StackNames, region: str) -> str:
     return dashboard_url(region, names.dashboard_name)
 
 
-def attachment_maker(
+@dataclass(frozen=True)
+class AttachmentPlan:
+    """The graphs and data to attach; made into an attachment set only when a case text goes out."""
+
+    graphs: tuple[GraphRequest, ...]
+    files: tuple[CaseFile, ...]
+
+    def make(self, log: logging.Logger) -> tuple[Attachments, AttachmentNote]:
+        made = case_attachments.prepare(self.graphs, self.files, log)
+        return made, AttachmentNote(made.attached, made.missing)
+
+    def for_follow_up(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """(graphs, files) as the follow-up message carries them (names and text)."""
+        return (tuple((g.name, g.widget) for g in self.graphs),
+                tuple((f.name, f.data.decode()) for f in self.files))
+
+    @classmethod
+    def from_follow_up(cls, graphs: Sequence[tuple[str, str]], files: Sequence[tuple[str, str]]) -> AttachmentPlan:
+        return cls(tuple(GraphRequest(n, w) for n, w in graphs), tuple(CaseFile(n, t.encode()) for n, t in files))
+
+
+def attachment_plan(
     capacity: Capacity,
     names: StackNames,
     region: str,
     dimensions: Sequence[str],
     thresholds: ThresholdsLike | None,
-    log: logging.Logger,
-) -> Callable[[], tuple[Attachments, AttachmentNote]] | None:
-    """Makes the attachment set when a case text is about to be sent (a set expires in an hour)."""
+) -> AttachmentPlan | None:
+    """14 days of RPM and TPM against threshold and quota as PNGs, and the daily CSV; None without usage."""
     outlook = capacity.outlook
     if outlook is None:
         return None  # no usage was read: there is nothing to draw
@@ -101,11 +121,6 @@ def attachment_maker(
         lines={"rpm": lines_for(thresholds.rpm if thresholds else None, capacity.quotas.get(QuotaKind.RPM), "RPM"),
                "tpm": lines_for(thresholds.tpm if thresholds else None, capacity.quotas.get(QuotaKind.TPM), "TPM")},
     )
-    graphs = [GraphRequest(GRAPH_FILES[m], graph_image_request(spec, m)) for m in ("rpm", "tpm")]
+    graphs = tuple(GraphRequest(GRAPH_FILES[m], graph_image_request(spec, m)) for m in ("rpm", "tpm"))
     csv = CaseFile(CSV_FILE, daily_csv(outlook.rpm_days, outlook.tpm_days).encode())
-
-    def make() -> tuple[Attachments, AttachmentNote]:
-        made = case_attachments.prepare(graphs, [csv], log)
-        return made, AttachmentNote(made.attached, made.missing)
-
-    return make
+    return AttachmentPlan(graphs, (csv,))

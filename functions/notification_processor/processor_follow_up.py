@@ -3,6 +3,8 @@
 Service Quotas opens the case some time after the request. Each message is one bounded attempt:
 append when the case exists (unless this transition is already on it), else re-queue with a longer
 delay, giving up after AUTOMATION_REPLY_MAX_ATTEMPTS. AWS errors propagate, so SQS redelivers.
+The usage graphs and CSV the message carries are attached when appending (issue 12); a failed
+attachment is logged and never stops the append.
 """
 from __future__ import annotations
 
@@ -10,12 +12,28 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
 from ops_alert.duplicates import already_handled, kinds_to_append, signal_kinds_in
 from ops_alert.results import FollowUpResult, FollowUpStatus, Rejected
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp
 from ops_alert_aws.settings import ProcessorEnv
 from ops_alert_aws.support_cases import NoSupportPlan
+from processor_capacity import AttachmentPlan
+
+
+def _with_attachments(item: FollowUp, log: logging.Logger) -> tuple[str | None, str]:
+    """The graphs and data made now (a set expires in an hour), and the body saying what went with it."""
+    if not (item.graphs or item.files):
+        return None, item.body
+    made, note = AttachmentPlan.from_follow_up(item.graphs, item.files).make(log)
+    lines = [f"Attached: {', '.join(note.attached)}."] if note.attached else []
+    if note.missing:
+        lines.append(f"Missing: {', '.join(note.missing)} could not be attached this time.")
+    extra = "\n\n" + " ".join(lines)
+    # The body already fits the 8,000-character limit; the note goes only where it still fits.
+    body = item.body + extra if len(item.body) + len(extra) <= MAX_COMMUNICATION_CHARS else item.body
+    return made.set_id, body
 
 
 def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -> FollowUpResult | Rejected:
@@ -43,7 +61,8 @@ def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -
                 if kinds and not kinds_to_append(kinds, comms, item.transition_id):
                     log.info(f"case {request.case_display_id} already has these signals: suppressed")
                     return result(FollowUpStatus.ALREADY_COMMUNICATED, request.case_display_id)
-                support_cases.add_communication(case.summary.case_id, item.body)
+                set_id, body = _with_attachments(item, log)
+                support_cases.add_communication(case.summary.case_id, body, attachment_set_id=set_id)
                 log.info(f"added our context to case {request.case_display_id} of request {item.request_id}")
                 return result(FollowUpStatus.APPENDED, request.case_display_id)
         except NoSupportPlan as exc:

@@ -251,8 +251,8 @@ def process(alarm: Alarm, job: Job) -> Processed:
         dashboard_url=processor_capacity.stack_dashboard_url(names, signal.region),
     )
     log.info(f"{routing.severity.value} {scenario.value}: {', '.join(ctx.triggering_alarms)}")
-    attach = processor_capacity.attachment_maker(
-        capacity, names, signal.region, read.dimensions if read else (), settings.thresholds, log)
+    attach = processor_capacity.attachment_plan(
+        capacity, names, signal.region, read.dimensions if read else (), settings.thresholds)
     outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log, attach), settings)  # step 6, never raises
     return Processed(ctx, outcome, send_email(ctx, outcome, settings, job))  # step 7, raises when SNS fails
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,11 +20,11 @@ from ops_alert.names import StackNames
 from ops_alert.quota_codes import is_quota_code
 from ops_alert.routing import QuotaRequestPlan, SupportAction, quota_to_request
 from ops_alert_aws import follow_up, quota_requests, support_cases
-from ops_alert_aws.case_attachments import Attachments
 from ops_alert_aws.errors import describe
 from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_stakeholder_emails
 from ops_alert_aws.support_cases import NoSupportPlan, SupportCase
+from processor_capacity import AttachmentPlan
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,9 @@ class SupportStep:
     names: StackNames
     now: datetime
     logger: logging.Logger
-    # Makes the usage graphs and CSV as one attachment set, right before a case text goes out
-    # (processor_capacity.attachment_maker); None when there is no usage to draw.
-    attach: Callable[[], tuple[Attachments, AttachmentNote]] | None = None
+    # The usage graphs and CSV, made into one attachment set right before a case text goes out
+    # (a set expires after an hour); None when there is no usage to draw.
+    attach: AttachmentPlan | None = None
 
 
 def _attachments(step: SupportStep) -> tuple[str | None, AttachmentNote | None]:
@@ -46,7 +46,7 @@ def _attachments(step: SupportStep) -> tuple[str | None, AttachmentNote | None]:
     if step.attach is None:
         return None, None
     try:
-        made, note = step.attach()
+        made, note = step.attach.make(step.logger)
     except Exception as exc:  # noqa: BLE001 - a failed attachment never blocks the case
         step.logger.warning(describe(exc, "Preparing the case attachments") + ": the case goes without them")
         return None, None
@@ -184,8 +184,10 @@ def _add_context(step: SupportStep, requests: Sequence[tuple[QuotaRequest, bool]
     if not queue:
         step.logger.warning("FOLLOW_UP_QUEUE_URL is not set: our context is not added to the Service Quotas cases")
         return
+    graphs, files = step.attach.for_follow_up() if step.attach else ((), ())
     items = [
-        (follow_up.FollowUp(r.request_id, r.quota_code, _context_body(step, r, pending), step.ctx.transition_id),
+        (follow_up.FollowUp(r.request_id, r.quota_code, _context_body(step, r, pending), step.ctx.transition_id,
+                            graphs=graphs, files=files),
          0 if r.case_display_id else follow_up.delay_for(1))
         for r, pending in requests
     ]

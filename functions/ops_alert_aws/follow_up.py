@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ops_alert_aws.clients import client
@@ -34,6 +34,10 @@ class FollowUp:
     transition_id: str  # marker checked before appending, so a redelivery never appends twice
     attempt: int = 1
     kind: str = KIND_APPEND_QUOTA_CONTEXT
+    # What to attach when appending (issue 12): graphs as (file name, MetricWidget JSON) and text
+    # files as (file name, content). Made at append time: an attachment set expires after an hour.
+    graphs: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    files: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -51,6 +55,8 @@ class FollowUp:
                 request_id=str(data["request_id"]), quota_code=str(data["quota_code"]),
                 body=str(data["body"]), transition_id=str(data["transition_id"]),
                 attempt=int(data["attempt"]),
+                # Absent in messages queued before attachments existed.
+                graphs=_pairs(data.get("graphs", [])), files=_pairs(data.get("files", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise MalformedFollowUp(f"follow-up message lacks a valid field: {exc}") from None
@@ -59,7 +65,14 @@ class FollowUp:
         return result
 
     def next_attempt(self) -> FollowUp:
-        return FollowUp(self.request_id, self.quota_code, self.body, self.transition_id, self.attempt + 1)
+        return replace(self, attempt=self.attempt + 1)
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in value):
+        raise ValueError("graphs and files must be lists of [name, text] pairs")
+    return tuple((p[0], p[1]) for p in value)
 
 
 def delay_for(attempt: int) -> int:

@@ -1,6 +1,8 @@
 """follow_up: messages round-trip, malformed ones are rejected, delays are bounded."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ops_alert_aws.follow_up import MAX_DELAY_SECONDS, FollowUp, MalformedFollowUp, delay_for
@@ -30,3 +32,19 @@ def test_malformed(text: str) -> None:
                          ids=["first", "second", "fourth", "capped", "late"])
 def test_delays_grow_and_stay_within_sqs_limit(attempt: int, delay: int) -> None:
     assert delay_for(attempt) == delay <= MAX_DELAY_SECONDS
+
+
+def test_attachments_travel_with_the_follow_up_and_older_messages_still_read() -> None:
+    item = FollowUp("r1", "L-1", "body", "t1", graphs=(("rpm.png", '{"metrics": []}'),), files=(("d.csv", "a,b\n"),))
+    again = FollowUp.from_json(item.to_json())
+    assert again == item and again.next_attempt().graphs == item.graphs
+    old = json.dumps({"kind": "append_quota_context", "request_id": "r1", "quota_code": "L-1", "body": "b",
+                      "transition_id": "t1", "attempt": 1})
+    assert FollowUp.from_json(old).graphs == ()
+
+
+def test_malformed_attachments_are_rejected() -> None:
+    bad = json.dumps({"kind": "append_quota_context", "request_id": "r1", "quota_code": "L-1", "body": "b",
+                      "transition_id": "t1", "attempt": 1, "graphs": [["only-a-name"]]})
+    with pytest.raises(MalformedFollowUp, match="lacks a valid field"):
+        FollowUp.from_json(bad)

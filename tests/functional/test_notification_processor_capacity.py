@@ -138,3 +138,32 @@ def test_forecast_reads_a_quota_the_request_did_not_need(world: ProcessorWorld, 
     assert aws_calls["service-quotas:GetServiceQuota"] == 2
     tpm = result["forecast"][1]
     assert (tpm["measure"], tpm["quota"]["target"]) == ("Peak TPM", 6_250_000.0)
+
+
+def test_the_context_on_the_case_service_quotas_opened_carries_graphs_and_data(
+    world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
+) -> None:
+    world.load_usage(rpm=9_500, tpm=3_000_000)
+    _fire(world, processor, "Throttles")
+    assert aws_calls["support:AddAttachmentsToSet"] == 0  # nothing is made before a text goes out
+    events = world.follow_ups()
+    assert events  # one per quota request
+    assert run(processor, events[0])["results"][0]["status"] == "appended"
+    request = world.aws.service_quotas.requests[0]
+    communication = world.aws.support.case(request.case_id).communications[1]
+    assert [f.file_name for f in communication.attachments] == FILES
+    assert communication.body.endswith("Attached: rpm-14-days.png, tpm-14-days.png, daily-usage.csv.")
+    assert "CAPACITY FORECAST" in communication.body
+
+
+def test_a_follow_up_whose_graphs_fail_still_appends(world: ProcessorWorld, processor: Any, fault: Any) -> None:
+    world.load_usage(rpm=9_500, tpm=3_000_000)
+    _fire(world, processor, "Throttles")
+    event = world.follow_ups()[0]
+    fault.fail("support", "AddAttachmentsToSet", "InternalServerError", status=500)
+    assert run(processor, event)["results"][0]["status"] == "appended"
+    request = world.aws.service_quotas.requests[0]
+    communication = world.aws.support.case(request.case_id).communications[1]
+    assert communication.attachments == []
+    assert communication.body.endswith("Missing: rpm-14-days.png, tpm-14-days.png, daily-usage.csv could not be "
+                                       "attached this time.")
