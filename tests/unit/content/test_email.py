@@ -215,3 +215,17 @@ def test_unidentified_alarm_email_says_what_is_known_and_that_no_case_was_touche
     assert "No support case was opened or updated" in flat
     assert cloudwatch_alarms_url("us-east-1") in body
     assert "(not readable)" in unidentified_alarm_email("A", "M", "m", "c", at, "us-east-1", "", [])
+
+
+def test_an_oversized_email_is_shortened_like_the_case_keeping_next_steps_and_links() -> None:
+    # No SSM value is this long; the same assembly as the case still bounds what SNS must carry.
+    from ops_alert.content.layout import MAX_EMAIL_CHARS
+
+    huge = dataclasses.replace(HIGH, use_case="word " * 20_000, alarm_reason="reason " * 2_000)
+    body = email_body(huge, NEW_CASE)
+    assert len(body) <= MAX_EMAIL_CHARS and body.endswith("\n")
+    assert "use case shortened" in " ".join(body.split())
+    assert "ALARM STATE REASON" not in body  # optional sections go first
+    assert "RECOMMENDED NEXT STEPS" in body and "cloudwatch/home?region=us-east-1" in body
+    for essential in ("9,500", "3,000,000", "12,500", "7,812,500", "176543210987"):
+        assert essential in body, essential
