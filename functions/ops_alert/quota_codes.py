@@ -444,7 +444,7 @@ def _penalty(quota_name: str, model: _Model) -> tuple[int, int, int] | None:
 # meta.*, "Amazon Titan" for amazon.*, "Stability.ai" for stability.*).
 _PROVIDER_WORDS = frozenset({
     "anthropic", "meta", "amazon", "mistral", "cohere", "stability", "writer", "deepseek", "openai",
-    "google", "qwen", "moonshot", "minimax", "nvidia", "zai", "z", "twelvelabs", "luma", "ai",
+    "google", "qwen", "moonshot", "minimax", "nvidia", "zai", "z", "twelvelabs", "twelve", "luma", "ai",
 })
 
 
@@ -524,9 +524,6 @@ class Ranking:
     def unique(self) -> QuotaInfo | None:
         best = self.best
         return best[0] if len(best) == 1 else None
-
-    def penalty_of(self, code: str) -> tuple[int, int, int] | None:
-        return next((c.penalty for c in self.candidates if c.quota.code == code), None)
 
 
 def rank_quotas(rate: QuotaRate | QuotaKind, model_id: str, quotas: Sequence[QuotaInfo]) -> Ranking:

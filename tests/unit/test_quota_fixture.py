@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from ops_alert.alarms import QuotaKind
 from ops_alert.quota_codes import (
+    ALIASES,
     InferenceMode,
     QuotaInfo,
     QuotaProblem,
@@ -115,3 +116,21 @@ def test_the_old_rule_refusals_from_the_issue_are_accepted():
     ]:
         check = validate_quota_code(names[quota].code, QuotaKind.RPM, model, quotas)
         assert check.ok, check.message
+
+
+def test_every_alias_names_its_source():
+    assert ALIASES and all(a.what.strip() and a.source.strip() for a in ALIASES)
+    assert len({a.what for a in ALIASES}) == len(ALIASES)
+
+
+@pytest.mark.parametrize(("quota_model", "model_id"), [
+    ("TwelveLabs Pegasus 1.2", "twelvelabs.pegasus-1-2-v1:0"),
+    ("Twelve Labs Pegasus 1.2", "twelvelabs.pegasus-1-2-v1:0"),
+    ("Luma AI Ray V2", "luma.ray-v2:0"),
+    ("Amazon Nova 2 Lite", "global.amazon.nova-2-lite-v1:0"),
+], ids=lambda v: v)
+def test_provider_spellings_do_not_name_another_model(quota_model, model_id):
+    mode = {"GLOBAL": "Global cross-region model inference", "ON_DEMAND": "On-demand model inference"}[
+        inference_mode(model_id).value]
+    quotas = (QuotaInfo("L-0000000C", f"{mode} requests per minute for {quota_model}", 1.0, True),)
+    assert [q.code for q in rank_quotas(QuotaRate.RPM, model_id, quotas).best] == ["L-0000000C"]
