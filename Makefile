@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+PACKAGE_STAMP := $(VENV)/.installed-package
 SHARED ?= ../shared
 DEVIATIONS := templates/deviations.yaml
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
@@ -16,22 +17,31 @@ CHECKOV_VERSION := 3.3.30
 
 .PHONY: venv package test unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture clean distclean
 
+# Two stamps: `make package` installs only what rendering and zipping need (runtime + the `package`
+# extra); `make test` adds the test stack (the `dev` extra). Each is redone when pyproject.toml changes.
 venv: $(STAMP)
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(PACKAGE_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-	          print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
-	touch $(STAMP)
+	          print('\n'.join(p['dependencies'] + p['optional-dependencies']['package']))" > $(VENV)/requirements-package.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements-package.txt
+	touch $@
+$(STAMP): $(PACKAGE_STAMP)
+	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+	          print('\n'.join(p['optional-dependencies']['dev']))" > $(VENV)/requirements-dev.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements-dev.txt
+	touch $@
 
-package: $(STAMP)
+package: $(PACKAGE_STAMP)
 	$(PY) generate.py
 
-test: package
+# cfn-lint runs inside pytest (tests/template/test_lint.py, every region) on a fresh rendering that
+# `generate.py --check` has just shown equal to build/; `make lint` runs the CLI on its own.
+test: package $(STAMP)
 	$(PY) generate.py --check
 	$(PY) -m pytest -n auto --cov --cov-report=term --cov-fail-under=95
-	$(MAKE) --no-print-directory lint parity
+	$(MAKE) --no-print-directory parity
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q

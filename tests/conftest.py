@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+import botocore.loaders
+import botocore.session
+import moto.sns.models
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes import (
     FAKE_ENV,
@@ -23,6 +27,28 @@ from tests.fakes import (
     fake_aws,
 )
 from tests.fakes.core import FaultInjector
+
+# -- botocore service models ---------------------------------------------------------------------
+# Every boto3 client made in a fresh session (each test, each packaged handler load) would parse the
+# service's JSON model again: most of a functional test's time. The model files never change during
+# a run, so all sessions share one Loader per search path (its instance cache holds the parsed models,
+# exactly what boto3's default session already shares between its clients).
+_create_loader = botocore.loaders.create_loader
+_loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+
+def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+    if search_path_string not in _loaders:
+        _loaders[search_path_string] = _create_loader(search_path_string)
+    return _loaders[search_path_string]
+
+
+botocore.session.create_loader = _shared_loader
+
+# moto signs every SNS delivery with a fresh 2048-bit RSA key per subscription (~0.1 s each); the
+# signature is not what the tests check, so one key per test process serves every subscription.
+_SNS_SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+moto.sns.models.Subscription.private_key = lambda self: _SNS_SIGNING_KEY  # type: ignore[method-assign]
 
 
 # -- AWS -----------------------------------------------------------------------------------------

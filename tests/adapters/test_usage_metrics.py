@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from ops_alert.usage import ModelSeries, summarize
-from ops_alert_aws import clients
+from ops_alert_aws import clients, usage_metrics
 from ops_alert_aws.usage_metrics import (
+    MAX_DATAPOINTS_PER_CALL,
     UsageUnavailable,
     Window,
     epoch_seconds,
@@ -19,6 +20,7 @@ from ops_alert_aws.usage_metrics import (
     worst_case_calls,
 )
 from tests.fakes import PASS, StandardFakes, metric_wire
+from tests.fakes.cloudwatch import MAX_DATAPOINTS
 from tests.fakes.core import active_hub
 from tests.fakes.metric_wire import serve_raw
 
@@ -26,30 +28,62 @@ NOW = datetime.now(timezone.utc)
 MINUTE = NOW.replace(second=0, microsecond=0)
 
 
-def _load(aws: StandardFakes, dim: str, days: int, value: float = 10.0) -> None:
-    window = usage_window(NOW, days)
+def _load(aws: StandardFakes, dim: str, window: Window, value: float = 10.0) -> None:
     minutes = {window.start + timedelta(minutes=m): value for m in range(window.minutes)}
     for metric in ("Invocations", "InputTokenCount", "OutputTokenCount", "EstimatedTPMQuotaUsage"):
         aws.metrics.put_series(metric, dim, minutes)
 
 
-@pytest.mark.parametrize(
-    ("profiles", "days", "calls"),
-    [(1, 14, 1), (1, 1, 1), (2, 14, 2), (5, 14, 4), (10, 14, 8)],
-    ids=["one-model-14d", "one-model-1d", "2-profiles", "5-profiles", "10-profiles"],
-)
+def _minutes_window(minutes: int) -> Window:
+    end = NOW.replace(second=0, microsecond=0)
+    return Window(end - timedelta(minutes=minutes), end)
+
+
+# (profiles, days, calls) at the real limits: 100,800 datapoints a call, 20,160 minutes in 14 days.
+CALL_COUNTS = [(1, 14, 1), (1, 1, 1), (2, 14, 2), (5, 14, 4), (10, 14, 8)]
+CALL_COUNT_IDS = ["one-model-14d", "one-model-1d", "2-profiles", "5-profiles", "10-profiles"]
+# The datapoint limit is a count of points per call, not a volume: divided by 144 (100,800 -> 700
+# points a call, a day -> 10 minutes, 14 days -> 140) every case needs the same pages, with series
+# small enough to load and read in milliseconds.
+SCALE = 144
+
+
+def test_the_limits_are_those_of_the_api() -> None:
+    assert MAX_DATAPOINTS_PER_CALL == MAX_DATAPOINTS == 100_800
+    assert usage_window(NOW, 14).minutes == 20_160
+
+
+@pytest.mark.parametrize(("profiles", "days", "calls"), CALL_COUNTS, ids=CALL_COUNT_IDS)
+def test_worst_case_calls_at_the_real_limits(profiles: int, days: int, calls: int) -> None:
+    assert worst_case_calls(profiles, usage_window(NOW, days)) == calls
+
+
+@pytest.mark.parametrize(("profiles", "days", "calls"), CALL_COUNTS, ids=CALL_COUNT_IDS)
 def test_calls_are_the_minimum_the_datapoint_limit_allows(
-    aws: StandardFakes, aws_calls: Counter[str], profiles: int, days: int, calls: int
+    aws: StandardFakes, aws_calls: Counter[str], monkeypatch: pytest.MonkeyPatch, profiles: int, days: int,
+    calls: int,
 ) -> None:
+    monkeypatch.setattr(usage_metrics, "MAX_DATAPOINTS_PER_CALL", MAX_DATAPOINTS_PER_CALL // SCALE)
+    window = _minutes_window(days * 1_440 // SCALE)
     dims = [f"profile{i}" for i in range(profiles)]
     for dim in dims:
-        _load(aws, dim, days)
-    window = usage_window(NOW, days)
+        _load(aws, dim, window)
     series = fetch_model_series(dims, window)
 
     assert aws_calls["cloudwatch:GetMetricData"] == calls == worst_case_calls(profiles, window)
+    assert all(p["MaxDatapoints"] == 700 for p in aws.metrics.params("GetMetricData"))
     # Nothing truncated (SPEC §8.3): every minute of every series arrived.
     assert all(len(s.invocations) == len(s.estimated_tpm) == window.minutes for s in series)
+
+
+def test_a_fortnight_of_one_model_arrives_whole_in_one_call_at_the_real_limit(
+    aws: StandardFakes, aws_calls: Counter[str]
+) -> None:
+    window = usage_window(NOW, 14)
+    _load(aws, "model", window)
+    [series] = fetch_model_series(["model"], window)
+    assert aws_calls["cloudwatch:GetMetricData"] == 1
+    assert len(series.invocations) == len(series.input_tokens) == len(series.estimated_tpm) == 20_160
 
 
 def test_more_profiles_than_one_call_takes_go_out_in_batches_of_500_queries(
@@ -158,9 +192,9 @@ def test_wire_bytes_give_the_same_usage_as_parsed_responses(
 
 def test_wire_bytes_follow_every_page(aws: StandardFakes, monkeypatch: pytest.MonkeyPatch) -> None:
     dims = [f"profile{i}" for i in range(2)]
-    for dim in dims:
-        _load(aws, dim, 14, value=3.0)
     window = usage_window(NOW, 14)
+    for dim in dims:
+        _load(aws, dim, window, value=3.0)
     parsed, wire = _fetch_over_the_wire(aws, monkeypatch, dims, window)
     assert wire == parsed
     assert all(len(s.invocations) == window.minutes for s in wire)

@@ -429,8 +429,14 @@ class FakeMetrics(Fake):
             raise NotImplementedError("FakeMetrics: high-resolution periods")
         key = (metric["Namespace"], metric["MetricName"], _dims_key(metric.get("Dimensions")))
         lo, hi = start.timestamp(), end.timestamp()
+        stored = self.series.get(key, {})
+        if period == 60:
+            # Fast path: data is stored per minute, so each stored bucket is one period of its own
+            # (merging it into an empty bucket would give the same figures, at 14 days x 1,440 times the cost).
+            name = stat["Stat"]
+            return {minute: bucket.stat(name) for minute, bucket in stored.items() if lo <= minute < hi}, period
         buckets: dict[int, _Bucket] = {}
-        for minute, bucket in self.series.get(key, {}).items():
+        for minute, bucket in stored.items():
             if lo <= minute < hi:
                 buckets.setdefault(minute // period * period, _Bucket()).merge(bucket)
         return {ts: b.stat(stat["Stat"]) for ts, b in buckets.items()}, period

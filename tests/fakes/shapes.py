@@ -11,6 +11,7 @@ so a fake cannot drift from the real API. Both walk only the values present: che
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from botocore.model import Shape
@@ -80,6 +81,26 @@ _SCALARS: dict[str, tuple[type, ...]] = {
 }
 
 
+def _is_aware(value: Any) -> bool:
+    return isinstance(value, dt.datetime) and value.tzinfo is not None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# Item checks equivalent to `_check_response` finding nothing, for member shapes without an enum.
+_SCALAR_FITS: dict[str, Callable[[Any], bool]] = {
+    "timestamp": _is_aware,
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "long": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "double": _is_number,
+    "float": _is_number,
+}
+
+
 def _check_response(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
     kind = shape.type_name
     if kind == "structure":
@@ -99,8 +120,13 @@ def _check_response(shape: Shape, value: Any, path: str, errors: list[str]) -> N
         if not isinstance(value, list):
             errors.append(f"{path}: expected list, got {type(value).__name__}")
             return
+        member = shape.member
+        # Lists of scalars can be long (GetMetricData: 100,800 timestamps and values per page): test
+        # each item cheaply and build the path, with the full check's message, only for a bad one.
+        fits = None if getattr(member, "enum", None) else _SCALAR_FITS.get(member.type_name)
         for index, item in enumerate(value):
-            _check_response(shape.member, item, f"{path}[{index}]", errors)
+            if fits is None or not fits(item):
+                _check_response(member, item, f"{path}[{index}]", errors)
     elif kind == "map":
         if not isinstance(value, dict):
             errors.append(f"{path}: expected map, got {type(value).__name__}")

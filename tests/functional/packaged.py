@@ -49,7 +49,13 @@ class PackagedFunctions:
         sys.path[:] = [str(self.task / name), str(self.opt / "python")] + [
             p for p in self._saved_path if not p.rstrip("/").endswith("functions")]
         importlib.invalidate_caches()
-        module = importlib.import_module(name)
+        # Each load imports the packaged tree afresh: let it keep bytecode beside the extracted files
+        # (a temporary directory) even under PYTHONDONTWRITEBYTECODE, so only the first load compiles.
+        dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+        try:
+            module = importlib.import_module(name)
+        finally:
+            sys.dont_write_bytecode = dont_write
         # Each call the handler makes must be one its IAM role in the template allows.
         module.handler = granted_calls_only(name, module.handler)
         return module

@@ -132,13 +132,19 @@ class ProcessorWorld:
     settings: dict[str, str] = field(default_factory=dict)
     names: StackNames = field(init=False)
     env: dict[str, str] = field(init=False, default_factory=dict)
+    _clients: dict[tuple[str, str], Any] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.names = StackNames(self.customer, self.model_name)
 
     # --- clients (moto / fakes) -------------------------------------------------------------
     def client(self, service: str, region: str = REGION) -> Any:
-        return boto3.client(service, region_name=region)
+        # One client per service and region for the world's own set-up and reads (creating one costs
+        # more than most calls); the handler under test makes its own, as in Lambda.
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(service, region_name=region)
+        return self._clients[key]
 
     # --- deploy ------------------------------------------------------------------------------
     def deploy(self, *, thresholds: tuple[str, str] | None = ("8000", "5000000"),
