@@ -1,6 +1,6 @@
 # Bedrock Ops Alert — build, test and deploy.
 #   make package   template + Lambda zips into build/ (no AWS account needed)
-#   make test      everything offline: pytest (+ coverage), cfn-lint, parity with the original stack
+#   make test      everything offline: ruff, mypy, pytest (+ coverage, cfn-lint), parity with the original stack
 # The first target that needs Python creates .venv/ from pyproject.toml by itself.
 
 PYTHON ?= python3
@@ -15,7 +15,7 @@ REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv package test unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture clean distclean
+.PHONY: venv package test gates golden unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture clean distclean
 
 # Two stamps: `make package` installs only what rendering and zipping need (runtime + the `package`
 # extra); `make test` adds the test stack (the `dev` extra). Each is redone when pyproject.toml changes.
@@ -38,10 +38,25 @@ package: $(PACKAGE_STAMP)
 
 # cfn-lint runs inside pytest (tests/template/test_lint.py, every region) on a fresh rendering that
 # `generate.py --check` has just shown equal to build/; `make lint` runs the CLI on its own.
+# Coverage is measured over all of functions/ (handlers as packaged, see pyproject.toml).
+# Measured 97.4 % over functions/ on 2026-12-01; raise the floor as coverage grows.
+COVERAGE_MIN ?= 96
 test: package $(STAMP)
 	$(PY) generate.py --check
-	$(PY) -m pytest -n auto --cov --cov-report=term --cov-fail-under=95
+	$(MAKE) --no-print-directory gates
+	$(PY) -m pytest -n auto --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 	$(MAKE) --no-print-directory parity
+
+# tests/golden/template.yaml: the rendered template under review (placeholder artifact keys). Run
+# after any template change and commit the diff with it; tests/template/test_golden.py compares.
+golden: $(PACKAGE_STAMP)
+	$(PY) -m tests.golden
+
+# Static gates, zero findings: ruff (rules in pyproject.toml; never `ruff format`, it would rewrap
+# every file) and mypy (strict for functions/ops_alert, defaults elsewhere; files in pyproject.toml).
+gates: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q

@@ -141,7 +141,7 @@ def _deployment(index: int, raw: Any, defaults: Mapping[str, Any], problems: lis
 def parse_manifest(text: str, name: str = "manifest") -> Loaded:
     problems: list[Problem] = []
     try:
-        data = yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         return Loaded((), (Problem(name, "", f"not valid YAML: {exc}", "fix the syntax at the position shown"),))
     if not isinstance(data, dict):
@@ -155,7 +155,8 @@ def parse_manifest(text: str, name: str = "manifest") -> Loaded:
     }
     raw_deployments = data.get("deployments")
     if not isinstance(raw_deployments, list):
-        problems.append(Problem(name, "deployments", "missing or not a list", "add `deployments:` with one `- customer: ...` entry per model"))
+        problems.append(Problem(name, "deployments", "missing or not a list",
+                                "add `deployments:` with one `- customer: ...` entry per model"))
         raw_deployments = []
     deployments = [_deployment(i, raw, defaults, problems) for i, raw in enumerate(raw_deployments)]
     return Loaded(tuple(d for d in deployments if d is not None), tuple(problems))

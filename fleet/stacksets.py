@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -73,7 +74,7 @@ class StackSetApplier:
                 chosen = [i for i in plan.instances if i.action is action]
                 for overrides, accounts, regions in batches(chosen):
                     where = f"{','.join(accounts)} {','.join(regions)}"
-                    outcomes.append(self._operation(plan, action, where, lambda: call(plan, overrides, accounts, regions)))
+                    outcomes.append(self._operation(plan, action, where, partial(call, plan, overrides, accounts, regions)))
             outcomes += [Outcome(name, f"{i.account} {i.region}", i.action, i.action is Action.NO_CHANGE, "; ".join(i.reasons))
                          for i in plan.instances if i.action in (Action.NO_CHANGE, Action.BLOCKED)]
             if plan.action is Action.DELETE and all(o.ok for o in outcomes):

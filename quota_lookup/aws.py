@@ -16,9 +16,9 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
 )
-from ops_alert.quota_codes import QuotaInfo
 
 from bundle.cli_errors import UserError
+from ops_alert.quota_codes import QuotaInfo
 
 SERVICE_CODE = "bedrock"
 # Adaptive retries ride out ordinary throttling; a listing still throttled after them is reported.

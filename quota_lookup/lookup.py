@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bundle.cli_errors import UserError
 from ops_alert.alarms import QuotaKind
 from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
 from ops_alert.quota_codes import (
@@ -38,7 +39,6 @@ __all__ = [
     "QuotaRate", "check_codes", "codes_for", "decide", "parse_check_mode",
 ]
 
-from bundle.cli_errors import UserError
 
 RATE_LABELS = {
     QuotaRate.RPM: PARAMETER_NAMES[QuotaKind.RPM],

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.cloudwatch import (
-    Alarm, AnomalyDetector, CompositeAlarm, Metric, MetricDataQuery, MetricDimension, MetricStat,
+    Alarm,
+    AnomalyDetector,
+    CompositeAlarm,
+    Metric,
+    MetricDataQuery,
+    MetricDimension,
+    MetricStat,
 )
 
 from templates.names import CHILD_ALARMS, alarm_name, named
@@ -20,7 +26,7 @@ RESOLVED_DIMENSION = [MetricDimension(Name="ModelId", Value=GetAtt("QuotaCalcula
 
 
 def _name(logical_id: str) -> Sub:
-    return alarm_name(*CHILD_ALARMS[logical_id])
+    return alarm_name(CHILD_ALARMS[logical_id])
 
 
 def critical_error_alarm(logical_id: str, metric: str, description: str) -> Alarm:

@@ -9,20 +9,12 @@ updater replaces it with the quota value itself on its first run.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from troposphere import Output, Sub, Template
 from troposphere.cloudwatch import Dashboard
 
-# The decision module is plain Python shared with the functions (no boto3).
-_FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
-if _FUNCTIONS not in sys.path:
-    sys.path.insert(0, _FUNCTIONS)
-
-from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # noqa: E402
-from ops_alert.names import StackNames  # noqa: E402
-from templates.names import C, M, named  # noqa: E402
+from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # on sys.path: templates/_paths.py
+from ops_alert.names import StackNames
+from templates.names import C, M, named
 
 DASHBOARD = "OpsDashboard"
 DASHBOARD_NAME = "{C}-Bedrock-Ops-Alert-{M}"  # = ops_alert.names.StackNames.dashboard_name

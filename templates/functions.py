@@ -13,6 +13,8 @@ from troposphere.awslambda import Code, Content, DeadLetterConfig, Environment, 
 from troposphere.cloudformation import CustomResource
 from troposphere.events import Rule, Target
 
+from ops_alert import processor_env as var
+from ops_alert.alarms import ALARM_KINDS, BY_KEY, QuotaKind
 from templates.names import named
 from templates.parameters import SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE
 
@@ -20,12 +22,15 @@ RUNTIME = "python3.14"
 ARCHITECTURE = "arm64"
 LAYER = "QuotaUtilsLayer"
 
-# Kept verbatim from the original for compatibility with existing log queries and tooling.
-ELIGIBLE_ALARM_PATTERNS = ",".join([
-    "ServerErrors-Critical", "Throttles-Critical", "ClientErrors-Critical", "HighLatency-Warning",
-    "LatencyAnomaly-Warning", "HighInvocationRate-Warning", "HighTPMQuotaUsage-Warning",
-    "InvocationAnomaly-Warning", "InputTokenAnomaly-Warning", "OutputTokenAnomaly-Warning",
-])
+# Kept as in the original (its order too) for compatibility with existing log queries and tooling;
+# the alarm types and severities come from the catalogue (ops_alert.alarms).
+_ORIGINAL_PATTERN_ORDER = ("ServerErrors", "Throttles", "ClientErrors", "HighLatency", "LatencyAnomaly",
+                           "HighInvocationRate", "HighTPMQuotaUsage", "InvocationAnomaly", "InputTokenAnomaly",
+                           "OutputTokenAnomaly")
+ELIGIBLE_ALARM_PATTERNS = ",".join(f"{BY_KEY[key].key}-{BY_KEY[key].suffix}" for key in _ORIGINAL_PATTERN_ORDER)
+# The alarm types routed to one quota only, as the original listed them.
+RPM_ALARM_PATTERNS = ",".join(k.key for k in ALARM_KINDS if k.quotas == {QuotaKind.RPM})
+TPM_ALARM_PATTERNS = ",".join(k.key for k in ALARM_KINDS if k.quotas == {QuotaKind.TPM})
 
 
 # Security-scan (checkov) findings that do not apply, with the reason, kept on each function.
@@ -140,30 +145,30 @@ def add_functions(t: Template, keys: Mapping[str, str]) -> None:
         # first one's case instead of opening another. Throttled async events wait in Lambda's queue.
         ReservedConcurrentExecutions=1,
         env={
-            "CUSTOMER_NAME_SECRET": Ref("CustomerNameSecret"),
-            "BEDROCK_MODEL_ID": Ref("BedrockModelId"),
-            "BEDROCK_MODEL_ID_DISPLAY": GetAtt("QuotaCalculatorCustomResource", "ResolvedModelIdDisplay"),
-            "INFERENCE_PROFILE_TYPE": Ref("InferenceProfileType"),
-            "BEDROCK_MODEL_NAME": Ref("BedrockModelName"),
-            "GEO_DATA_RESIDENCY_REQUIREMENT": Ref("GeoDataResidencyRequirement"),
-            "INPUT_MODALITIES": Ref("InputModalities"),
-            "STAKEHOLDER_EMAILS_SECRET": Ref("StakeholderEmailsSecret"),
-            "NOTIFICATION_PREFERENCE_PARAM": Ref("NotificationPreferenceParameter"),
-            "FORMATTED_TOPIC_ARN": Ref("FormattedNotificationTopic"),
-            "ENABLE_AUTOMATED_SUPPORT_CASE_PARAM": Ref("EnableAutomatedSupportCaseParameter"),
-            "USE_CASE_DESCRIPTION_PARAM": Ref("UseCaseDescriptionParameter"),
-            "TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM": Ref("TokensPerMinuteIncreasePercentParameter"),
-            "REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM": Ref("RequestsPerMinuteIncreasePercentParameter"),
-            "SUPPORT_CASE_LOOKBACK_DAYS": Ref("SupportCaseLookbackDays"),
-            "AUTOMATION_REPLY_MAX_ATTEMPTS": "120",
-            "REQUESTS_PER_MINUTE_QUOTA_CODE": Ref("RequestsPerMinuteQuotaCode"),
-            "TOKENS_PER_MINUTE_QUOTA_CODE": Ref("TokensPerMinuteQuotaCode"),
-            "ELIGIBLE_ALARM_PATTERNS": ELIGIBLE_ALARM_PATTERNS,
-            "RPM_ALARM_PATTERNS": "HighInvocationRate,InvocationAnomaly",
-            "TPM_ALARM_PATTERNS": "HighTPMQuotaUsage,InputTokenAnomaly,OutputTokenAnomaly",
+            var.CUSTOMER_NAME_SECRET: Ref("CustomerNameSecret"),
+            var.BEDROCK_MODEL_ID: Ref("BedrockModelId"),
+            var.BEDROCK_MODEL_ID_DISPLAY: GetAtt("QuotaCalculatorCustomResource", "ResolvedModelIdDisplay"),
+            var.INFERENCE_PROFILE_TYPE: Ref("InferenceProfileType"),
+            var.BEDROCK_MODEL_NAME: Ref("BedrockModelName"),
+            var.GEO_DATA_RESIDENCY_REQUIREMENT: Ref("GeoDataResidencyRequirement"),
+            var.INPUT_MODALITIES: Ref("InputModalities"),
+            var.STAKEHOLDER_EMAILS_SECRET: Ref("StakeholderEmailsSecret"),
+            var.NOTIFICATION_PREFERENCE_PARAM: Ref("NotificationPreferenceParameter"),
+            var.FORMATTED_TOPIC_ARN: Ref("FormattedNotificationTopic"),
+            var.ENABLE_AUTOMATED_SUPPORT_CASE_PARAM: Ref("EnableAutomatedSupportCaseParameter"),
+            var.USE_CASE_DESCRIPTION_PARAM: Ref("UseCaseDescriptionParameter"),
+            var.TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM: Ref("TokensPerMinuteIncreasePercentParameter"),
+            var.REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM: Ref("RequestsPerMinuteIncreasePercentParameter"),
+            var.SUPPORT_CASE_LOOKBACK_DAYS: Ref("SupportCaseLookbackDays"),
+            var.AUTOMATION_REPLY_MAX_ATTEMPTS: "120",
+            var.REQUESTS_PER_MINUTE_QUOTA_CODE: Ref("RequestsPerMinuteQuotaCode"),
+            var.TOKENS_PER_MINUTE_QUOTA_CODE: Ref("TokensPerMinuteQuotaCode"),
+            var.ELIGIBLE_ALARM_PATTERNS: ELIGIBLE_ALARM_PATTERNS,
+            var.RPM_ALARM_PATTERNS: RPM_ALARM_PATTERNS,
+            var.TPM_ALARM_PATTERNS: TPM_ALARM_PATTERNS,
             # Added: names the composite alarm without a secret read, and wires the resilience resources.
-            "CUSTOMER_NAME": Ref("CustomerName"),
-            "IDEMPOTENCY_TABLE": Ref("IdempotencyTable"),
-            "FOLLOW_UP_QUEUE_URL": Ref("FollowUpQueue"),
-            "POWERTOOLS_SERVICE_NAME": "bedrock-ops-alert",
+            var.CUSTOMER_NAME: Ref("CustomerName"),
+            var.IDEMPOTENCY_TABLE: Ref("IdempotencyTable"),
+            var.FOLLOW_UP_QUEUE_URL: Ref("FollowUpQueue"),
+            var.POWERTOOLS_SERVICE_NAME: "bedrock-ops-alert",
         }))

@@ -6,7 +6,6 @@ are those of the original stack.
 """
 from __future__ import annotations
 
-from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 import awacs.bedrock as bedrock
 import awacs.cloudwatch as cloudwatch
 import awacs.dynamodb as dynamodb
@@ -18,6 +17,7 @@ import awacs.sqs as sqs
 import awacs.ssm as ssm
 import awacs.sts as sts
 import awacs.support as support
+from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.iam import Policy, Role
 
@@ -34,7 +34,7 @@ _BEDROCK_QUOTAS = Condition(StringEquals("servicequotas:service", "bedrock"))
 class TrustStatement(Statement):
     """A statement whose single Action is written as a scalar, as in the original trust policies."""
 
-    props = {**Statement.props, "Action": (Action, True)}
+    props = {**Statement.props, "Action": (Action, True)}  # noqa: RUF012 - awacs reads props per class
 
 
 def allow(actions: list, resources: list, condition: Condition | None = None) -> Statement:

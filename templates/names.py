@@ -7,27 +7,33 @@ from __future__ import annotations
 
 from troposphere import Sub
 
+from ops_alert.alarms import ALARM_KINDS, AlarmKind
+
 C, M = "${CustomerName}", "${BedrockModelName}"
 SSM_PREFIX = f"/{C}/bedrock/quota-monitoring/{M}"
 SECRET_PREFIX = f"{C}/bedrock/quota-monitoring/{M}"
 
-# Logical ID → alarm type; the order is the composite alarm rule's order in the original.
-CHILD_ALARMS: dict[str, tuple[str, str]] = {
-    "ClientErrorAlarm": ("ClientErrors", "Critical"),
-    "ServerErrorAlarm": ("ServerErrors", "Critical"),
-    "ThrottleAlarm": ("Throttles", "Critical"),
-    "HighInvocationRateAlarm": ("HighInvocationRate", "Warning"),
-    "HighTPMQuotaUsageAlarm": ("HighTPMQuotaUsage", "Warning"),
-    "HighLatencyAlarm": ("HighLatency", "Warning"),
-    "InvocationAnomalyAlarm": ("InvocationAnomaly", "Warning"),
-    "InputTokenAnomalyAlarm": ("InputTokenAnomaly", "Warning"),
-    "OutputTokenAnomalyAlarm": ("OutputTokenAnomaly", "Warning"),
-    "LatencyAnomalyAlarm": ("LatencyAnomaly", "Warning"),
+# Logical ID of each child alarm, by alarm type of the catalogue (ops_alert.alarms, which also gives
+# the severity); the logical IDs are the original stack's.
+_LOGICAL_IDS = {
+    "ClientErrors": "ClientErrorAlarm",
+    "ServerErrors": "ServerErrorAlarm",
+    "Throttles": "ThrottleAlarm",
+    "HighInvocationRate": "HighInvocationRateAlarm",
+    "HighTPMQuotaUsage": "HighTPMQuotaUsageAlarm",
+    "HighLatency": "HighLatencyAlarm",
+    "InvocationAnomaly": "InvocationAnomalyAlarm",
+    "InputTokenAnomaly": "InputTokenAnomalyAlarm",
+    "OutputTokenAnomaly": "OutputTokenAnomalyAlarm",
+    "LatencyAnomaly": "LatencyAnomalyAlarm",
 }
+# Logical ID → alarm kind, in the catalogue's order (the composite alarm rule's order in the original).
+CHILD_ALARMS: dict[str, AlarmKind] = {_LOGICAL_IDS[kind.key]: kind for kind in ALARM_KINDS}
 
 
-def alarm_name(alarm_type: str, severity: str) -> Sub:
-    return Sub(f"{C}-Bedrock-{alarm_type}-{severity}-{M}")
+def alarm_name(kind: AlarmKind) -> Sub:
+    """``${CustomerName}-Bedrock-Throttles-Critical-${BedrockModelName}``: as StackNames.alarm_name."""
+    return Sub(f"{C}-Bedrock-{kind.key}-{kind.suffix}-{M}")
 
 
 def named(pattern: str) -> Sub:

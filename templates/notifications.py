@@ -2,8 +2,8 @@
 the raw topic's policy, the processor's subscription and the e-mail subscriptions resource."""
 from __future__ import annotations
 
-from awacs.aws import Allow, ArnLike, Condition, PolicyDocument, Principal, Statement
 import awacs.sns as sns
+from awacs.aws import Allow, ArnLike, Condition, PolicyDocument, Principal, Statement
 from troposphere import GetAtt, Ref, Template
 from troposphere.awslambda import Permission
 from troposphere.cloudformation import CustomResource

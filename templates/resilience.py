@@ -15,7 +15,11 @@ from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.awslambda import EventInvokeConfig, EventSourceMapping, Permission
 from troposphere.cloudwatch import Alarm, MetricDimension
 from troposphere.dynamodb import (
-    AttributeDefinition, KeySchema, PointInTimeRecoverySpecification, SSESpecification, Table,
+    AttributeDefinition,
+    KeySchema,
+    PointInTimeRecoverySpecification,
+    SSESpecification,
+    Table,
     TimeToLiveSpecification,
 )
 from troposphere.events import Rule, Target
@@ -82,7 +86,7 @@ def add_resilience(t: Template) -> None:
             "source": ["aws.cloudwatch"],
             "detail-type": ["CloudWatch Alarm State Change"],
             "detail": {
-                "alarmName": [alarm_name(*v) for v in CHILD_ALARMS.values()],
+                "alarmName": [alarm_name(kind) for kind in CHILD_ALARMS.values()],
                 "state": {"value": ["ALARM"]},
             },
         },

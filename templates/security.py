@@ -1,8 +1,8 @@
 """The customer-managed KMS key (topics, secrets) and the two secrets."""
 from __future__ import annotations
 
-from awacs.aws import Allow, PolicyDocument, Principal, Statement
 import awacs.kms as kms
+from awacs.aws import Allow, PolicyDocument, Principal, Statement
 from troposphere import Join, Ref, Sub, Template
 from troposphere.kms import Alias, Key
 from troposphere.secretsmanager import Secret

@@ -51,6 +51,19 @@ _SNS_SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048
 moto.sns.models.Subscription.private_key = lambda self: _SNS_SIGNING_KEY  # type: ignore[method-assign]
 
 
+# -- coverage ------------------------------------------------------------------------------------
+# Coverage is measured over functions/ only. Tests of the rest (the fleet and deploy CLIs against
+# moto, the template lint) run without the coverage tracer: on Python 3.11 it is called for every
+# function call, which triples the CPU time of call-heavy libraries such as cfn-lint and moto.
+_OUTSIDE_FUNCTIONS = ("tests/fleet/", "tests/deploy/", "tests/template/test_lint.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(_OUTSIDE_FUNCTIONS):
+            item.add_marker(pytest.mark.no_cover)
+
+
 # -- AWS -----------------------------------------------------------------------------------------
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandardFakes]:

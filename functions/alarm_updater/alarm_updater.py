@@ -26,7 +26,6 @@ from typing import Any
 from ops_alert.alarms import BY_KEY
 from ops_alert.dashboard import DashboardSpec, lines_for, refresh_usage_widgets
 from ops_alert.deployment import ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
-from ops_alert.names import StackNames
 from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
 from ops_alert.quota_codes import is_quota_code
 from ops_alert.thresholds import Quotas, Thresholds, compute_thresholds

@@ -8,10 +8,11 @@ forecast without that target, and a failed attachment is logged and named in the
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from aws_lambda_powertools import Logger
 
 from ops_alert.alarms import AlarmKind, QuotaKind
 from ops_alert.content.model import AttachmentNote
@@ -39,7 +40,7 @@ class Capacity:
 
 
 def forecast_quotas(
-    codes: Mapping[QuotaKind, str], known: Mapping[QuotaKind, QuotaInfo], log: logging.Logger
+    codes: Mapping[QuotaKind, str], known: Mapping[QuotaKind, QuotaInfo], log: Logger
 ) -> dict[QuotaKind, float | None]:
     """The RPM and TPM quota values: those already read for the request, the others read now."""
     values: dict[QuotaKind, float | None] = {}
@@ -91,7 +92,7 @@ class AttachmentPlan:
     graphs: tuple[GraphRequest, ...]
     files: tuple[CaseFile, ...]
 
-    def make(self, log: logging.Logger) -> tuple[Attachments, AttachmentNote]:
+    def make(self, log: Logger) -> tuple[Attachments, AttachmentNote]:
         made = case_attachments.prepare(self.graphs, self.files, log)
         return made, AttachmentNote(made.attached, made.missing)
 

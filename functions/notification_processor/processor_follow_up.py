@@ -8,9 +8,11 @@ attachment is logged and never stops the append.
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
+
+from aws_lambda_powertools import Logger
+from processor_capacity import AttachmentPlan
 
 from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
 from ops_alert.duplicates import already_handled, kinds_to_append, signal_kinds_in
@@ -19,10 +21,9 @@ from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp
 from ops_alert_aws.settings import ProcessorEnv
 from ops_alert_aws.support_cases import NoSupportPlan
-from processor_capacity import AttachmentPlan
 
 
-def _with_attachments(item: FollowUp, log: logging.Logger) -> tuple[str | None, str]:
+def _with_attachments(item: FollowUp, log: Logger) -> tuple[str | None, str]:
     """The graphs and data made now (a set expires in an hour), and the body saying what went with it."""
     if not (item.graphs or item.files):
         return None, item.body
@@ -36,7 +37,7 @@ def _with_attachments(item: FollowUp, log: logging.Logger) -> tuple[str | None, 
     return made.set_id, body
 
 
-def process(record: Mapping[str, Any], env: ProcessorEnv, log: logging.Logger) -> FollowUpResult | Rejected:
+def process(record: Mapping[str, Any], env: ProcessorEnv, log: Logger) -> FollowUpResult | Rejected:
     try:
         item = FollowUp.from_json(follow_up.body_of(record))
     except MalformedFollowUp as exc:

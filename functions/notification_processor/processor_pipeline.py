@@ -8,11 +8,13 @@ Results are typed (``ops_alert.results``); the handler turns them into JSON.
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+
+import processor_capacity
+from aws_lambda_powertools import Logger
 
 from ops_alert.alarm_message import AlarmSignal, classify
 from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity
@@ -49,7 +51,6 @@ from ops_alert_aws.quota_catalogue import get_bedrock_quota
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.usage_metrics import fetch_model_series, usage_window
 
-import processor_capacity
 from processor_support import SupportStep, act
 
 _Result = TypeVar("_Result", Processed, Unidentified)
@@ -62,7 +63,7 @@ class Job:
     env: ProcessorEnv
     names: StackNames
     now: datetime
-    log: logging.Logger
+    log: Logger
     lambda_context: Any  # for the idempotency record's in-progress expiry
     count: Callable[[str], None]  # adds 1 to the named CloudWatch metric
 
@@ -100,7 +101,7 @@ def handle(signal: AlarmSignal, job: Job) -> SignalResult:
     return result
 
 
-def _alarm_states(names: StackNames, signal: AlarmSignal, log: logging.Logger) -> dict[str, AlarmState] | None:
+def _alarm_states(names: StackNames, signal: AlarmSignal, log: Logger) -> dict[str, AlarmState] | None:
     try:
         return describe_alarm_states([names.composite_alarm_name, *names.child_alarm_names])
     except Exception as exc:  # noqa: BLE001 - step 1 decides whether it can go on without
@@ -184,7 +185,7 @@ def read_usage(profiles: Siblings, job: Job) -> Usage | None:
 
 
 def current_quotas(
-    env: ProcessorEnv, settings: RuntimeSettings, quotas: frozenset[QuotaKind], log: logging.Logger
+    env: ProcessorEnv, settings: RuntimeSettings, quotas: frozenset[QuotaKind], log: Logger
 ) -> dict[QuotaKind, QuotaInfo]:
     """Applied values of the routed quotas the model has and whose increase percent is > 0."""
     found: dict[QuotaKind, QuotaInfo] = {}

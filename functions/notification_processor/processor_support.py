@@ -7,10 +7,12 @@ transition opened or updated, and the transition marker on it stops a second app
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+from processor_capacity import AttachmentPlan
 
 from ops_alert.alarms import CaseCategory
 from ops_alert.content.case import case_body, case_subject, communication_body
@@ -24,7 +26,6 @@ from ops_alert_aws.errors import describe
 from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_stakeholder_emails
 from ops_alert_aws.support_cases import NoSupportPlan, SupportCase
-from processor_capacity import AttachmentPlan
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class SupportStep:
     env: ProcessorEnv
     names: StackNames
     now: datetime
-    logger: logging.Logger
+    logger: Logger
     # The usage graphs and CSV, made into one attachment set right before a case text goes out
     # (a set expires after an hour); None when there is no usage to draw.
     attach: AttachmentPlan | None = None
@@ -63,7 +64,7 @@ def act(step: SupportStep, settings: RuntimeSettings) -> CaseOutcome:
     except NoSupportPlan as exc:
         step.logger.warning(f"no support case: {exc}")
         return CaseOutcome(CaseOutcomeStatus.NO_SUPPORT_PLAN, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - the e-mail must still go out (SPEC §7)
+    except Exception as exc:  # the e-mail must still go out (SPEC §7)
         message = describe(exc, "The support action")
         step.logger.exception(message)
         return CaseOutcome(CaseOutcomeStatus.FAILED, error=message)

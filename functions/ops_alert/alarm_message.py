@@ -160,7 +160,9 @@ def parse_sns_record(record: Mapping[str, Any]) -> AlarmSignal:
     region, account, arn_name = _arn_parts(arn, where)
     if arn_name != name:
         raise MalformedAlarmMessage(f"{where}: AlarmName {name!r} does not match AlarmArn {arn!r}")
-    account = message.get("AWSAccountId") if isinstance(message.get("AWSAccountId"), str) else account
+    stated_account = message.get("AWSAccountId")
+    if isinstance(stated_account, str):
+        account = stated_account
     children, child_ids = _triggering_children(message.get("TriggeringChildren", []), where)
     reason = message.get("NewStateReason")
     return AlarmSignal(
@@ -277,10 +279,8 @@ def parse_signals(event: Any) -> tuple[AlarmSignal, ...]:
 def classify(signal: AlarmSignal, names: StackNames) -> Classification:
     """Does the signal belong to this stack, is it actionable, which alarm kinds fired."""
     children = names.child_alarm_names
-    if signal.source is SignalSource.COMPOSITE:
-        ours = signal.alarm_name == names.composite_alarm_name
-    else:
-        ours = signal.alarm_name in children
+    ours = (signal.alarm_name == names.composite_alarm_name if signal.source is SignalSource.COMPOSITE
+            else signal.alarm_name in children)
     found = {children[n].key for n in signal.triggering_children if n in children}
     kinds = tuple(k for k in ALARM_KINDS if k.key in found)
     unknown = tuple(n for n in signal.triggering_children if n not in children)

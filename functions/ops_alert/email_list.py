@@ -23,7 +23,8 @@ class EmailListError(ValueError):
 
 
 class ExistingSubscription(Protocol):
-    endpoint: str
+    @property
+    def endpoint(self) -> str: ...
 
     @property
     def pending(self) -> bool: ...

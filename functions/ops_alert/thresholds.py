@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Union
 
-Number = Union[int, float, Decimal]
+Number = int | float | Decimal
 
 # Threshold of a Layer 2 alarm for a quota the model does not have (quota code ``NA``): the alarm
 # must never fire. CloudWatch's Threshold is a double, and CloudFormation passes the custom

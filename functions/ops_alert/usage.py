@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 import operator
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, ItemsView, Mapping, Sequence, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 Series = Mapping[datetime, float]
 
@@ -80,13 +80,15 @@ class MinuteSeries(Mapping[datetime, float]):
         kinds = set(map(type, values))
         if kinds <= {float}:
             numbers = list(values)
+        elif kinds <= {int, float}:
+            numbers = list(map(float, values))
         else:
-            numbers = list(map(float, values)) if kinds <= {int, float} else []
+            numbers = []
         if len(numbers) != len(values) or not _all_finite_non_negative(numbers):
             # Not all plain finite numbers >= 0: one by one, naming the first bad datapoint.
             numbers = [_check(value, _utc(stamp)) for stamp, value in zip(seconds, values)]
         if set(map(type, seconds)) <= {int}:
-            starts, whole_seconds = list(seconds), True
+            starts, whole_seconds = cast("list[int]", list(seconds)), True  # every stamp is an int
         else:
             starts = list(map(int, seconds))
             whole_seconds = starts == list(seconds)

@@ -8,9 +8,10 @@ logged and reported as missing, and the case goes ahead without it.
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
 
 from ops_alert_aws.clients import client, support
 from ops_alert_aws.errors import describe
@@ -53,7 +54,7 @@ def upload(files: Sequence[CaseFile]) -> str:
     return str(response["attachmentSetId"])
 
 
-def prepare(graphs: Sequence[GraphRequest], data: Sequence[CaseFile], log: logging.Logger) -> Attachments:
+def prepare(graphs: Sequence[GraphRequest], data: Sequence[CaseFile], log: Logger) -> Attachments:
     """Render the graphs, then upload them with ``data`` as one set: ≤ len(graphs) + 1 calls."""
     files: list[CaseFile] = []
     missing: list[str] = []

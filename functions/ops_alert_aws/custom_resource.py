@@ -168,7 +168,7 @@ def put_response(url: str, body: Mapping[str, Any], logger: Any) -> bool:
     for attempt in range(1, PUT_ATTEMPTS + 1):
         req = urllib.request.Request(url, data=payload, method="PUT", headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=PUT_TIMEOUT_SECONDS) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=PUT_TIMEOUT_SECONDS) as resp:
                 logger.info("Custom-resource response delivered",
                             extra={"status": body["Status"], "http_status": resp.status})
                 return True
@@ -270,7 +270,7 @@ def run(event: Any, context: Any, handlers: Mapping[str, Handler], logger: Any) 
             responder.send(SUCCESS, outcome.physical_id, "", outcome.data)
     except ResourceFailed as exc:
         responder.send(FAILED, exc.physical_id or fallback_id, exc.reason)
-    except Exception as exc:  # noqa: BLE001 - the stack must get an answer whatever happened
+    except Exception as exc:  # the stack must get an answer whatever happened
         logger.exception("Unexpected error in custom resource")
         responder.send(FAILED, fallback_id,
                        f"Unexpected error{_log_hint(context)}: {type(exc).__name__}: {exc}")

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from ops_alert_aws.clients import client
 
@@ -38,7 +39,7 @@ class OnceResult:
     warning: str | None = None
 
 
-def _mark_duplicate(response: Any, _record: Any) -> Any:
+def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
     # Called by Powertools only when it returns a stored result instead of running the work.
     if isinstance(response, dict):
         return {**response, DUPLICATE_FLAG: True}

@@ -92,11 +92,11 @@ def submit_increase(code: str, desired_value: int) -> Submitted:
         response = client("service-quotas").request_service_quota_increase(
             ServiceCode=SERVICE_CODE, QuotaCode=code, DesiredValue=float(desired_value),
             SupportCaseAllowed=True)
-    except Exception as exc:  # noqa: BLE001 - every failure means "use the fallback case"
+    except Exception as exc:  # every failure means "use the fallback case"
         if error_code(exc) == ALREADY_EXISTS:
             try:
                 pending = open_request(request_history([code]), code)
-            except Exception as lookup:  # noqa: BLE001
+            except Exception as lookup:
                 raise QuotaPathUnavailable(describe(lookup, f"Finding the pending request for {code}")) from lookup
             if pending is not None:
                 return Submitted(pending, already_pending=True)

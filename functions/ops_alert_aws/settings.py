@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from ops_alert import processor_env as var
 from ops_alert.alarms import QuotaKind
 from ops_alert.email_list import is_email_address
 from ops_alert.names import StackNames
@@ -91,40 +92,40 @@ class ProcessorEnv:
                 raise ConfigError(f"environment variable {name} must be >= {low}, got {value}")
             return value
 
-        model_id = need("BEDROCK_MODEL_ID")
+        model_id = need(var.BEDROCK_MODEL_ID)
         result = cls(
-            customer=env.get("CUSTOMER_NAME", "").strip() or None,
-            customer_name_secret=env.get("CUSTOMER_NAME_SECRET", "").strip(),
-            model_name=need("BEDROCK_MODEL_NAME"),
+            customer=env.get(var.CUSTOMER_NAME, "").strip() or None,
+            customer_name_secret=env.get(var.CUSTOMER_NAME_SECRET, "").strip(),
+            model_name=need(var.BEDROCK_MODEL_NAME),
             model_id=model_id,
-            model_id_display=env.get("BEDROCK_MODEL_ID_DISPLAY", "").strip() or model_id,
-            profile_type=env.get("INFERENCE_PROFILE_TYPE", "").strip() or "System-Defined",
-            geo_residency=env.get("GEO_DATA_RESIDENCY_REQUIREMENT", "").strip() or "NA",
-            input_modalities=env.get("INPUT_MODALITIES", "").strip() or "not stated",
-            stakeholder_emails_secret=env.get("STAKEHOLDER_EMAILS_SECRET", "").strip(),
-            formatted_topic_arn=need("FORMATTED_TOPIC_ARN"),
-            notification_preference_param=need("NOTIFICATION_PREFERENCE_PARAM"),
-            enable_support_case_param=need("ENABLE_AUTOMATED_SUPPORT_CASE_PARAM"),
-            use_case_param=need("USE_CASE_DESCRIPTION_PARAM"),
-            tpm_increase_percent_param=need("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM"),
-            rpm_increase_percent_param=need("REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM"),
-            rpm_quota_code=env.get("REQUESTS_PER_MINUTE_QUOTA_CODE", "").strip() or NO_QUOTA_CODE,
-            tpm_quota_code=env.get("TOKENS_PER_MINUTE_QUOTA_CODE", "").strip() or NO_QUOTA_CODE,
-            support_case_lookback_days=number("SUPPORT_CASE_LOOKBACK_DAYS", DEFAULT_CASE_LOOKBACK_DAYS),
+            model_id_display=env.get(var.BEDROCK_MODEL_ID_DISPLAY, "").strip() or model_id,
+            profile_type=env.get(var.INFERENCE_PROFILE_TYPE, "").strip() or "System-Defined",
+            geo_residency=env.get(var.GEO_DATA_RESIDENCY_REQUIREMENT, "").strip() or "NA",
+            input_modalities=env.get(var.INPUT_MODALITIES, "").strip() or "not stated",
+            stakeholder_emails_secret=env.get(var.STAKEHOLDER_EMAILS_SECRET, "").strip(),
+            formatted_topic_arn=need(var.FORMATTED_TOPIC_ARN),
+            notification_preference_param=need(var.NOTIFICATION_PREFERENCE_PARAM),
+            enable_support_case_param=need(var.ENABLE_AUTOMATED_SUPPORT_CASE_PARAM),
+            use_case_param=need(var.USE_CASE_DESCRIPTION_PARAM),
+            tpm_increase_percent_param=need(var.TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM),
+            rpm_increase_percent_param=need(var.REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM),
+            rpm_quota_code=env.get(var.REQUESTS_PER_MINUTE_QUOTA_CODE, "").strip() or NO_QUOTA_CODE,
+            tpm_quota_code=env.get(var.TOKENS_PER_MINUTE_QUOTA_CODE, "").strip() or NO_QUOTA_CODE,
+            support_case_lookback_days=number(var.SUPPORT_CASE_LOOKBACK_DAYS, DEFAULT_CASE_LOOKBACK_DAYS),
             automation_reply_max_attempts=number(
-                "AUTOMATION_REPLY_MAX_ATTEMPTS", DEFAULT_AUTOMATION_REPLY_MAX_ATTEMPTS
+                var.AUTOMATION_REPLY_MAX_ATTEMPTS, DEFAULT_AUTOMATION_REPLY_MAX_ATTEMPTS
             ),
-            idempotency_table=env.get("IDEMPOTENCY_TABLE", "").strip() or None,
-            follow_up_queue_url=env.get("FOLLOW_UP_QUEUE_URL", "").strip() or None,
-            usage_lookback_days=number("USAGE_LOOKBACK_DAYS", DEFAULT_USAGE_LOOKBACK_DAYS),
+            idempotency_table=env.get(var.IDEMPOTENCY_TABLE, "").strip() or None,
+            follow_up_queue_url=env.get(var.FOLLOW_UP_QUEUE_URL, "").strip() or None,
+            usage_lookback_days=number(var.USAGE_LOOKBACK_DAYS, DEFAULT_USAGE_LOOKBACK_DAYS),
         )
         if result.customer is None and not result.customer_name_secret:
-            missing.append("CUSTOMER_NAME or CUSTOMER_NAME_SECRET")
+            missing.append(f"{var.CUSTOMER_NAME} or {var.CUSTOMER_NAME_SECRET}")
         if missing:
             raise ConfigError(f"missing environment variable(s): {', '.join(missing)}")
         if not 1 <= result.usage_lookback_days <= 15:
             # 1-minute CloudWatch data is kept 15 days (SPEC §9).
-            raise ConfigError(f"USAGE_LOOKBACK_DAYS must be 1..15, got {result.usage_lookback_days}")
+            raise ConfigError(f"{var.USAGE_LOOKBACK_DAYS} must be 1..15, got {result.usage_lookback_days}")
         return result
 
 

@@ -56,7 +56,7 @@ def write_display_model_id(names: StackNames, model_id: str) -> None:
 def _get(name: str) -> str | None:
     try:
         return str(client("ssm").get_parameter(Name=name)["Parameter"]["Value"])
-    except Exception as exc:  # noqa: BLE001 - only "not found" is an answer; the rest propagates
+    except Exception as exc:  # only "not found" is an answer; the rest propagates
         if is_not_found(exc):
             return None
         raise

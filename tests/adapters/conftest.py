@@ -40,7 +40,7 @@ def endpoint() -> Iterator[ScriptedEndpoint]:
     state = ScriptedEndpoint(url="")
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+        def do_PUT(self) -> None:  # http.server's naming
             length = int(self.headers.get("Content-Length", "0"))
             state.requests.append({"path": self.path, "headers": dict(self.headers),
                                    "body": self.rfile.read(length).decode()})

@@ -10,7 +10,6 @@ from ops_alert_aws import custom_resource as cr
 from tests.adapters.conftest import ScriptedEndpoint
 
 
-
 class _Logger:
     """Just enough of the Powertools Logger API for ``run``."""
 

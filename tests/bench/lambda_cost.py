@@ -33,7 +33,13 @@ from botocore.parsers import ResponseParserFactory
 from bundle.artifacts import LAYER_NAME, build_artifacts
 from ops_alert.usage import summarize
 from ops_alert_aws import clients
-from ops_alert_aws.usage_metrics import MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL, _queries, fetch_model_series, usage_window
+from ops_alert_aws.usage_metrics import (
+    MAX_DATAPOINTS_PER_CALL,
+    MAX_QUERIES_PER_CALL,
+    _queries,
+    fetch_model_series,
+    usage_window,
+)
 from tests.fakes import FAKE_ENV, metric_wire
 
 COLD_START_SCRIPT = Path(__file__).with_name("cold_start.py")

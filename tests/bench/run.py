@@ -44,10 +44,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "functions") not in sys.path:  # ops_alert for the test world (pytest's pythonpath)
     sys.path.insert(0, str(ROOT / "functions"))
 
-from tests.fakes import FAKE_ENV, FakeLambdaContext, fake_aws  # noqa: E402
-from tests.functional.packaged import PackagedFunctions  # noqa: E402
-from tests.bench import lambda_cost  # noqa: E402
-from tests.functional.processor_world import ProcessorWorld, purge_processor_modules  # noqa: E402
+from tests.bench import lambda_cost  # noqa: E402 - needs the sys.path entry above
+from tests.fakes import FAKE_ENV, FakeLambdaContext, fake_aws  # noqa: E402 - needs the sys.path entry above
+from tests.functional.packaged import PackagedFunctions  # noqa: E402 - needs the sys.path entry above
+from tests.functional.processor_world import ProcessorWorld, purge_processor_modules  # noqa: E402 - needs the sys.path entry above
 
 MAX_USAGE_CALLS = 2
 MAX_NEW_CASE_CALLS = 15  # without issue 12's attachments and forecast quota reads
@@ -245,7 +245,7 @@ def _forecast_ms(days: int) -> float:
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
+    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731 - a one-line cell formatter
                                    for i, (c, w) in enumerate(zip(cells, widths)))
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 

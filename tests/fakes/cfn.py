@@ -48,7 +48,7 @@ class CfnResponseServer:
         responses = self.responses
 
         class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:  # noqa: N802 - http.server naming
+            def do_PUT(self) -> None:  # http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 try:

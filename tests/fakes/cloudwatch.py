@@ -24,7 +24,7 @@ import struct
 import uuid
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from tests.fakes.core import ACCOUNT_ID, PASS, REGION, AwsError, Fake, api, paginate
 
@@ -489,7 +489,7 @@ _Series = dict[int, float]
 class _Expression:
     """A small metric-math evaluator over timestamp -> value series."""
 
-    _AGGREGATES: dict[str, Callable[[list[float]], float]] = {
+    _AGGREGATES: ClassVar[dict[str, Callable[[list[float]], float]]] = {
         "SUM": sum,
         "MAX": max,
         "MIN": min,

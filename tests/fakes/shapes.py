@@ -51,12 +51,12 @@ def _check_request(shape: Shape, value: Any, path: str, errors: list[str]) -> No
                 f"Value '{value}' at '{path}' failed to satisfy constraint: "
                 f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
             )
-    elif kind in ("integer", "long", "double", "float") and isinstance(value, (int, float)):
-        if "max" in meta and value > meta["max"]:
-            errors.append(
-                f"Value '{value}' at '{path}' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {meta['max']}"
-            )
+    elif (kind in ("integer", "long", "double", "float") and isinstance(value, (int, float))
+          and "max" in meta and value > meta["max"]):
+        errors.append(
+            f"Value '{value}' at '{path}' failed to satisfy constraint: "
+            f"Member must have value less than or equal to {meta['max']}"
+        )
 
 
 def response_violations(shape: Shape | None, response: dict[str, Any]) -> list[str]:

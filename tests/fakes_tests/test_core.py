@@ -127,14 +127,13 @@ class _Drifting(Fake):
 def test_strict_mode_catches_fakes_that_drift_from_the_model(monkeypatch, call):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with FakeAws([_Drifting()]):
-        with pytest.raises(FakeDriftError):
-            call(boto3.session.Session().client("support", region_name="us-east-1"))
+    with FakeAws([_Drifting()]), pytest.raises(FakeDriftError):
+        call(boto3.session.Session().client("support", region_name="us-east-1"))
 
 
 def test_uninstall_restores_builtin_handlers(monkeypatch):
     before = list(botocore.handlers.BUILTIN_HANDLERS)
     with FakeAws():
         assert len(botocore.handlers.BUILTIN_HANDLERS) == len(before) + 2
-    assert botocore.handlers.BUILTIN_HANDLERS == before
+    assert before == botocore.handlers.BUILTIN_HANDLERS
     assert _DISPATCHER.active is None

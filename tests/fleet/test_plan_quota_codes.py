@@ -3,9 +3,9 @@ created (issue 8): the quota calculator's own check, on the target account's Ser
 from __future__ import annotations
 
 import pytest
-from ops_alert.quota_codes import QuotaInfo
 
 from fleet.plan import review_quota_codes
+from ops_alert.quota_codes import QuotaInfo
 from tests.fleet.conftest import MEMBER_A, OU, World, manifest
 
 GLOBAL_OPUS = "global.anthropic.claude-opus-4-6-v1"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from fleet.aws import Clients
 from fleet.artifacts import template_source
+from fleet.aws import Clients
 from fleet.template import TEMPLATE_BODY_LIMIT, template_from_body
 from tests.fleet.conftest import ARTIFACTS, World, fact_sheet_parameters, template_document
 

@@ -11,13 +11,12 @@ Actions only, by design: resource ARNs and conditions are checked in tests/templ
 from __future__ import annotations
 
 import functools
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from templates import build_template
 from tests.fakes.core import Call, active_hub
+from tests.functional import rendered
 
 # boto3 client name → IAM service prefix, where they differ.
 _PREFIX = {"service-quotas": "servicequotas"}
@@ -37,7 +36,7 @@ def iam_action(call: Call) -> str:
 @functools.lru_cache(maxsize=1)
 def granted_actions() -> dict[str, frozenset[str]]:
     """Handler module name (``notification_processor``) → the lower-case actions its role allows."""
-    resources = json.loads(build_template(defaultdict(lambda: "artifact.zip")).to_json())["Resources"]
+    resources = rendered.resources()
     by_role: dict[str, set[str]] = defaultdict(set)
     for logical_id, resource in resources.items():
         props = resource["Properties"]

@@ -19,7 +19,9 @@ import boto3
 
 from ops_alert.alarms import ALARM_KINDS
 from ops_alert.names import StackNames
+from tests import events
 from tests.fakes import ACCOUNT_ID, REGION, StandardFakes, model_arn
+from tests.functional import rendered
 
 CUSTOMER = "Acme"
 MODEL_NAME = "G-Opus-4-6"
@@ -31,77 +33,12 @@ TPM_QUOTA = 6_250_000.0
 RPM_NAME = "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1"
 TPM_NAME = "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1"
 EMAILS = "sre@example.com,oncall@example.com"
-# Real AWS shapes (the spec's examples, events/ in the spec): the composite alarm's SNS record and
+# Real AWS shapes (tests/events/, from the spec's examples): the composite alarm's SNS record and
 # its Message, and the EventBridge "CloudWatch Alarm State Change" event of a child alarm.
-SNS_RECORD_EVENT: dict[str, Any] = {'Records': [{'EventSource': 'aws:sns',
-              'EventVersion': '1.0',
-              'EventSubscriptionArn': 'arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Raw-G-Opus-4-6:0b6941c5-3b7e-4c2e-9d43-0f4a3c7c2b11',
-              'Sns': {'Type': 'Notification',
-                      'MessageId': '5b1c8e4e-7a43-5c1e-9f0e-2f7f6a0b9d21',
-                      'TopicArn': 'arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Raw-G-Opus-4-6',
-                      'Subject': 'ALARM: "Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6" in US East (N. '
-                                 'Virginia)',
-                      'Message': '<set per event>',
-                      'Timestamp': '2026-11-26T14:05:00.456Z',
-                      'SignatureVersion': '1',
-                      'Signature': 'EXAMPLE',
-                      'SigningCertUrl': 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-EXAMPLE.pem',
-                      'UnsubscribeUrl': 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=EXAMPLE',
-                      'MessageAttributes': {}}}]}
-COMPOSITE_MESSAGE: dict[str, Any] = {'AlarmName': 'Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6',
- 'AlarmDescription': 'Overall Bedrock model quota health',
- 'AWSAccountId': '123456789012',
- 'AlarmConfigurationUpdatedTimestamp': '2026-11-20T10:00:00.000+0000',
- 'NewStateValue': 'ALARM',
- 'NewStateReason': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-G-Opus-4-6 '
-                   'transitioned to ALARM at Thursday 26 November, 2026 14:05:00 UTC',
- 'StateChangeTime': '2026-11-26T14:05:00.123+0000',
- 'Region': 'US East (N. Virginia)',
- 'AlarmArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6',
- 'OldStateValue': 'OK',
- 'OKActions': [],
- 'AlarmActions': ['arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Raw-G-Opus-4-6'],
- 'InsufficientDataActions': [],
- 'AlarmRule': 'ALARM(Acme-Bedrock-ClientErrors-Critical-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-ServerErrors-Critical-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-Throttles-Critical-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-HighInvocationRate-Warning-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-HighTPMQuotaUsage-Warning-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-HighLatency-Warning-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-InvocationAnomaly-Warning-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-InputTokenAnomaly-Warning-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-OutputTokenAnomaly-Warning-G-Opus-4-6) OR '
-              'ALARM(Acme-Bedrock-LatencyAnomaly-Warning-G-Opus-4-6)',
- 'TriggeringChildren': [{'Arn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-G-Opus-4-6',
-                         'State': {'Value': 'ALARM', 'Timestamp': '2026-11-26T14:05:00.100+0000'}}]}
-STATE_CHANGE_EVENT: dict[str, Any] = {'version': '0',
- 'id': 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
- 'detail-type': 'CloudWatch Alarm State Change',
- 'source': 'aws.cloudwatch',
- 'account': '123456789012',
- 'time': '2026-11-26T14:07:00Z',
- 'region': 'us-east-1',
- 'resources': ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-G-Opus-4-6'],
- 'detail': {'alarmName': 'Acme-Bedrock-Throttles-Critical-G-Opus-4-6',
-            'state': {'value': 'ALARM',
-                      'reason': 'Threshold Crossed: 5 datapoints [12.0 (26/11/26 14:06:00), 9.0 (26/11/26 '
-                                '14:05:00), 15.0 (26/11/26 14:04:00), 8.0 (26/11/26 14:03:00), 11.0 '
-                                '(26/11/26 14:02:00)] were greater than the threshold (5.0).',
-                      'reasonData': '{"version":"1.0","queryDate":"2026-11-26T14:07:00.000+0000","startDate":"2026-11-26T14:02:00.000+0000","statistic":"Sum","period":60,"recentDatapoints":[11.0,8.0,15.0,9.0,12.0],"threshold":5.0,"evaluatedDatapoints":[{"timestamp":"2026-11-26T14:06:00.000+0000","sampleCount":1.0,"value":12.0}]}',
-                      'timestamp': '2026-11-26T14:07:00.512+0000'},
-            'previousState': {'value': 'OK',
-                              'reason': 'Threshold Crossed: no datapoints were received for 5 periods and 5 '
-                                        'missing datapoints were treated as [NonBreaching].',
-                              'reasonData': '{"version":"1.0","queryDate":"2026-11-26T13:07:00.000+0000","statistic":"Sum","period":60,"recentDatapoints":[],"threshold":5.0}',
-                              'timestamp': '2026-11-26T13:07:00.100+0000'},
-            'configuration': {'description': 'Bedrock model requests throttled',
-                              'metrics': [{'id': '0f2b9d6e-7c0e-4b1f-8a3a-0c3d2e1f4a5b',
-                                           'metricStat': {'metric': {'namespace': 'AWS/Bedrock',
-                                                                     'name': 'InvocationThrottles',
-                                                                     'dimensions': {'ModelId': 'global.anthropic.claude-opus-4-6-v1'}},
-                                                          'period': 60,
-                                                          'stat': 'Sum'},
-                                           'returnData': True}]}}}
+SNS_RECORD_EVENT: dict[str, Any] = events.composite_sns_record()
+SNS_RECORD_EVENT["Records"][0]["Sns"]["Message"] = "<set per event>"
+COMPOSITE_MESSAGE: dict[str, Any] = events.composite_message()
+STATE_CHANGE_EVENT: dict[str, Any] = events.child_state_change()
 # Modules of the function zip besides the handler: purged between loads like the packaged roots.
 PROCESSOR_MODULES = ("processor_pipeline", "processor_support", "processor_follow_up", "processor_capacity")
 
@@ -187,33 +124,29 @@ class ProcessorWorld:
         sq = self.aws.service_quotas
         sq.add_quota(RPM_CODE, RPM_NAME, RPM_QUOTA)
         sq.add_quota(TPM_CODE, TPM_NAME, TPM_QUOTA)
-        self.env = {
-            "CUSTOMER_NAME": self.customer,
-            "CUSTOMER_NAME_SECRET": n.customer_name_secret,
-            "BEDROCK_MODEL_ID": self.model_id,
-            "BEDROCK_MODEL_ID_DISPLAY": MODEL_ID,
-            "INFERENCE_PROFILE_TYPE": self.profile_type,
-            "BEDROCK_MODEL_NAME": self.model_name,
-            "GEO_DATA_RESIDENCY_REQUIREMENT": "No",
-            "INPUT_MODALITIES": "TEXT and IMAGE",
-            "STAKEHOLDER_EMAILS_SECRET": n.stakeholder_emails_secret,
-            "NOTIFICATION_PREFERENCE_PARAM": n.ssm("notification-preference"),
-            "FORMATTED_TOPIC_ARN": topic,
-            "ENABLE_AUTOMATED_SUPPORT_CASE_PARAM": n.ssm("enable-automated-support-case"),
-            "USE_CASE_DESCRIPTION_PARAM": n.ssm("use-case-description"),
-            "TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM": n.ssm("tokens-per-minute-increase-percent"),
-            "REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM": n.ssm("requests-per-minute-increase-percent"),
-            "SUPPORT_CASE_LOOKBACK_DAYS": "60",
-            "AUTOMATION_REPLY_MAX_ATTEMPTS": "120",
-            "REQUESTS_PER_MINUTE_QUOTA_CODE": RPM_CODE,
-            "TOKENS_PER_MINUTE_QUOTA_CODE": TPM_CODE,
-            "ELIGIBLE_ALARM_PATTERNS": "Throttles",
-            "RPM_ALARM_PATTERNS": "HighInvocationRate,InvocationAnomaly",
-            "TPM_ALARM_PATTERNS": "HighTPMQuotaUsage,InputTokenAnomaly,OutputTokenAnomaly",
-            "IDEMPOTENCY_TABLE": "idempotency",
-            "FOLLOW_UP_QUEUE_URL": follow_up,
-            "POWERTOOLS_SERVICE_NAME": "notification_processor",
-        }
+        # The environment exactly as the template sets it, its references resolved to this world.
+        self.env = rendered.environment("NotificationProcessor", {
+            "CustomerName": self.customer,
+            "CustomerNameSecret": n.customer_name_secret,
+            "BedrockModelId": self.model_id,
+            "QuotaCalculatorCustomResource.ResolvedModelIdDisplay": MODEL_ID,
+            "InferenceProfileType": self.profile_type,
+            "BedrockModelName": self.model_name,
+            "GeoDataResidencyRequirement": "No",
+            "InputModalities": "TEXT and IMAGE",
+            "StakeholderEmailsSecret": n.stakeholder_emails_secret,
+            "NotificationPreferenceParameter": n.ssm("notification-preference"),
+            "FormattedNotificationTopic": topic,
+            "EnableAutomatedSupportCaseParameter": n.ssm("enable-automated-support-case"),
+            "UseCaseDescriptionParameter": n.ssm("use-case-description"),
+            "TokensPerMinuteIncreasePercentParameter": n.ssm("tokens-per-minute-increase-percent"),
+            "RequestsPerMinuteIncreasePercentParameter": n.ssm("requests-per-minute-increase-percent"),
+            "SupportCaseLookbackDays": "60",
+            "RequestsPerMinuteQuotaCode": RPM_CODE,
+            "TokensPerMinuteQuotaCode": TPM_CODE,
+            "IdempotencyTable": "idempotency",
+            "FollowUpQueue": follow_up,
+        })
         return self.env
 
     def _dimension_values(self) -> list[str]:
@@ -347,28 +280,6 @@ class ProcessorWorld:
 
 def deepcopy(event: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(event)
-
-
-# --- fixtures (imported by the test modules) -------------------------------------------------------
-import pytest  # noqa: E402
-
-
-@pytest.fixture
-def world(aws: StandardFakes, monkeypatch: pytest.MonkeyPatch) -> ProcessorWorld:
-    w = ProcessorWorld(aws)
-    for key, value in w.deploy().items():
-        monkeypatch.setenv(key, value)
-    return w
-
-
-@pytest.fixture
-def processor(load_handler: Any, world: ProcessorWorld) -> Any:
-    """The packaged handler module, with fresh boto3 clients bound to this test's fakes."""
-    purge_processor_modules()
-    module = load_handler("notification_processor")
-    sys.modules["ops_alert_aws.clients"].reset()
-    yield module
-    purge_processor_modules()
 
 
 def run(processor: Any, event: Any) -> dict[str, Any]:

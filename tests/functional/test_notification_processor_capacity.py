@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.functional.processor_world import (  # noqa: F401 - fixtures
+from tests.functional.processor_world import (
     ProcessorWorld,
-    processor,
     run,
     utc_now,
-    world,
 )
 
 DASHBOARD = ("https://console.aws.amazon.com/cloudwatch/home?region=us-east-1"

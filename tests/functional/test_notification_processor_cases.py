@@ -6,17 +6,15 @@ from typing import Any
 
 import pytest
 
-from ops_alert.duplicates import marker
 from ops_alert.alarms import CaseCategory
-from tests.functional.processor_world import (  # noqa: F401 - fixtures
+from ops_alert.duplicates import marker
+from tests.functional.processor_world import (
     CUSTOMER,
     MODEL_NAME,
     RPM_CODE,
     TPM_CODE,
     ProcessorWorld,
-    processor,
     run,
-    world,
 )
 
 QUOTA_SUBJECT = f"{CUSTOMER} - Bedrock Ops Alert - {MODEL_NAME} - Quota Request"

@@ -5,13 +5,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from tests.functional.processor_world import (  # noqa: F401 - fixtures
+from tests.functional.processor_world import (
     ProcessorWorld,
     deepcopy,
-    processor,
     run,
-    world,
 )
 
 
@@ -53,7 +52,7 @@ def test_retry_after_email_failure_reuses_the_case(world: ProcessorWorld, proces
     _arm(world)
     event = world.composite_event(["Throttles"])
     fault.fail("sns", "Publish", "InternalError", status=500)
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError, match="InternalError"):
         run(processor, deepcopy(event))
     retried = run(processor, deepcopy(event))  # Lambda's async retry: the record was released
     assert retried["status"] == "processed"
@@ -70,7 +69,7 @@ def test_retry_after_email_failure_does_not_request_quotas_twice(world: Processo
     world.set_composite("ALARM")
     event = world.composite_event(["Throttles"])
     fault.fail("sns", "Publish", "InternalError", status=500)
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError, match="InternalError"):
         run(processor, deepcopy(event))
     run(processor, deepcopy(event))
     assert len(world.aws.service_quotas.requests) == 1  # one request per alert, not repeated by the retry

@@ -8,11 +8,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.processor_world import (  # noqa: F401 - fixtures
+from tests.functional.processor_world import (
     ProcessorWorld,
-    processor,
     run,
-    world,
 )
 
 

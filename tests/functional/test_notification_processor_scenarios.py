@@ -8,14 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.functional.processor_world import (  # noqa: F401 - fixtures
+from tests.functional.processor_world import (
     RPM_CODE,
     TPM_CODE,
     ProcessorWorld,
-    processor,
     purge_processor_modules,
     run,
-    world,
 )
 
 

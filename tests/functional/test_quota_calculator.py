@@ -11,7 +11,14 @@ import boto3
 import pytest
 
 from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
-from tests.fakes import CfnResponse, CfnResponseServer, FakeLambdaContext, StandardFakes, bedrock_quota_catalogue, model_arn
+from tests.fakes import (
+    CfnResponse,
+    CfnResponseServer,
+    FakeLambdaContext,
+    StandardFakes,
+    bedrock_quota_catalogue,
+    model_arn,
+)
 
 pytestmark = pytest.mark.packaged
 

@@ -70,7 +70,7 @@ def test_changing_a_source_file_changes_only_that_key(monkeypatch: pytest.Monkey
 def test_a_function_without_its_handler_module_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "quota_calculator").mkdir()
     monkeypatch.setattr(artifacts, "FUNCTIONS", tmp_path)
-    with pytest.raises(FileNotFoundError, match="quota_calculator.py"):
+    with pytest.raises(FileNotFoundError, match=r"quota_calculator\.py"):
         artifacts.function_artifact("quota_calculator")
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from ops_alert.alarms import ALARM_KINDS, Severity
+from ops_alert.alarms import ALARM_KINDS, BY_KEY, Severity
 from ops_alert.names import StackNames
+from templates.functions import ELIGIBLE_ALARM_PATTERNS, RPM_ALARM_PATTERNS, TPM_ALARM_PATTERNS
 from templates.names import CHILD_ALARMS
 
 NAMES = StackNames("Acme", "G-Opus-4-6")
@@ -19,13 +20,21 @@ def test_child_alarm_names_match(resources: dict, kind) -> None:
     by_name = {sub(r["Properties"]["AlarmName"]): lid for lid, r in resources.items()
                if r["Type"] == "AWS::CloudWatch::Alarm"}
     logical_id = by_name[NAMES.alarm_name(kind)]
-    assert CHILD_ALARMS[logical_id][0] == kind.key
+    assert CHILD_ALARMS[logical_id] == kind
 
 
 def test_layers_and_severities_agree_with_the_catalogue() -> None:
     for kind in ALARM_KINDS:
         assert (kind.layer == 1) == (kind.severity is Severity.CRITICAL)
-    assert [k.key for k in ALARM_KINDS] == [t for t, _ in CHILD_ALARMS.values()]
+    assert list(ALARM_KINDS) == list(CHILD_ALARMS.values())
+
+
+def test_alarm_patterns_of_the_environment_cover_the_catalogue() -> None:
+    keys = [p.rsplit("-", 1) for p in ELIGIBLE_ALARM_PATTERNS.split(",")]
+    assert sorted(k for k, _ in keys) == sorted(k.key for k in ALARM_KINDS)
+    assert all(BY_KEY[k].suffix == severity for k, severity in keys)
+    assert RPM_ALARM_PATTERNS == "HighInvocationRate,InvocationAnomaly"  # the original's values
+    assert TPM_ALARM_PATTERNS == "HighTPMQuotaUsage,InputTokenAnomaly,OutputTokenAnomaly"
 
 
 def test_composite_topics_and_secrets_match(resources: dict) -> None:

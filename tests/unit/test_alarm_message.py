@@ -23,6 +23,7 @@ from ops_alert.alarm_message import (
 )
 from ops_alert.alarms import BY_KEY
 from ops_alert.names import StackNames
+from tests import events
 
 NAMES = StackNames("Acme", "G-Opus-4-6")
 ACCOUNT = "123456789012"
@@ -33,51 +34,31 @@ ANOMALY = NAMES.alarm_name(BY_KEY["InvocationAnomaly"])
 
 
 def message(**overrides: Any) -> dict[str, Any]:
-    """The CloudWatch notification inside the SNS record (shape of events/composite-alarm-sns.json)."""
-    msg: dict[str, Any] = {
-        "AlarmName": COMPOSITE,
-        "AlarmDescription": "Overall Bedrock model quota health",
-        "AWSAccountId": ACCOUNT,
-        "NewStateValue": "ALARM",
+    """The CloudWatch notification inside the SNS record (tests/events/composite-alarm-sns.json),
+    narrowed to the Throttles child."""
+    msg = events.composite_message()
+    msg.update({
         "NewStateReason": f"{ARN}{THROTTLES} transitioned to ALARM",
-        "StateChangeTime": "2026-11-26T14:05:00.123+0000",
-        "Region": "US East (N. Virginia)",
-        "AlarmArn": ARN + COMPOSITE,
-        "OldStateValue": "OK",
         "AlarmRule": f"ALARM({THROTTLES})",
         "TriggeringChildren": [
             {"Arn": ARN + THROTTLES, "State": {"Value": "ALARM", "Timestamp": "2026-11-26T14:05:00.100+0000"}}
         ],
-    }
+    })
     msg.update(overrides)
     return msg
 
 
 def sns_record(msg: Any) -> dict[str, Any]:
-    body = msg if isinstance(msg, str) else json.dumps(msg)
-    return {
-        "EventSource": "aws:sns",
-        "Sns": {"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message": body},
-    }
+    """One SNS record as the topic delivers it, carrying ``msg`` (JSON-encoded unless a string)."""
+    [record] = events.composite_sns_record()["Records"]
+    record["Sns"]["Message"] = msg if isinstance(msg, str) else json.dumps(msg)
+    return record
 
 
 def child_event(**detail_overrides: Any) -> dict[str, Any]:
-    """Shape of events/eventbridge-alarm-state-change.json."""
-    event: dict[str, Any] = {
-        "version": "0",
-        "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
-        "detail-type": "CloudWatch Alarm State Change",
-        "source": "aws.cloudwatch",
-        "account": ACCOUNT,
-        "time": "2026-11-26T14:07:00Z",
-        "region": "us-east-1",
-        "resources": [ARN + THROTTLES],
-        "detail": {
-            "alarmName": THROTTLES,
-            "state": {"value": "ALARM", "reason": "Threshold Crossed", "timestamp": "2026-11-26T14:07:00.512+0000"},
-            "previousState": {"value": "OK", "timestamp": "2026-11-26T13:07:00.100+0000"},
-        },
-    }
+    """tests/events/eventbridge-alarm-state-change.json (the Throttles child going to ALARM)."""
+    event = events.child_state_change()
+    event["detail"]["state"]["reason"] = "Threshold Crossed"
     event["detail"].update(detail_overrides)
     return event
 

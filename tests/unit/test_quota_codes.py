@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ops_alert.alarms import QuotaKind
 from ops_alert.quota_codes import (
     CodeCheckMode,
@@ -501,7 +502,7 @@ def test_validate_against_an_empty_quota_list():
 
 def test_validate_reports_an_unrecognised_mode_of_a_matching_quota():
     odd = q("L-12345678", "Provisioned model inference requests per minute for Anthropic Claude Opus 4.6")
-    check = validate_quota_code("L-12345678", RPM, OPUS_46_GLOBAL, QUOTAS + (odd,))
+    check = validate_quota_code("L-12345678", RPM, OPUS_46_GLOBAL, (*QUOTAS, odd))
     assert check.problem is QuotaProblem.WRONG_MODE
     assert "(no recognised inference mode), but model" in check.message
 
@@ -678,7 +679,7 @@ def test_per_day_quota_by_mode(model_id, expected):
 
 
 def test_a_per_day_code_is_refused_as_a_per_minute_one():
-    quotas = QUOTAS + (q("L-5E5E5E01", "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1"),)
+    quotas = (*QUOTAS, q("L-5E5E5E01", "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1"))
     check = validate_quota_code("L-5E5E5E01", TPM, "us.anthropic.claude-opus-4-6-v1", quotas)
     assert check.problem is QuotaProblem.WRONG_KIND
     assert "a tokens-per-day quota, but TokensPerMinuteQuotaCode needs a tokens-per-minute quota: use L-0A0A0A02" in check.message

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from ops_alert.alarms import QuotaKind
 from ops_alert.quota_codes import (
     ALIASES,

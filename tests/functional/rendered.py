@@ -1,0 +1,35 @@
+"""The template as `make package` renders it, for tests that take facts from it (the IAM grants of
+each handler, the notification processor's environment) instead of repeating them by hand."""
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from templates import build_template
+
+
+@functools.lru_cache(maxsize=1)
+def resources() -> dict[str, Any]:
+    """``Resources`` of the rendered template (artifact keys are placeholders)."""
+    rendered: dict[str, Any] = json.loads(build_template(defaultdict(lambda: "artifact.zip")).to_json())
+    return rendered["Resources"]
+
+
+def environment(function: str, values: Mapping[str, str]) -> dict[str, str]:
+    """The environment the template gives ``function`` (a logical ID), every ``Ref`` and ``Fn::GetAtt``
+    replaced by ``values[logical_id]`` / ``values["LogicalId.Attribute"]``: what that resource or
+    parameter is in the test's world. A reference the world does not provide fails loudly."""
+    variables = resources()[function]["Properties"]["Environment"]["Variables"]
+    env: dict[str, str] = {}
+    for name, value in variables.items():
+        if isinstance(value, str):
+            env[name] = value
+            continue
+        key = value["Ref"] if "Ref" in value else ".".join(value["Fn::GetAtt"])
+        if key not in values:
+            raise KeyError(f"{function} environment variable {name} refers to {key}: give the test world a value for it")
+        env[name] = values[key]
+    return env
