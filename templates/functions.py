@@ -171,4 +171,6 @@ def add_functions(t: Template, keys: Mapping[str, str]) -> None:
             var.IDEMPOTENCY_TABLE: Ref("IdempotencyTable"),
             var.FOLLOW_UP_QUEUE_URL: Ref("FollowUpQueue"),
             var.POWERTOOLS_SERVICE_NAME: "bedrock-ops-alert",
+            # Named in the decision events (issue 13).
+            var.STACK_NAME: Ref("AWS::StackName"),
         }))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import awacs.bedrock as bedrock
 import awacs.cloudwatch as cloudwatch
 import awacs.dynamodb as dynamodb
+import awacs.events as events
 import awacs.kms as kms
 import awacs.secretsmanager as secretsmanager
 import awacs.servicequotas as servicequotas
@@ -150,6 +151,10 @@ def notification_processor_role() -> Role:
                      [GetAtt("IdempotencyTable", "Arn")])),
         # Usage of an application profile combines every sibling sharing its model list.
         bedrock_profiles_policy(),
+        # One decision event per alarm signal (issue 13), on the account's default bus only.
+        policy("DecisionEventsPolicy",
+               allow([events.PutEvents],
+                     [Sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")])),
     ])
 
 

@@ -14,12 +14,15 @@ For one alarm signal, ONE call: processor_pipeline.handle
   then, once per transition (Powertools idempotency on DynamoDB):
   2. usage over the lookback, 3. thresholds, 4. scenario, 5. case type and quota routing,
   6. support action, 7. e-mail.
-Results are typed (ops_alert.results) until the handler returns their JSON.
+Results are typed (ops_alert.results) until the handler returns their JSON. Each signal's result
+is also put on the default EventBridge bus as ONE decision event (ops_alert.decision_event); a
+PutEvents failure is logged and counted, never lost as an alert.
 A failure that leaves nothing useful done (configuration, DescribeAlarms for a child event, the
 SNS publish) raises, so Lambda retries and finally dead-letters the event.
 """
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -35,8 +38,11 @@ from ops_alert.alarm_message import (
     dead_lettered_event,
     parse_signals,
 )
+from ops_alert.decision_event import StackIdentity, decision_detail
 from ops_alert.names import StackNames
 from ops_alert.results import Batch, EventResult, FollowUpResult, Ignored, RecordResult, Rejected, SignalResult, Status
+from ops_alert_aws.decision_events import put_decision_event
+from ops_alert_aws.errors import describe
 from ops_alert_aws.follow_up import is_sqs_record
 from ops_alert_aws.log import bind, get_logger
 from ops_alert_aws.settings import ProcessorEnv, read_customer_name
@@ -108,7 +114,9 @@ def _alarm_event(event: Any, load_env: Callable[[], ProcessorEnv], context: Any)
     try:
         signals = parse_signals(event)
     except MalformedAlarmMessage as exc:
-        return _reject(str(exc))
+        rejected = _reject(str(exc))
+        _emit_rejected(rejected, load_env)
+        return rejected
     env = load_env()
     names = StackNames(_customer(env), env.model_name)
     results = [_process_signal(s, env, names, context) for s in signals]
@@ -128,4 +136,40 @@ def _customer(env: ProcessorEnv) -> str:
 def _process_signal(signal: AlarmSignal, env: ProcessorEnv, names: StackNames, context: Any) -> SignalResult:
     logger.append_keys(alarm=signal.alarm_name, transition=signal.transition_id, source=signal.source.value)
     job = processor_pipeline.Job(env, names, datetime.now(timezone.utc), logger, context, _count)
-    return processor_pipeline.handle(signal, job)
+    result = processor_pipeline.handle(signal, job)
+    _emit(result, _identity(env, names.customer, signal.region))
+    return result
+
+
+# --- decision events (issue 13) -------------------------------------------------------------------
+
+
+def _identity(env: ProcessorEnv, customer: str, region: str = "") -> StackIdentity:
+    return StackIdentity(env.stack_name, customer, env.model_name, env.model_id_display,
+                         region or os.environ.get("AWS_REGION", ""))
+
+
+def _emit(result: SignalResult, identity: StackIdentity) -> None:
+    """Put the signal's decision event; a failure is logged and counted, the alert stands."""
+    detail = decision_detail(result, identity, datetime.now(timezone.utc))
+    if detail is None:
+        return  # a repeat: the first run's event stands
+    try:
+        event_id = put_decision_event(detail)
+    except Exception as exc:  # noqa: BLE001 - the case and the e-mail are done: never fail the alert for it
+        logger.error(describe(exc, "Putting the decision event on EventBridge (PutEvents)")
+                     + f": the alert itself was handled; the event's detail: {json.dumps(detail)}")
+        _count("DecisionEventFailures")
+        return
+    logger.info(f"decision event put ({event_id})")
+    _count("DecisionEvents")
+
+
+def _emit_rejected(rejected: Rejected, load_env: Callable[[], ProcessorEnv]) -> None:
+    try:
+        env = load_env()
+        customer = _customer(env)
+    except Exception as exc:  # noqa: BLE001 - without a configuration there is no stack to name
+        logger.warning(describe(exc, "Naming the stack for the decision event") + ": no event for this rejection")
+        return
+    _emit(rejected, _identity(env, customer))

@@ -42,6 +42,8 @@ RPM_ALARM_PATTERNS: Final = "RPM_ALARM_PATTERNS"
 TPM_ALARM_PATTERNS: Final = "TPM_ALARM_PATTERNS"
 # Read by Powertools (logger and metrics service) and the handler.
 POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
+# The CloudFormation stack's name, named in the decision events (issue 13).
+STACK_NAME: Final = "STACK_NAME"
 
 #: Every variable the template sets on the function.
 TEMPLATE_VARIABLES: Final = frozenset({
@@ -51,7 +53,7 @@ TEMPLATE_VARIABLES: Final = frozenset({
     ENABLE_AUTOMATED_SUPPORT_CASE_PARAM, USE_CASE_DESCRIPTION_PARAM, TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM,
     REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM, SUPPORT_CASE_LOOKBACK_DAYS, AUTOMATION_REPLY_MAX_ATTEMPTS,
     IDEMPOTENCY_TABLE, FOLLOW_UP_QUEUE_URL, ELIGIBLE_ALARM_PATTERNS, RPM_ALARM_PATTERNS, TPM_ALARM_PATTERNS,
-    POWERTOOLS_SERVICE_NAME,
+    POWERTOOLS_SERVICE_NAME, STACK_NAME,
 })
 #: Variables the settings adapter reads that a deployment may add (each has a default).
 OPTIONAL_VARIABLES: Final = frozenset({USAGE_LOOKBACK_DAYS})

@@ -66,6 +66,7 @@ class ProcessorEnv:
     idempotency_table: str | None
     follow_up_queue_url: str | None
     usage_lookback_days: int = DEFAULT_USAGE_LOOKBACK_DAYS
+    stack_name: str = ""  # STACK_NAME: named in the decision events
 
     @property
     def quota_codes(self) -> dict[QuotaKind, str]:
@@ -118,6 +119,7 @@ class ProcessorEnv:
             idempotency_table=env.get(var.IDEMPOTENCY_TABLE, "").strip() or None,
             follow_up_queue_url=env.get(var.FOLLOW_UP_QUEUE_URL, "").strip() or None,
             usage_lookback_days=number(var.USAGE_LOOKBACK_DAYS, DEFAULT_USAGE_LOOKBACK_DAYS),
+            stack_name=env.get(var.STACK_NAME, "").strip(),
         )
         if result.customer is None and not result.customer_name_secret:
             missing.append(f"{var.CUSTOMER_NAME} or {var.CUSTOMER_NAME_SECRET}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bundle.artifacts import build_artifacts
+from tests.functional.decision_events import valid_decision_events_only
 from tests.functional.granted import granted_calls_only
 
 # Top-level names the layer and the function zips provide; purged from sys.modules around each load
@@ -56,8 +57,9 @@ class PackagedFunctions:
             module = importlib.import_module(name)
         finally:
             sys.dont_write_bytecode = dont_write
-        # Each call the handler makes must be one its IAM role in the template allows.
-        module.handler = granted_calls_only(name, module.handler)
+        # Each call the handler makes must be one its IAM role in the template allows, and each
+        # decision event it puts must match the documented schema.
+        module.handler = granted_calls_only(name, valid_decision_events_only(module.handler))
         return module
 
     def restore(self) -> None:

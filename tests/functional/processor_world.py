@@ -113,6 +113,14 @@ class ProcessorWorld:
         inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
         follow_up = sqs.create_queue(QueueName="follow-up")["QueueUrl"]
+        # The README's rule: decision events of this stack from the default bus to a queue we read.
+        decisions = sqs.create_queue(QueueName="decision-events")["QueueUrl"]
+        decisions_arn = sqs.get_queue_attributes(QueueUrl=decisions, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events = self.client("events")
+        events.put_rule(Name="bedrock-ops-alert-decisions", EventPattern=json.dumps(
+            {"source": ["bedrock-ops-alert"], "detail-type": ["Bedrock Ops Alert Decision"]}))
+        events.put_targets(Rule="bedrock-ops-alert-decisions", Targets=[{"Id": "queue", "Arn": decisions_arn}])
+        self.decisions_url = decisions
         ddb = self.client("dynamodb")
         ddb.create_table(TableName="idempotency", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -146,6 +154,7 @@ class ProcessorWorld:
             "TokensPerMinuteQuotaCode": TPM_CODE,
             "IdempotencyTable": "idempotency",
             "FollowUpQueue": follow_up,
+            "AWS::StackName": "acme-opus",
         })
         return self.env
 
@@ -260,6 +269,18 @@ class ProcessorWorld:
                 envelope = json.loads(msg["Body"])
                 out.append({"subject": envelope.get("Subject", ""), "body": envelope["Message"]})
                 sqs.delete_message(QueueUrl=self.inbox_url, ReceiptHandle=msg["ReceiptHandle"])
+
+    def decision_events(self) -> list[dict[str, Any]]:
+        """The decision events delivered by the rule since the last call (whole events, consumed)."""
+        sqs = self.client("sqs")
+        out = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.decisions_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return out
+            for msg in batch:
+                out.append(json.loads(msg["Body"]))
+                sqs.delete_message(QueueUrl=self.decisions_url, ReceiptHandle=msg["ReceiptHandle"])
 
     def follow_ups(self) -> list[dict[str, Any]]:
         """Queued follow-up messages as SQS Lambda events, delay ignored (consumed)."""

@@ -41,7 +41,9 @@ def test_bad_input_is_rejected_without_retry_or_side_effects(
     result = run(processor, event)  # no exception: retrying bad input cannot help
     statuses = [r["status"] for r in result.get("results", [result])]
     assert statuses == ["rejected"]
-    assert aws_calls == before  # nothing read, nothing written
+    # Nothing read, nothing written: the only call is the rejection's decision event (issue 13;
+    # a foreign SQS message is a follow-up record, not a signal).
+    assert +(aws_calls - before) in (Counter(), Counter({"events:PutEvents": 1}))
     assert world.emails() == []
 
 
