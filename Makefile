@@ -15,7 +15,7 @@ REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv package test gates golden unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture clean distclean
+.PHONY: venv package test gates golden unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture preview preview-examples clean distclean
 
 # Two stamps: `make package` installs only what rendering and zipping need (runtime + the `package`
 # extra); `make test` adds the test stack (the `dev` extra). Each is redone when pyproject.toml changes.
@@ -112,6 +112,16 @@ quota-codes: $(STAMP)
 # Save a live account's bedrock listings under tests/fixtures/bedrock_quotas/live/<region>/ (AWS CLI).
 quota-fixture: $(STAMP)
 	@$(PY) -m quota_lookup.fixture --region "$(REGION)" $(DEBUG_FLAG)
+
+# What an alert says, offline (README "Previewing an alert"): case, appended communication, e-mail,
+# decision event.   make preview [SCENARIO=high_usage|low_usage|new_model|non_quota|all] [PARAMS=params.json]
+SCENARIO ?= high_usage
+preview: $(PACKAGE_STAMP)
+	@$(PY) -m preview --scenario "$(SCENARIO)" $(if $(PARAMS),--params "$(PARAMS)") $(DEBUG_FLAG)
+
+# Re-render docs/examples/ after a deliberate wording change (a test keeps them equal to make preview).
+preview-examples: $(PACKAGE_STAMP)
+	@for s in high_usage low_usage new_model non_quota; do $(PY) -m preview --scenario $$s > docs/examples/preview-$$s.txt || exit 1; done
 
 clean:
 	rm -rf build .pytest_cache .coverage

@@ -1,0 +1,3 @@
+from preview.cli import main
+
+raise SystemExit(main())
