@@ -22,7 +22,8 @@ class Clients:
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.home_region)
         if key not in self._cache:
-            self._cache[key] = self.session.client(service, region_name=key[1], config=_CONFIG)
+            session: Any = self.session  # typed stubs want a literal service name
+            self._cache[key] = session.client(service, region_name=key[1], config=_CONFIG)
         return self._cache[key]
 
     def cloudformation(self, region: str | None = None) -> Any:

@@ -160,6 +160,7 @@ def decide_stack_set(deployment: Deployment, desired: Sequence[Desired], state: 
     if set_deleted:  # deleting the whole set removes every instance, listed or not
         instances += [InstancePlan(a, r, Action.DELETE, {}) for a, r in others]
         others = []
+    reasons: tuple[str, ...]
     if state is None:
         action, reasons = (Action.NO_CHANGE, ("absent",)) if set_deleted else (Action.CREATE, ())
     elif set_deleted:

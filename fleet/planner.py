@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from botocore.config import Config
 
@@ -108,8 +109,9 @@ class QuotaListings:
             return None, f"account {account} is not the one running the plan"
         if region not in self._cache:
             try:
+                session: Any = self.clients.session  # typed stubs want a literal service name
                 applied, defaults = list_quotas(
-                    lambda service: self.clients.session.client(service, region_name=region, config=_QUOTA_LOOKUP))
+                    lambda service: session.client(service, region_name=region, config=_QUOTA_LOOKUP))
                 self._cache[region] = (merged_quotas(applied, defaults), "")
             except LookupFailed as exc:
                 self._cache[region] = (None, str(exc))
@@ -144,13 +146,12 @@ def build_plan(loaded: Loaded, template: Template, clients: Clients, call_as: st
                 problems += found
         if deployment.mode is Mode.STACK:
             for item in desired:
-                state = observe_stack(clients.cloudformation(item.region), deployment.name, template)
-                plan = decide_stack(item, state)
+                plan = decide_stack(item, observe_stack(clients.cloudformation(item.region), deployment.name, template))
                 review = reviews.get((item.account, item.region))
                 stacks.append(replace(plan, reasons=plan.reasons + review.lines) if review else plan)
         else:
-            state = observe_stack_set(clients.cloudformation(), deployment.name, template, call_as)
-            set_plan = decide_stack_set(deployment, desired, state)
+            set_state = observe_stack_set(clients.cloudformation(), deployment.name, template, call_as)
+            set_plan = decide_stack_set(deployment, desired, set_state)
             instances = tuple(replace(i, reasons=i.reasons + reviews[(i.account, i.region)].lines)
                               if (i.account, i.region) in reviews else i for i in set_plan.instances)
             sets.append(replace(set_plan, instances=instances))

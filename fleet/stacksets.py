@@ -40,8 +40,8 @@ def batches(instances: Iterable[InstancePlan]) -> list[tuple[dict[str, str], lis
         by_regions: dict[frozenset[str], list[str]] = {}
         for account, regions in sorted(regions_by_account.items()):
             by_regions.setdefault(frozenset(regions), []).append(account)
-        for regions, accounts in by_regions.items():
-            calls.append((dict(key), accounts, sorted(regions)))
+        for region_set, accounts in by_regions.items():
+            calls.append((dict(key), accounts, sorted(region_set)))
     return calls
 
 

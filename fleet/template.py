@@ -31,8 +31,10 @@ def _short_form(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> Any:
             value = value.split(".", 1)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:  # the three node kinds YAML has; anything else is a loader bug, not a template's
+        raise TypeError(f"unexpected YAML node {type(node).__name__} after !{tag_suffix}")
     return {name: value}
 
 
