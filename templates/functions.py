@@ -9,9 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from troposphere import GetAtt, If, Ref, Sub, Template
-from troposphere.awslambda import Code, Content, DeadLetterConfig, Environment, Function, LayerVersion, Permission
+from troposphere.awslambda import (
+    Code, Content, DeadLetterConfig, Environment, Function, LayerVersion, LoggingConfig, Permission,
+)
 from troposphere.cloudformation import CustomResource
 from troposphere.events import Rule, Target
+from troposphere.logs import LogGroup
 
 from ops_alert import processor_env as var
 from ops_alert.alarms import ALARM_KINDS, BY_KEY, QuotaKind
@@ -34,16 +37,36 @@ TPM_ALARM_PATTERNS = ",".join(k.key for k in ALARM_KINDS if k.quotas == {QuotaKi
 
 
 # Security-scan (checkov) findings that do not apply, with the reason, kept on each function.
-NO_VPC = ("CKV_AWS_117", "Calls only public AWS APIs (CloudWatch, SSM, Service Quotas, Support, SNS); "
-          "a VPC would add NAT or endpoint cost and failure modes without narrowing access")
+NO_VPC = ("CKV_AWS_117", "Calls only AWS service APIs (CloudWatch, SSM, Secrets Manager, Service Quotas, Support, "
+          "Bedrock, SNS, SQS, DynamoDB), no private resources; a VPC would add NAT or endpoint cost and "
+          "failure modes without narrowing access")
 NO_RESERVATION = ("CKV_AWS_115", "Runs once per deployment or schedule tick; reserving concurrency would take "
                   "from the account's unreserved pool and can fail deployment in low-limit accounts")
-SYNC_INVOKE = ("CKV_AWS_116", "Invoked synchronously by CloudFormation as a custom resource: a failure is "
-               "reported to the stack as FAILED, there is no asynchronous event to dead-letter")
+CUSTOM_RESOURCE = ("CKV_AWS_116", "A custom resource: CloudFormation invokes it asynchronously and waits for the "
+                   "reply on its pre-signed URL; the handler answers SUCCESS or FAILED itself, and a dead-lettered "
+                   "request could no longer be answered, so a queue would only hide the failure")
+# Log groups: created by the stack (retention, the stack's key) instead of implicitly by Lambda.
+LOG_RETENTION_DAYS = 90
+LOG_GROUP_PREFIX = "/bedrock-ops-alert/{C}/{M}/"
+RETENTION = ("CKV_AWS_338", f"Operational logs of the alert pipeline are kept {LOG_RETENTION_DAYS} days; "
+             "the alerts themselves live in the support cases and e-mails, so a year of logs adds cost, not audit")
 
 
 def checkov_skips(*skips: tuple[str, str]) -> dict[str, Any]:
     return {"checkov": {"skip": [{"id": i, "comment": c} for i, c in skips]}}
+
+
+def log_group(logical_id: str, artifact: str) -> LogGroup:
+    """The function's own log group: kept LOG_RETENTION_DAYS, encrypted with the stack's key.
+
+    Not ``/aws/lambda/<name>``: Lambda created that one implicitly for the original stack's
+    functions, and a stack update could not create it again (it exists); README Compatibility.
+    """
+    return LogGroup(f"{logical_id}LogGroup",
+                    LogGroupName=named(LOG_GROUP_PREFIX + artifact.replace("_", "-")),
+                    RetentionInDays=LOG_RETENTION_DAYS,
+                    KmsKeyId=GetAtt("BedrockOpsAlertEncryptionKey", "Arn"),
+                    Metadata=checkov_skips(RETENTION))
 
 
 def lambda_function(logical_id: str, name: str, artifact: str, handler: str, timeout: int,
@@ -60,6 +83,7 @@ def lambda_function(logical_id: str, name: str, artifact: str, handler: str, tim
         Architectures=[ARCHITECTURE],
         Layers=[Ref(LAYER)],
         Code=Code(S3Bucket=Ref("LambdaS3Bucket"), S3Key=keys[artifact]),
+        LoggingConfig=LoggingConfig(LogGroup=Ref(f"{logical_id}LogGroup")),
     )
     if env:
         props["Environment"] = Environment(Variables=env)
@@ -74,6 +98,10 @@ def dead_letter() -> DeadLetterConfig:
 
 
 def add_functions(t: Template, keys: Mapping[str, str]) -> None:
+    for logical_id, artifact in (("QuotaCalculator", "quota_calculator"), ("AlarmUpdater", "alarm_updater"),
+                                 ("EmailSubscriptionManager", "email_subscription_manager"),
+                                 ("NotificationProcessor", "notification_processor")):
+        t.add_resource(log_group(logical_id, artifact))
     t.add_resource(LayerVersion(
         LAYER,
         LayerName=named("{C}-Quota-Utils-Layer-{M}"),
@@ -85,7 +113,7 @@ def add_functions(t: Template, keys: Mapping[str, str]) -> None:
 
     t.add_resource(lambda_function(
         "QuotaCalculator", "{C}-Quota-Calculator-{M}", "quota_calculator", "quota_calculator.handler", 300,
-        keys, role="QuotaCalculatorRole", Metadata=checkov_skips(NO_VPC, NO_RESERVATION, SYNC_INVOKE)))
+        keys, role="QuotaCalculatorRole", Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE)))
     t.add_resource(CustomResource(
         "QuotaCalculatorCustomResource",
         ServiceToken=GetAtt("QuotaCalculator", "Arn"),
@@ -134,7 +162,7 @@ def add_functions(t: Template, keys: Mapping[str, str]) -> None:
     t.add_resource(lambda_function(
         "EmailSubscriptionManager", "{C}-Email-Subscription-Manager-{M}", "email_subscription_manager",
         "email_subscription_manager.handler", 120, keys, role="EmailSubscriptionManagerRole",
-        Metadata=checkov_skips(NO_VPC, NO_RESERVATION, SYNC_INVOKE)))
+        Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE)))
 
     t.add_resource(lambda_function(
         "NotificationProcessor", "{C}-Bedrock-Notification-Processor-{M}", "notification_processor",
@@ -170,6 +198,7 @@ def add_functions(t: Template, keys: Mapping[str, str]) -> None:
             var.CUSTOMER_NAME: Ref("CustomerName"),
             var.IDEMPOTENCY_TABLE: Ref("IdempotencyTable"),
             var.FOLLOW_UP_QUEUE_URL: Ref("FollowUpQueue"),
+            var.CASE_MARKER_KEY_SECRET: Ref("CaseMarkerKeySecret"),
             var.POWERTOOLS_SERVICE_NAME: "bedrock-ops-alert",
             # Named in the decision events (issue 13).
             var.STACK_NAME: Ref("AWS::StackName"),

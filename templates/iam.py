@@ -72,11 +72,11 @@ def quota_calculator_role() -> Role:
         policy("ServiceQuotasPolicy",
                # The default-value calls see quotas never raised in this account, which the
                # applied-value ones omit (a code given as NA is checked against them too).
-               allow([servicequotas.GetServiceQuota, servicequotas.ListServiceQuotas,
-                      servicequotas.GetAWSDefaultServiceQuota, servicequotas.ListAWSDefaultServiceQuotas], ["*"])),
+               allow([servicequotas.ListServiceQuotas, servicequotas.GetAWSDefaultServiceQuota,
+                      servicequotas.ListAWSDefaultServiceQuotas], ["*"])),
         # Writes the thresholds and display ID on create/update, removes them on delete (SPEC §8.11).
         policy("ParameterStorePolicy",
-               allow([ssm.PutParameter, ssm.DeleteParameter, ssm.DeleteParameters],
+               allow([ssm.PutParameter, ssm.DeleteParameters],
                      [ssm_parameter_arn("thresholds/*"), ssm_parameter_arn("resolved-model-id-display")])),
         bedrock_profiles_policy(),
     ])
@@ -113,12 +113,11 @@ def notification_processor_role() -> Role:
     return lambda_role("NotificationProcessorRole", "{C}-Bedrock-Processor-Role-{M}-${{AWS::Region}}", [
         # Secrets, the encrypted topic and queues.
         policy("KMSPolicy",
-               allow([kms.Decrypt, kms.DescribeKey, kms.GenerateDataKey],
-                     [GetAtt("BedrockOpsAlertEncryptionKey", "Arn")])),
+               allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt("BedrockOpsAlertEncryptionKey", "Arn")])),
         policy("SNSPolicy", allow([sns.Publish], [Ref("FormattedNotificationTopic")])),
         policy("SecretsManagerPolicy",
                allow([secretsmanager.GetSecretValue],
-                     [Ref("CustomerNameSecret"), Ref("StakeholderEmailsSecret")])),
+                     [Ref("CustomerNameSecret"), Ref("StakeholderEmailsSecret"), Ref("CaseMarkerKeySecret")])),
         policy("ParameterStorePolicy", allow([ssm.GetParameters], [ssm_parameter_arn("*")])),
         policy("ServiceQuotasPolicy",
                allow([servicequotas.GetServiceQuota, servicequotas.GetAWSDefaultServiceQuota,
@@ -137,7 +136,8 @@ def notification_processor_role() -> Role:
                allow([support.CreateCase, support.AddCommunicationToCase, support.DescribeCommunications,
                       support.DescribeCases, support.AddAttachmentsToSet], ["*"])),
         policy("CloudWatchPolicy",
-               allow([cloudwatch.DescribeAlarms], [alarm_arn("{C}-Bedrock-*")]),
+               # The alarm history confirms that a reported transition really happened (issue 9).
+               allow([cloudwatch.DescribeAlarms, cloudwatch.DescribeAlarmHistory], [alarm_arn("{C}-Bedrock-*-{M}")]),
                # Neither has resource-level permissions; the image is the usage graph attached to a case.
                allow([cloudwatch.GetMetricData, cloudwatch.GetMetricWidgetImage], ["*"])),
         # Resilience resources (templates/resilience.py): follow-up queue as producer and event

@@ -8,6 +8,9 @@
   re-queued with a delay instead of sleeping, billed, inside the function.
 - IdempotencyTable: one record per alarm transition, so a redelivered or doubled event never opens a
   second case or sends a second e-mail.
+- Queue policies: only the processor's role sends to the follow-up queue, only the two roles whose
+  failures Lambda dead-letters send to the DLQ (issue 9). What SQS itself moves on a principal's
+  behalf (the follow-up queue's redrive to the DLQ, the runbook's move task back) stays possible.
 """
 from __future__ import annotations
 
@@ -23,7 +26,9 @@ from troposphere.dynamodb import (
     TimeToLiveSpecification,
 )
 from troposphere.events import Rule, Target
-from troposphere.sqs import Queue, RedrivePolicy
+from troposphere.sqs import Queue, QueuePolicy, RedrivePolicy
+from awacs.aws import Bool, Condition, Deny, PolicyDocument, Principal, Statement, StringNotEquals
+import awacs.sqs as sqs
 
 from templates.names import CHILD_ALARMS, alarm_name, named
 
@@ -42,6 +47,11 @@ def add_resilience(t: Template) -> None:
         QueueName=named("{C}-Bedrock-Ops-Alert-DLQ-{M}"),
         KmsMasterKeyId=Ref(KEY),
         MessageRetentionPeriod=FOURTEEN_DAYS,
+        # Only our own follow-up queue may redrive into it. Its ARN is written out (not GetAtt):
+        # the follow-up queue's RedrivePolicy already depends on this queue.
+        RedriveAllowPolicy={"redrivePermission": "byQueue", "sourceQueueArns": [Sub(
+            "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+            "${CustomerName}-Bedrock-Ops-Alert-Follow-Up-${BedrockModelName}")]},
     ))
     t.add_resource(Queue(
         FOLLOW_UP,
@@ -54,6 +64,9 @@ def add_resilience(t: Template) -> None:
         # least 5 so a burst of alarms does not dead-letter follow-ups that never ran.
         RedrivePolicy=RedrivePolicy(deadLetterTargetArn=GetAtt(DLQ, "Arn"), maxReceiveCount=5),
     ))
+    t.add_resource(senders_only(FOLLOW_UP, ["NotificationProcessorRole"]))
+    # Lambda writes a failed asynchronous event to its dead-letter queue as the function's role.
+    t.add_resource(senders_only(DLQ, ["NotificationProcessorRole", "AlarmUpdaterRole"]))
     t.add_resource(EventSourceMapping(
         "FollowUpEventSourceMapping",
         EventSourceArn=GetAtt(FOLLOW_UP, "Arn"),
@@ -129,4 +142,25 @@ def health_alarm(logical_id: str, name: str, description: str | Sub, namespace: 
         ComparisonOperator="GreaterThanThreshold",
         TreatMissingData="notBreaching",
         AlarmActions=[Ref("FormattedNotificationTopic")],
+    )
+
+
+def senders_only(queue: str, roles: list[str]) -> QueuePolicy:
+    """Deny SendMessage to every principal but ``roles`` — IAM alone would let anyone in the account
+    with a broad sqs:SendMessage feed the processor. Requests an AWS service makes on a principal's
+    behalf (SQS's own redrive and message-move tasks) are not sent as that principal and pass."""
+    return QueuePolicy(
+        f"{queue}Policy",
+        Queues=[Ref(queue)],
+        PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=[Statement(
+            Sid="OnlyThisStackSends",
+            Effect=Deny,
+            Principal=Principal("*"),
+            Action=[sqs.SendMessage],
+            Resource=[GetAtt(queue, "Arn")],
+            Condition=Condition([
+                StringNotEquals("aws:PrincipalArn", [GetAtt(role, "Arn") for role in roles]),
+                Bool("aws:ViaAWSService", "false"),
+            ]),
+        )]),
     )

@@ -16,10 +16,10 @@ replaced; the Delete CloudFormation then sends for the old ID cleans up the old 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ops_alert.email_list import EmailListError, plan, wanted_addresses
+from ops_alert.email_list import EmailListError, mask_email, plan, wanted_addresses
 from ops_alert_aws import subscriptions
 from ops_alert_aws.custom_resource import (
     CREATE,
@@ -66,6 +66,11 @@ def _outcome_id(request: Request, topic_arn: str) -> str:
     return physical_id(topic_arn)
 
 
+def _masked(addresses: Iterable[str]) -> list[str]:
+    """Addresses as logged: masked, so the function's logs hold no list of the team's e-mails."""
+    return [mask_email(a) for a in addresses]
+
+
 def create_or_update(request: Request) -> Outcome:
     topic_arn = request.require("TopicArn")["TopicArn"]  # 1
     try:
@@ -91,10 +96,10 @@ def create_or_update(request: Request) -> Outcome:
                              physical_id=outcome_id if request.request_type == CREATE else None) from None
     if todo.pending_removed:
         logger.warning("Removed addresses still pending confirmation cannot be unsubscribed; SNS deletes "
-                       "them after 3 days unconfirmed", extra={"addresses": list(todo.pending_removed)})
+                       "them after 3 days unconfirmed", extra={"addresses": _masked(todo.pending_removed)})
     logger.info("E-mail subscriptions in step", extra={
-        "topic_arn": topic_arn, "subscribed": done, "unsubscribed": [s.endpoint for s in todo.unsubscribe],
-        "unchanged": list(todo.unchanged)})
+        "topic_arn": topic_arn, "subscribed": _masked(done), "unsubscribed": _masked(s.endpoint for s in todo.unsubscribe),
+        "unchanged": _masked(todo.unchanged)})
     return Outcome(outcome_id, {"TopicArn": topic_arn, "AddressCount": str(len(wanted))})
 
 
@@ -118,7 +123,7 @@ def delete(request: Request) -> Outcome:
         return Outcome(current)
     pending = [s.endpoint for s in existing if s.pending]
     logger.info("E-mail subscriptions removed", extra={
-        "topic_arn": topic_arn, "unsubscribed": [s.endpoint for s in confirmed], "pending_left": pending})
+        "topic_arn": topic_arn, "unsubscribed": _masked(s.endpoint for s in confirmed), "pending_left": _masked(pending)})
     return Outcome(current)
 
 

@@ -3,8 +3,13 @@
 Service Quotas opens the case some time after the request. Each message is one bounded attempt:
 append when the case exists (unless this transition is already on it), else re-queue with a longer
 delay, giving up after AUTOMATION_REPLY_MAX_ATTEMPTS. AWS errors propagate, so SQS redelivers.
-The usage graphs and CSV the message carries are attached when appending (issue 12); a failed
+The usage graphs and CSV stored with the context are attached when appending (issue 12); a failed
 attachment is logged and never stops the append.
+
+Nothing in the message is taken at its word (issue 9): its quota code must be one of this model's,
+the request must be a Bedrock request for that code, and the text (and attachments) appended are
+the context this processor stored when it made the request — a message naming anything else is
+rejected.
 """
 from __future__ import annotations
 
@@ -14,16 +19,27 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from processor_capacity import AttachmentPlan
 
+from processor_support import marker_key
+
+from ops_alert.alarms import BY_KEY
 from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
-from ops_alert.duplicates import already_handled, kinds_to_append, signal_kinds_in
+from ops_alert.duplicates import already_handled, kinds_to_append
+from ops_alert.quota_codes import is_quota_code
 from ops_alert.results import FollowUpResult, FollowUpStatus, Rejected
+from ops_alert.untrusted import neutralise
 from ops_alert_aws import follow_up, quota_requests, support_cases
-from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp
+from ops_alert_aws.errors import error_code, is_not_found
+from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp, StoredContext
 from ops_alert_aws.settings import ProcessorEnv
 from ops_alert_aws.support_cases import NoSupportPlan
 
 
-def _with_attachments(item: FollowUp, log: Logger) -> tuple[str | None, str]:
+def _reject(record: Mapping[str, Any], reason: str, log: Logger) -> Rejected:
+    log.warning(f"rejected SQS message {neutralise(str(record.get('messageId')), multiline=False)!r}: {reason}")
+    return Rejected(reason)
+
+
+def _with_attachments(item: StoredContext, log: Logger) -> tuple[str | None, str]:
     """The graphs and data made now (a set expires in an hour), and the body saying what went with it."""
     if not (item.graphs or item.files):
         return None, item.body
@@ -41,29 +57,42 @@ def process(record: Mapping[str, Any], env: ProcessorEnv, log: Logger) -> Follow
     try:
         item = FollowUp.from_json(follow_up.body_of(record))
     except MalformedFollowUp as exc:
-        log.error(f"rejected SQS message {record.get('messageId')!r}: {exc}")
-        return Rejected(str(exc))
+        return _reject(record, neutralise(str(exc), multiline=False), log)
+    if item.quota_code not in {c.strip() for c in env.quota_codes.values() if is_quota_code(c)}:
+        return _reject(record, "follow-up for a quota code that is not one of this model's", log)
 
     def result(status: FollowUpStatus, display_id: str | None = None, request_status: str | None = None) -> FollowUpResult:
         return FollowUpResult(status, item.request_id, item.attempt, display_id, request_status)
 
-    request = quota_requests.get_request(item.request_id)
+    try:
+        request = quota_requests.get_request(item.request_id)
+    except Exception as exc:  # an unknown request ID is a forged message, not a fault
+        if is_not_found(exc) or error_code(exc) == "IllegalArgumentException":
+            return _reject(record, "follow-up for a quota request that does not exist", log)
+        raise
+    if request.service_code != quota_requests.SERVICE_CODE or request.quota_code != item.quota_code:
+        return _reject(record, "follow-up for a request that is not this model's Bedrock quota request", log)
+    stored = follow_up.stored_context(env.idempotency_table, item.request_id, item.transition_id) \
+        if env.idempotency_table else None
+    if stored is None:
+        return _reject(record, "no context stored by this processor for that request and transition", log)
     if request.case_display_id:
         try:
             case = support_cases.find_case(display_id=request.case_display_id)
             if case is not None:
+                key = marker_key(env, log)
                 comms = support_cases.communications(case)
-                if already_handled(item.transition_id, comms):
+                if already_handled(item.transition_id, comms, key=key):
                     log.info(f"case {request.case_display_id} already has our context")
                     return result(FollowUpStatus.ALREADY_APPENDED, request.case_display_id)
                 # A re-fired anomaly/latency alarm queued before the case existed: suppressed
                 # like on any other case once an earlier follow-up communicated it.
-                kinds = signal_kinds_in(item.body)
-                if kinds and not kinds_to_append(kinds, comms, item.transition_id):
+                kinds = tuple(BY_KEY[k] for k in stored.kinds if k in BY_KEY)
+                if kinds and not kinds_to_append(kinds, comms, item.transition_id, key=key):
                     log.info(f"case {request.case_display_id} already has these signals: suppressed")
                     return result(FollowUpStatus.ALREADY_COMMUNICATED, request.case_display_id)
-                set_id, body = _with_attachments(item, log)
-                support_cases.add_communication(case.summary.case_id, body, attachment_set_id=set_id)
+                set_id, body = _with_attachments(stored, log)
+                support_cases.add_communication(case.summary.case_id, body, attachment_set_id=set_id, key=key)
                 log.info(f"added our context to case {request.case_display_id} of request {item.request_id}")
                 return result(FollowUpStatus.APPENDED, request.case_display_id)
         except NoSupportPlan as exc:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import processor_capacity
 from aws_lambda_powertools import Logger
 
-from ops_alert.alarm_message import AlarmSignal, classify
+from ops_alert.alarm_message import AlarmSignal, SignalSource, classify
 from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity
 from ops_alert.content.email import (
     UNIDENTIFIED_SEVERITY,
@@ -27,6 +27,7 @@ from ops_alert.content.email import (
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.names import StackNames
+from ops_alert.partition import OwnIdentity
 from ops_alert.profiles import PARAMETER_APPLICATION, Siblings, short_profile_id
 from ops_alert.quota_codes import QuotaInfo, is_quota_code
 from ops_alert.results import (
@@ -35,14 +36,16 @@ from ops_alert.results import (
     EmailStatus,
     Ignored,
     Processed,
+    Rejected,
     SignalResult,
     Unidentified,
 )
 from ops_alert.routing import plan_quota_requests, route, should_email, support_action
 from ops_alert.scenario import Scenario, decide_scenario
+from ops_alert.transitions import Confirmation, StateChange, check_history, check_identity, claims
 from ops_alert.triggered import Verdict, triggered, usage_dimensions
 from ops_alert.usage import CombinedSeries, UsageStats, combined_series, summarize
-from ops_alert_aws import inference_profiles
+from ops_alert_aws import alarm_history, inference_profiles
 from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
 from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
@@ -79,8 +82,16 @@ def handle(signal: AlarmSignal, job: Job) -> SignalResult:
     if classification.unknown_children:
         log.warning(f"not children of this stack, ignored: {', '.join(classification.unknown_children)}")
         job.count("UnknownChildAlarms")
+    own = OwnIdentity.from_function_arn(str(getattr(job.lambda_context, "invoked_function_arn", "") or ""))
+    confirmation = _confirm(signal, own, job)  # raises when CloudWatch cannot say: Lambda retries
+    if not confirmation.confirmed or own is None:
+        log.warning(f"alarm signal not acted on, CloudWatch does not confirm it: {confirmation.reason}")
+        job.count("UnverifiedSignals")
+        return Rejected(f"not confirmed by CloudWatch: {confirmation.reason}")
+    region = own.region
     states = _alarm_states(job.names, signal, log)
-    step1 = triggered(signal, classification, states, job.names)
+    history = _composite_history(signal, job) if signal.source is SignalSource.CHILD else []
+    step1 = triggered(signal, classification, states, job.names, history)
     if step1.verdict is Verdict.UNDECIDABLE:
         raise RuntimeError(step1.why)
     if step1.verdict is Verdict.COVERED_BY_COMPOSITE:
@@ -91,14 +102,29 @@ def handle(signal: AlarmSignal, job: Job) -> SignalResult:
         log.error("the composite is in ALARM but no child alarm of this stack could be identified: "
                   "e-mailing the team without a case")
         job.count("UnidentifiedAlarms")
-        return _once(step1.key, job, lambda: email_unidentified(signal, step1.key, states or {}, job))
-    alarm = Alarm(signal, step1.kinds, classification.unknown_children, states, step1.key)
+        return _once(step1.key, job, lambda: email_unidentified(signal, step1.key, states or {}, region, job))
+    alarm = Alarm(signal, step1.kinds, classification.unknown_children, states, step1.key, region)
     result = _once(alarm.key, job, lambda: process(alarm, job))
     if isinstance(result, Processed):
         job.count("ProcessedAlarms")
         if result.outcome.status is CaseOutcomeStatus.FAILED:
             job.count("SupportActionFailures")
     return result
+
+
+def _confirm(signal: AlarmSignal, own: OwnIdentity | None, job: Job) -> Confirmation:
+    """This stack's own alarms, and CloudWatch's history shows each claimed transition (issue 9)."""
+    identity = check_identity(signal, job.names, own)
+    if not identity.confirmed:
+        return identity
+    history = [change for claim in claims(signal, job.names)
+               for change in alarm_history.changes_around(claim.alarm_name, claim.at)]
+    return check_history(signal, job.names, history)
+
+
+def _composite_history(signal: AlarmSignal, job: Job) -> list[StateChange]:
+    """The composite's state updates next to a child's transition time, to judge the escalation then."""
+    return alarm_history.changes_next_to(job.names.composite_alarm_name, signal.state_change_time)
 
 
 def _alarm_states(names: StackNames, signal: AlarmSignal, log: Logger) -> dict[str, AlarmState] | None:
@@ -142,6 +168,7 @@ class Alarm:
     unknown_children: tuple[str, ...]
     states: Mapping[str, AlarmState] | None
     key: str
+    region: str  # the function's own region: never the message's (console links)
 
 
 @dataclass(frozen=True)
@@ -234,7 +261,7 @@ def process(alarm: Alarm, job: Job) -> Processed:
         triggering_alarms=tuple(names.alarm_name(k) for k in alarm.kinds) + alarm.unknown_children,
         triggered_kinds=alarm.kinds,
         time=signal.state_change_time,
-        region=signal.region,
+        region=alarm.region,
         routing=routing,
         scenario=scenario,
         use_case=settings.use_case,
@@ -249,11 +276,11 @@ def process(alarm: Alarm, job: Job) -> Processed:
         alarm_reason=signal.reason,
         outlook=capacity.outlook,
         reservation=capacity.reservation,
-        dashboard_url=processor_capacity.stack_dashboard_url(names, signal.region),
+        dashboard_url=processor_capacity.stack_dashboard_url(names, alarm.region),
     )
     log.info(f"{routing.severity.value} {scenario.value}: {', '.join(ctx.triggering_alarms)}")
     attach = processor_capacity.attachment_plan(
-        capacity, names, signal.region, read.dimensions if read else (), settings.thresholds)
+        capacity, names, alarm.region, read.dimensions if read else (), settings.thresholds)
     outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log, attach), settings)  # step 6, never raises
     return Processed(ctx, outcome, send_email(ctx, outcome, settings, job))  # step 7, raises when SNS fails
 
@@ -277,7 +304,8 @@ def _email(settings: RuntimeSettings, severity: Severity, job: Job, content: Cal
 # --- a composite alarm without an identifiable child -----------------------------------------------
 
 
-def email_unidentified(signal: AlarmSignal, key: str, states: Mapping[str, AlarmState], job: Job) -> Unidentified:
+def email_unidentified(signal: AlarmSignal, key: str, states: Mapping[str, AlarmState], region: str,
+                       job: Job) -> Unidentified:
     """Tell the team about a composite ALARM whose children cannot be identified (no case)."""
     env, names = job.env, job.names
     settings = _settings(job)
@@ -286,6 +314,6 @@ def email_unidentified(signal: AlarmSignal, key: str, states: Mapping[str, Alarm
     def content() -> tuple[str, str]:
         return unidentified_alarm_subject(names.customer, env.model_name), unidentified_alarm_email(
             names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
-            signal.region, signal.reason, children)
+            region, signal.reason, children)
 
     return Unidentified(key, signal.alarm_name, _email(settings, UNIDENTIFIED_SEVERITY, job, content))

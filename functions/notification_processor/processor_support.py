@@ -17,15 +17,35 @@ from processor_capacity import AttachmentPlan
 from ops_alert.alarms import CaseCategory
 from ops_alert.content.case import case_body, case_subject, communication_body
 from ops_alert.content.model import AlertContext, AttachmentNote, CaseOutcome, CaseOutcomeStatus, Escalation
-from ops_alert.duplicates import already_handled, find_open_case, kinds_to_append
+from ops_alert.duplicates import already_handled, carries_transition, find_open_case, kinds_to_append
 from ops_alert.names import StackNames
 from ops_alert.quota_codes import is_quota_code
 from ops_alert.routing import QuotaRequestPlan, SupportAction, quota_to_request
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.errors import describe
 from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
-from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_stakeholder_emails
+from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_case_marker_key, read_stakeholder_emails
 from ops_alert_aws.support_cases import NoSupportPlan, SupportCase
+
+CREATE_ATTEMPTS = 2  # CreateCase calls per run, each after looking for a case a lost reply opened
+_LOST_REPLY_WINDOW = timedelta(hours=1)  # how far back the look-up searches for the case we opened
+_marker_keys: dict[str, bytes] = {}
+
+
+def marker_key(env: ProcessorEnv, log: Logger) -> bytes | None:
+    """The stack's marker key, read once per container; None (logged) when it cannot be read."""
+    secret = env.case_marker_key_secret
+    if not secret:
+        log.warning("CASE_MARKER_KEY_SECRET is not set: our case markers are not sealed, and cases are "
+                    "matched by their subject only")
+        return None
+    if secret not in _marker_keys:
+        try:
+            _marker_keys[secret] = read_case_marker_key(secret)
+        except Exception as exc:  # noqa: BLE001 - subjects still find our cases
+            log.warning(describe(exc, "Reading the case marker key") + ": cases are matched by their subject only")
+            return None
+    return _marker_keys[secret]
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,11 @@ class SupportStep:
     # The usage graphs and CSV, made into one attachment set right before a case text goes out
     # (a set expires after an hour); None when there is no usage to draw.
     attach: AttachmentPlan | None = None
+
+    @property
+    def key(self) -> bytes | None:
+        """The stack's marker key: seals what we submit, and only sealed markers count."""
+        return marker_key(self.env, self.logger)
 
 
 def _attachments(step: SupportStep) -> tuple[str | None, AttachmentNote | None]:
@@ -90,7 +115,8 @@ def _act(step: SupportStep) -> CaseOutcome:
     quota_case_ids = {r.case_display_id for r in history if r.case_display_id}
     by_id = {c.summary.case_id: c for c in cases}
     existing = find_open_case(
-        [c.summary for c in cases], ctx.customer, ctx.model_name, ctx.category, step.now, lookback, quota_case_ids)
+        [c.summary for c in cases], ctx.customer, ctx.model_name, ctx.category, step.now, lookback, quota_case_ids,
+        key=step.key)
     if existing is not None:
         return _append_or_suppress(step, by_id[existing.case_id])
     if step.action is SupportAction.SUBMIT_QUOTA_INCREASE and step.plans:
@@ -105,12 +131,12 @@ def _append_or_suppress(step: SupportStep, case: SupportCase) -> CaseOutcome:
     def on_case(status: CaseOutcomeStatus) -> CaseOutcome:
         return CaseOutcome(status, display_id=summary.display_id or None, case_id=summary.case_id)
 
-    if already_handled(ctx.transition_id, comms):
+    if already_handled(ctx.transition_id, comms, key=step.key):
         # A retry of a run that already acted on this case (e.g. its e-mail failed).
         opened_now = summary.time_created >= ctx.time
         step.logger.info(f"case {summary.display_id} already carries this transition: not appended again")
         return on_case(CaseOutcomeStatus.NEW if opened_now else CaseOutcomeStatus.UPDATED)
-    new = kinds_to_append(ctx.triggered_kinds, comms, ctx.transition_id)
+    new = kinds_to_append(ctx.triggered_kinds, comms, ctx.transition_id, key=step.key)
     if not new:
         step.logger.info(f"case {summary.display_id} already has these signals: suppressed")
         return on_case(CaseOutcomeStatus.NOT_UPDATED_ALREADY_COMMUNICATED)
@@ -118,7 +144,7 @@ def _append_or_suppress(step: SupportStep, case: SupportCase) -> CaseOutcome:
                             tuple(step.names.alarm_name(k) for k in new))
     set_id, note = _attachments(step)
     support_cases.add_communication(summary.case_id, communication_body(ctx, escalation, attachments=note),
-                                    attachment_set_id=set_id)
+                                    attachment_set_id=set_id, key=step.key)
     step.logger.info(f"appended the new signal to unresolved case {summary.display_id}")
     return dataclasses.replace(on_case(CaseOutcomeStatus.UPDATED), attachments=note)
 
@@ -179,20 +205,23 @@ def _add_context(step: SupportStep, requests: Sequence[tuple[QuotaRequest, bool]
     for AWS to open it. Appending from the follow-up keeps this invocation within its call budget,
     and its marker check makes a redelivered message harmless.
     """
-    queue = step.env.follow_up_queue_url
+    queue, table = step.env.follow_up_queue_url, step.env.idempotency_table
     if not requests:
         return
-    if not queue:
-        step.logger.warning("FOLLOW_UP_QUEUE_URL is not set: our context is not added to the Service Quotas cases")
+    if not queue or not table:
+        step.logger.warning("FOLLOW_UP_QUEUE_URL or IDEMPOTENCY_TABLE is not set: our context is not added to "
+                            "the Service Quotas cases")
         return
     graphs, files = step.attach.for_follow_up() if step.attach else ((), ())
-    items = [
-        (follow_up.FollowUp(r.request_id, r.quota_code, _context_body(step, r, pending), step.ctx.transition_id,
-                            graphs=graphs, files=files),
-         0 if r.case_display_id else follow_up.delay_for(1))
-        for r, pending in requests
-    ]
+    kinds = tuple(k.key for k in step.ctx.triggered_kinds)
+    items = []
     try:
+        for r, pending in requests:
+            # The text to append is stored here; the queued message only names it (issue 9).
+            follow_up.store_context(table, r.request_id, step.ctx.transition_id,
+                                    follow_up.StoredContext(_context_body(step, r, pending), kinds, graphs, files))
+            items.append((follow_up.FollowUp(r.request_id, r.quota_code, step.ctx.transition_id),
+                          0 if r.case_display_id else follow_up.delay_for(1)))
         follow_up.schedule_all(queue, items)
     except Exception as exc:  # noqa: BLE001 - the requests are in; only our context is missing
         step.logger.warning(describe(exc, "Queueing the follow-up that adds our context to the quota cases"))
@@ -207,8 +236,7 @@ def _open_case(step: SupportStep) -> CaseOutcome:
     except Exception as exc:  # noqa: BLE001 - the case matters more than its CC list
         step.logger.warning(describe(exc, "Reading the stakeholder e-mail secret") + ": case opened without CC")
         cc = ()
-    set_id, note = _attachments(step)
-    case_id = support_cases.create_case(case_subject(ctx), case_body(ctx, attachments=note), cc, set_id)
+    case_id = _create_case(step, cc)
     display_id: str | None = None
     try:
         case = support_cases.find_case(case_id=case_id)
@@ -218,3 +246,50 @@ def _open_case(step: SupportStep) -> CaseOutcome:
     step.logger.info(f"opened {ctx.category.value} case {display_id or case_id}")
     return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, case_id=case_id, attachments=note)
 
+
+
+def _create_case(step: SupportStep, cc: Sequence[str]) -> str:
+    """CreateCase without blind retries: after an error or timeout, find the case a lost reply opened.
+
+    The client makes one attempt per call (a retried CreateCase whose first reply was lost opens a
+    second, identical case). Before each further attempt, and before giving up, the cases opened in
+    the last hour are searched for our sealed transition marker.
+    """
+    ctx = step.ctx
+    set_id, note = _attachments(step)  # once: the same set serves a second attempt within its hour
+    error: Exception | None = None
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        if error is not None:
+            found = _case_opened_for_this_transition(step)
+            if found is not None:
+                step.logger.warning(f"CreateCase failed ({describe(error, 'CreateCase')}), but case "
+                                    f"{found.summary.display_id or found.summary.case_id} was opened: using it")
+                return found.summary.case_id
+        try:
+            return support_cases.create_case(case_subject(ctx), case_body(ctx, attachments=note), cc, set_id,
+                                             key=step.key)
+        except NoSupportPlan:
+            raise
+        except Exception as exc:  # noqa: BLE001 - maybe a lost reply: look before trying again
+            step.logger.warning(describe(exc, f"CreateCase, attempt {attempt} of {CREATE_ATTEMPTS}"))
+            error = exc
+    found = _case_opened_for_this_transition(step)
+    if found is not None:
+        return found.summary.case_id
+    assert error is not None
+    raise error
+
+
+def _case_opened_for_this_transition(step: SupportStep) -> SupportCase | None:
+    if step.key is None or not step.ctx.transition_id:
+        return None  # without a sealed marker our case cannot be told apart: a retry is the lesser risk
+    try:
+        recent = support_cases.open_cases_since(step.now - _LOST_REPLY_WINDOW)
+    except Exception as exc:  # noqa: BLE001 - then we cannot tell; the caller decides
+        step.logger.warning(describe(exc, "Looking for a case opened by a lost CreateCase reply"))
+        return None
+    subject = case_subject(step.ctx)
+    for case in recent:
+        if case.summary.subject == subject and carries_transition(case.summary, step.ctx.transition_id, step.key):
+            return case
+    return None

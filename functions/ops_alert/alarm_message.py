@@ -121,6 +121,15 @@ def transition_id(alarm_arn: str, state: str, moment: datetime) -> str:
     return f"{alarm_arn}|{state}|{_canonical_time(moment)}"
 
 
+def reported_child_transitions(signal: AlarmSignal) -> tuple[tuple[str, str, datetime], ...]:
+    """(alarm ARN, state, time) of each child transition the signal reports (its child_transition_ids)."""
+    found = []
+    for tid in signal.child_transition_ids:
+        arn, state, stamp = tid.rsplit("|", 2)
+        found.append((arn, state, parse_time(stamp.replace("Z", "+00:00"), "transition id")))
+    return tuple(found)
+
+
 def _arn_parts(arn: str, where: str) -> tuple[str, str, str]:
     """(region, account, alarm name) of ``arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>``."""
     parts = arn.split(":", 6)

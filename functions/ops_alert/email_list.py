@@ -53,6 +53,28 @@ def parse_email_list(value: Any) -> list[str]:
     return [text for text in (str(item).strip() for item in items) if text]
 
 
+def mask_email(address: str) -> str:
+    """``j***@example.com``: enough to tell addresses apart in a log, not enough to harvest them."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+_ADDRESS_IN_TEXT = re.compile(r"([^\s@,;:<>()\[\]\"']+)@([^\s@,;:<>()\[\]\"']+\.[^\s@,;:<>()\[\]\"']+)")
+
+
+def mask_emails_in(value: Any) -> Any:
+    """``value`` (text, or lists and mappings of it) with every e-mail address in it masked, for logs."""
+    if isinstance(value, str):
+        return _ADDRESS_IN_TEXT.sub(lambda m: mask_email(m.group(0)), value)
+    if isinstance(value, (list, tuple)):
+        return [mask_emails_in(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_emails_in(v) for k, v in value.items()}
+    return value
+
+
 def is_email_address(text: str) -> bool:
     """The one test of "is this an e-mail address" for every list the stack reads."""
     return len(text) <= MAX_LENGTH and _ADDRESS.fullmatch(text) is not None

@@ -66,6 +66,10 @@ class StackNames:
         return f"{self.customer}/bedrock/quota-monitoring/{self.model}/stakeholder-emails"
 
     @property
+    def case_marker_key_secret(self) -> str:
+        return f"{self.customer}/bedrock/quota-monitoring/{self.model}/case-marker-key"
+
+    @property
     def raw_topic_name(self) -> str:
         return f"{self.customer}-Bedrock-Alarms-Raw-{self.model}"
 

@@ -9,7 +9,7 @@ children are in ALARM, and which application profiles the Layer 2 alarms add up.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -18,6 +18,7 @@ from ops_alert.alarm_message import ALARM, AlarmSignal, Classification, SignalSo
 from ops_alert.alarms import BY_KEY, AlarmKind
 from ops_alert.names import StackNames
 from ops_alert.profiles import PARAMETER_APPLICATION, short_profile_id
+from ops_alert.transitions import StateChange, covered_by_composite, in_alarm_at
 
 # Layer 2 alarms aggregate the sibling application profiles as m1+…+mN (kept by the alarm updater).
 _AGGREGATING_ALARMS = (BY_KEY["HighInvocationRate"], BY_KEY["HighTPMQuotaUsage"])
@@ -45,17 +46,25 @@ class AlarmStateLike(Protocol):
 States = Mapping[str, AlarmStateLike]  # by alarm name; None where the states could not be read
 
 
-def composite_covers(child: AlarmSignal, composite: AlarmStateLike | None) -> bool:
+def composite_covers(child: AlarmSignal, composite: AlarmStateLike | None,
+                     history: Sequence[StateChange] = ()) -> bool:
     """Whether the composite's own notification reports this child transition.
 
-    If the composite was already in ALARM before the child transitioned, no notification will
-    come: the child event is an escalation of its own. Otherwise (composite not in ALARM yet, or it
-    entered ALARM at or after the child) the composite notification covers it.
+    Judged at the child's transition time (issue 9), from the composite's alarm history and its
+    current state: if the composite was already in ALARM then, no notification came and the child
+    event is an escalation of its own, however late it is delivered (a redrive after the alarms
+    recovered). Otherwise the composite's notification covers it. Cannot tell: not covered.
     """
-    if composite is None or composite.transitioned_at is None:
-        return False  # cannot tell: process it (duplicates are caught later, losses are not)
-    escalation = composite.state == ALARM and composite.transitioned_at < child.state_change_time
-    return not escalation
+    in_alarm = in_alarm_at(history, _composite_name(composite, history), child.state_change_time,
+                           composite.state if composite else None,
+                           composite.transitioned_at if composite else None)
+    return covered_by_composite(in_alarm)
+
+
+def _composite_name(composite: AlarmStateLike | None, history: Sequence[StateChange]) -> str:
+    if composite is not None:
+        return composite.name
+    return history[0].alarm_name if history else ""
 
 
 def signal_kinds(
@@ -64,8 +73,8 @@ def signal_kinds(
     """The children this signal reports, in catalogue order.
 
     For the composite: its TriggeringChildren, plus every child in ALARM that transitioned no later
-    than the composite (their own events are skipped as covered, so they must be reported here),
-    plus — when nothing else is known — children named in the state reason.
+    than the composite (their own events are skipped as covered, so they must be reported here).
+    Never from the state reason: it is free text anyone who may set the alarm's state can write.
     """
     if signal.source is SignalSource.CHILD:
         return classification.kinds
@@ -78,10 +87,7 @@ def signal_kinds(
             and state.transitioned_at <= signal.state_change_time
         ):
             found.append(state.name)
-    kinds = kinds_in_alarm(found, names)
-    if not kinds and signal.reason:
-        kinds = kinds_in_alarm([n for n in names.child_alarm_names if n in signal.reason], names)
-    return kinds
+    return kinds_in_alarm(found, names)
 
 
 def transition_key(signal: AlarmSignal) -> str:
@@ -132,8 +138,12 @@ class Triggered:
     why: str = ""  # for UNDECIDABLE: what could not be told
 
 
-def triggered(signal: AlarmSignal, classification: Classification, states: States | None, names: StackNames) -> Triggered:
-    """Which children an actionable signal reports; ``states`` is None when they could not be read."""
+def triggered(signal: AlarmSignal, classification: Classification, states: States | None, names: StackNames,
+              composite_history: Sequence[StateChange] = ()) -> Triggered:
+    """Which children an actionable signal reports; ``states`` is None when they could not be read.
+
+    ``composite_history``: the composite's state updates around a child's transition time.
+    """
     key = transition_key(signal)
     if signal.source is SignalSource.CHILD:
         if states is None:
@@ -141,7 +151,7 @@ def triggered(signal: AlarmSignal, classification: Classification, states: State
             # fail, so Lambda retries, rather than lose or double it.
             why = f"cannot read the composite alarm's state for child event {signal.transition_id}"
             return Triggered(Verdict.UNDECIDABLE, key, why=why)
-        if composite_covers(signal, states.get(names.composite_alarm_name)):
+        if composite_covers(signal, states.get(names.composite_alarm_name), composite_history):
             return Triggered(Verdict.COVERED_BY_COMPOSITE, key)
     kinds = signal_kinds(signal, classification, states, names)
     if kinds:

@@ -8,6 +8,7 @@ and clients bound to its own mocks and environment.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -15,6 +16,8 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.parsers import ResponseParserFactory
+
+from ops_alert.partition import support_region
 
 # Adaptive mode backs off client-side when AWS throttles (Service Quotas and Support throttle
 # aggressively); 5 retries (botocore counts 6 attempts) stay well inside every function's timeout.
@@ -24,14 +27,15 @@ RETRIES = Config(
     read_timeout=30,
     user_agent_extra="bedrock-ops-alert",
 )
-# The AWS Support API is served from us-east-1 whatever the caller's region (SPEC §9).
-SUPPORT_REGION = "us-east-1"
+# One attempt, for calls that are not safe to repeat blindly: CreateCase whose reply was lost has
+# opened the case, and a retry would open a second one. The caller looks the case up instead.
+ONCE = RETRIES.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
 
 # Creating clients from one Session in several threads at once is not safe in botocore.
 _lock = threading.RLock()
 _session: boto3.session.Session | None = None
 _core: botocore.session.Session | None = None  # the botocore session inside _session
-_clients: dict[tuple[str, str | None, bool], Any] = {}
+_clients: dict[tuple[str, str | None, bool, bool], Any] = {}
 
 
 def session() -> boto3.session.Session:
@@ -48,10 +52,10 @@ def _raw_timestamp(value: Any) -> Any:
     return value
 
 
-def _create(service: str, region: str | None, raw_timestamps: bool) -> Any:
+def _create(service: str, region: str | None, raw_timestamps: bool, config: Config) -> Any:
     shared: Any = session()  # typed stubs want a literal service name
     if not raw_timestamps:
-        return shared.client(service, region_name=region, config=RETRIES)
+        return shared.client(service, region_name=region, config=config)
     # botocore takes the response-parser factory from the session when it creates a client: one
     # with a pass-through timestamp parser, registered for the duration of this one creation,
     # applies to this client only, while models, credentials and endpoint rules stay shared.
@@ -61,37 +65,40 @@ def _create(service: str, region: str | None, raw_timestamps: bool) -> Any:
     raw.set_parser_defaults(timestamp_parser=_raw_timestamp)
     _core.register_component("response_parser_factory", raw)
     try:
-        return shared.client(service, region_name=region, config=RETRIES)
+        return shared.client(service, region_name=region, config=config)
     finally:
         _core.register_component("response_parser_factory", default)
 
 
-def client(service: str, region: str | None = None, *, raw_timestamps: bool = False) -> Any:
+def client(service: str, region: str | None = None, *, raw_timestamps: bool = False, retry: bool = True) -> Any:
     """The container's client for ``service`` in ``region`` (the Lambda's region when None).
 
     ``raw_timestamps``: timestamps in responses stay as they arrive (epoch seconds with CloudWatch's
     JSON and CBOR protocols, ISO 8601 text with its query protocol) instead of becoming one
     ``datetime`` each: for GetMetricData, whose tens of thousands of timestamps would otherwise
     cost most of the invocation (ops_alert_aws.usage_metrics).
+    ``retry=False``: one attempt, for calls a blind retry could repeat (CreateCase, quota requests).
     """
-    key = (service, region, raw_timestamps)
+    key = (service, region, raw_timestamps, retry)
     found = _clients.get(key)
     if found is not None:
         return found
     with _lock:
         if key not in _clients:
-            _clients[key] = _create(service, region, raw_timestamps)
+            _clients[key] = _create(service, region, raw_timestamps, RETRIES if retry else ONCE)
         return _clients[key]
 
 
-def created() -> list[tuple[str, str | None, bool]]:
-    """(service, region, raw_timestamps) of every client made since the last reset (for the bench)."""
+def created() -> list[tuple[str, str | None, bool, bool]]:
+    """(service, region, raw_timestamps, retry) of every client made since the last reset (for the bench)."""
     with _lock:
         return list(_clients)
 
 
-def support() -> Any:
-    return client("support", SUPPORT_REGION)
+def support(*, retry: bool = True) -> Any:
+    """The AWS Support API of this function's partition (SPEC §9); ``retry=False``: one attempt."""
+    own = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return client("support", support_region(own), retry=retry)
 
 
 def reset() -> None:

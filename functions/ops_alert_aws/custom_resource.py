@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ops_alert.email_list import mask_emails_in
+
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
 CREATE, UPDATE, DELETE = "Create", "Update", "Delete"
@@ -201,7 +203,7 @@ class _Responder:
                 return
             self.sent = response_body(self.request, status, physical_id, reason, data)
         if status == FAILED:
-            self.logger.error("Custom resource FAILED", extra={"reason": self.sent["Reason"],
+            self.logger.error("Custom resource FAILED", extra={"reason": mask_emails_in(self.sent["Reason"]),
                                                                "physical_id": physical_id})
         put_response(self.request.response_url, self.sent, self.logger)
 
@@ -252,7 +254,7 @@ def run(event: Any, context: Any, handlers: Mapping[str, Handler], logger: Any) 
         return None
     logger.append_keys(request_type=request.request_type, logical_resource_id=request.logical_resource_id)
     logger.info("Custom-resource request", extra={"physical_id": request.physical_resource_id,
-                                                   "properties": request.properties})
+                                                   "properties": mask_emails_in(request.properties)})
     responder = _Responder(request, logger)
     fallback_id = request.physical_resource_id or request.failed_create_id
     guard = _start_guard(responder, request, context)

@@ -4,12 +4,17 @@ Service Quotas opens the support case for an increase request asynchronously. In
 polling inside Lambda (the original slept for minutes, billed), the processor queues a message
 on FOLLOW_UP_QUEUE_URL with a delay; the queue triggers the processor again, which appends its
 context once the case exists, or re-queues with a longer delay, a bounded number of times.
+
+The message names the request and the transition, nothing more (issue 9): the text appended to the
+case is what the processor stored in its own DynamoDB table when it made the request, so a message
+somebody else put on the queue can append nothing the processor did not write.
 """
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ops_alert_aws.clients import client
@@ -18,6 +23,9 @@ KIND_APPEND_QUOTA_CONTEXT = "append_quota_context"
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
 FIRST_DELAY_SECONDS = 60
 MAX_BATCH = 10  # SendMessageBatch entries
+# Stored context outlives every retry: 120 attempts of at most 15 minutes is 30 hours; SQS keeps a
+# message (and a redriven one) at most 14 days.
+CONTEXT_TTL_SECONDS = 15 * 24 * 3600
 
 
 class MalformedFollowUp(ValueError):
@@ -26,18 +34,13 @@ class MalformedFollowUp(ValueError):
 
 @dataclass(frozen=True)
 class FollowUp:
-    """Append ``body`` to the case Service Quotas opens for ``request_id``."""
+    """Append the stored context of ``transition_id`` to the case Service Quotas opens for ``request_id``."""
 
     request_id: str
     quota_code: str
-    body: str  # communication, already within the 8,000-character limit
     transition_id: str  # marker checked before appending, so a redelivery never appends twice
     attempt: int = 1
     kind: str = KIND_APPEND_QUOTA_CONTEXT
-    # What to attach when appending (issue 12): graphs as (file name, MetricWidget JSON) and text
-    # files as (file name, content). Made at append time: an attachment set expires after an hour.
-    graphs: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    files: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -53,19 +56,55 @@ class FollowUp:
         try:
             result = cls(
                 request_id=str(data["request_id"]), quota_code=str(data["quota_code"]),
-                body=str(data["body"]), transition_id=str(data["transition_id"]),
-                attempt=int(data["attempt"]),
-                # Absent in messages queued before attachments existed.
-                graphs=_pairs(data.get("graphs", [])), files=_pairs(data.get("files", [])),
+                transition_id=str(data["transition_id"]), attempt=int(data["attempt"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise MalformedFollowUp(f"follow-up message lacks a valid field: {exc}") from None
-        if not result.request_id or not result.body or result.attempt < 1:
-            raise MalformedFollowUp("follow-up message has an empty request ID or body, or attempt < 1")
+        if not result.request_id or not result.transition_id or result.attempt < 1:
+            raise MalformedFollowUp("follow-up message has an empty request or transition ID, or attempt < 1")
         return result
 
     def next_attempt(self) -> FollowUp:
-        return replace(self, attempt=self.attempt + 1)
+        return FollowUp(self.request_id, self.quota_code, self.transition_id, self.attempt + 1)
+
+
+@dataclass(frozen=True)
+class StoredContext:
+    """What the processor stored for one follow-up: the communication, the alarm kinds it reports
+    and what to attach when appending (issue 12): graphs as (file name, MetricWidget JSON) and text
+    files as (file name, content), made at append time since an attachment set expires in an hour."""
+
+    body: str
+    kinds: tuple[str, ...]  # AlarmKind keys, for re-fire suppression on the case
+    graphs: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    files: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+def _context_id(request_id: str, transition_id: str) -> str:
+    return f"follow-up#{request_id}#{transition_id}"
+
+
+def store_context(table: str, request_id: str, transition_id: str, context: StoredContext) -> None:
+    """Keep the communication for the follow-up in the processor's own table (the idempotency table)."""
+    client("dynamodb").put_item(TableName=table, Item={
+        "id": {"S": _context_id(request_id, transition_id)},
+        "body": {"S": context.body},
+        "kinds": {"L": [{"S": k} for k in context.kinds]},
+        "attachments": {"S": json.dumps({"graphs": context.graphs, "files": context.files})},
+        "expiration": {"N": str(int(time.time()) + CONTEXT_TTL_SECONDS)},
+    })
+
+
+def stored_context(table: str, request_id: str, transition_id: str) -> StoredContext | None:
+    """The context stored for this request and transition; None when the processor stored none."""
+    item = client("dynamodb").get_item(
+        TableName=table, Key={"id": {"S": _context_id(request_id, transition_id)}}, ConsistentRead=True,
+    ).get("Item")
+    if not item or "body" not in item:
+        return None
+    attachments = json.loads(item.get("attachments", {}).get("S", "{}"))
+    return StoredContext(item["body"]["S"], tuple(k["S"] for k in item.get("kinds", {}).get("L", [])),
+                         _pairs(attachments.get("graphs", [])), _pairs(attachments.get("files", [])))
 
 
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:

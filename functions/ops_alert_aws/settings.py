@@ -21,6 +21,7 @@ from ops_alert.names import StackNames
 from ops_alert.quota_codes import NO_QUOTA_CODE
 from ops_alert.routing import is_known_preference
 from ops_alert.thresholds import Thresholds
+from ops_alert.untrusted import neutralise
 from ops_alert_aws.clients import client
 from ops_alert_aws.errors import describe
 
@@ -33,6 +34,10 @@ DEFAULT_INCREASE_PERCENT = 25
 DEFAULT_CASE_LOOKBACK_DAYS = 60
 DEFAULT_AUTOMATION_REPLY_MAX_ATTEMPTS = 120
 DEFAULT_USAGE_LOOKBACK_DAYS = 14
+# The template's bounds on what SSM holds (templates/parameters.py); a value edited outside them in
+# SSM is reported and replaced, never used: 10,000 % would request a hundredfold quota.
+MAX_INCREASE_PERCENT = 100
+MAX_USE_CASE_CHARS = 1000
 MAX_CC_ADDRESSES = 10  # Support CreateCase / AddCommunicationToCase ccEmailAddresses limit
 
 
@@ -67,6 +72,8 @@ class ProcessorEnv:
     follow_up_queue_url: str | None
     usage_lookback_days: int = DEFAULT_USAGE_LOOKBACK_DAYS
     stack_name: str = ""  # STACK_NAME: named in the decision events
+    # The stack's marker key (issue 9): seals our case markers. None (older stacks): none count.
+    case_marker_key_secret: str | None = None
 
     @property
     def quota_codes(self) -> dict[QuotaKind, str]:
@@ -120,6 +127,7 @@ class ProcessorEnv:
             follow_up_queue_url=env.get(var.FOLLOW_UP_QUEUE_URL, "").strip() or None,
             usage_lookback_days=number(var.USAGE_LOOKBACK_DAYS, DEFAULT_USAGE_LOOKBACK_DAYS),
             stack_name=env.get(var.STACK_NAME, "").strip(),
+            case_marker_key_secret=env.get(var.CASE_MARKER_KEY_SECRET, "").strip() or None,
         )
         if result.customer is None and not result.customer_name_secret:
             missing.append(f"{var.CUSTOMER_NAME} or {var.CUSTOMER_NAME_SECRET}")
@@ -162,8 +170,9 @@ def _percent(text: str | None, name: str, problems: list[str]) -> int:
         value = Decimal(text.strip().rstrip("%").strip())
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite() or value < 0:
-        problems.append(f"SSM parameter {name} = {text!r} is not a percentage >= 0: using {DEFAULT_INCREASE_PERCENT} %")
+    if not value.is_finite() or not 0 <= value <= MAX_INCREASE_PERCENT:
+        problems.append(f"SSM parameter {name} = {text!r} is not a percentage from 0 to {MAX_INCREASE_PERCENT}: "
+                        f"using {DEFAULT_INCREASE_PERCENT} %")
         return DEFAULT_INCREASE_PERCENT
     if value != value.to_integral_value():
         problems.append(f"SSM parameter {name} = {text!r} is not a whole number: using {int(value)} %")
@@ -194,11 +203,17 @@ def parse_runtime_settings(
         problems.append(f"SSM parameter {pref_name} is missing: e-mailing every severity")
         preference = DEFAULT_NOTIFICATION_PREFERENCE
     elif not is_known_preference(preference):
-        problems.append(f"SSM parameter {pref_name} = {preference!r} is not all/critical/warning: e-mailing every severity")
+        problems.append(f"SSM parameter {pref_name} = {preference[:40]!r} is not all/critical/warning: "
+                        "e-mailing every severity")
+        preference = DEFAULT_NOTIFICATION_PREFERENCE
     use_case = values.get(env.use_case_param)
     if use_case is None or not use_case.strip():
         problems.append(f"SSM parameter {env.use_case_param} is missing or empty: using the default use case")
         use_case = DEFAULT_USE_CASE
+    elif len(use_case.strip()) > MAX_USE_CASE_CHARS:
+        problems.append(f"SSM parameter {env.use_case_param} holds {len(use_case.strip()):,} characters, more than "
+                        f"the stack's {MAX_USE_CASE_CHARS:,}: using the first {MAX_USE_CASE_CHARS:,}")
+        use_case = use_case.strip()[:MAX_USE_CASE_CHARS]
     rpm_text = values.get(names.rpm_threshold_parameter)
     tpm_text = values.get(names.tpm_threshold_parameter)
     thresholds: Thresholds | None = None
@@ -213,7 +228,8 @@ def parse_runtime_settings(
     return RuntimeSettings(
         notification_preference=preference.strip(),
         automated_support_case=_yes_no(values.get(env.enable_support_case_param), env.enable_support_case_param, problems),
-        use_case=use_case.strip(),
+        # Users edit this parameter: it is shown, never obeyed, and can never form one of our markers.
+        use_case=neutralise(use_case.strip()),
         increase_percents={
             QuotaKind.RPM: _percent(values.get(env.rpm_increase_percent_param), env.rpm_increase_percent_param, problems),
             QuotaKind.TPM: _percent(values.get(env.tpm_increase_percent_param), env.tpm_increase_percent_param, problems),
@@ -270,6 +286,14 @@ def parse_emails(text: str) -> tuple[str, ...]:
         if is_email_address(address) and address.lower() not in (s.lower() for s in seen):
             seen.append(address)
     return tuple(seen[:MAX_CC_ADDRESSES])
+
+
+def read_case_marker_key(secret_id: str) -> bytes:
+    """The stack's secret marker key (generated by CloudFormation); raises when unreadable or empty."""
+    value = _secret(secret_id).strip()
+    if len(value) < 32:
+        raise ConfigError(f"secret {secret_id} does not hold a marker key of at least 32 characters")
+    return value.encode("utf-8")
 
 
 def read_stakeholder_emails(secret_id: str) -> tuple[str, ...]:

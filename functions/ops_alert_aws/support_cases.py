@@ -5,6 +5,11 @@ On-Ramp or Enterprise plan; without one every operation raises SubscriptionRequi
 turned into :class:`NoSupportPlan` here. DescribeCases is read over ALL pages (the original read
 only the first, SPEC §8.4) and returns each case's most recent communications; when a case has
 more, :func:`all_communications` reads the rest (DescribeCommunications, paginated).
+
+Every body we submit is sealed with the stack's marker key (``ops_alert.duplicates.seal``), so our
+markers, and only ours, count in duplicate detection. CreateCase is made once, never retried by the
+client: a reply lost after the case was opened would otherwise open a second, identical case; the
+caller looks the case up by its marker instead (processor_support).
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ops_alert.duplicates import CaseSummary
+from ops_alert.duplicates import CaseSummary, seal
 from ops_alert_aws.clients import support
 from ops_alert_aws.errors import error_code
 
@@ -36,9 +41,9 @@ class SupportCase:
     communications_complete: bool  # False: DescribeCases showed only the most recent ones
 
 
-def _call(operation: str, **kwargs: Any) -> Any:
+def _call(operation: str, *, retry: bool = True, **kwargs: Any) -> Any:
     try:
-        return getattr(support(), operation)(**kwargs)
+        return getattr(support(retry=retry), operation)(**kwargs)
     except Exception as exc:
         if error_code(exc) == NO_PLAN:
             raise NoSupportPlan(
@@ -143,36 +148,46 @@ def communications(case: SupportCase) -> tuple[str, ...]:
 _ATTACHMENT_SET_ERRORS = ("AttachmentSetIdNotFound", "AttachmentSetExpired")
 
 
-def _with_attachments(operation: str, kwargs: dict[str, Any], attachment_set_id: str | None) -> Any:
+def _with_attachments(operation: str, kwargs: dict[str, Any], attachment_set_id: str | None,
+                      *, retry: bool = True) -> Any:
     if not attachment_set_id:
-        return _call(operation, **kwargs)
+        return _call(operation, retry=retry, **kwargs)
     try:
-        return _call(operation, **kwargs, attachmentSetId=attachment_set_id)
+        return _call(operation, retry=retry, **kwargs, attachmentSetId=attachment_set_id)
     except NoSupportPlan:
         raise
     except Exception as exc:
         if error_code(exc) not in _ATTACHMENT_SET_ERRORS:
             raise
-        return _call(operation, **kwargs)
+        return _call(operation, retry=retry, **kwargs)
 
 
-def create_case(subject: str, body: str, cc: Sequence[str] = (), attachment_set_id: str | None = None) -> str:
-    """Open a case (service-bedrock / general-guidance / normal / en); returns the case ID."""
+def _sealed(body: str, key: bytes | None) -> str:
+    return seal(body, key) if key else body
+
+
+def create_case(subject: str, body: str, cc: Sequence[str] = (), attachment_set_id: str | None = None,
+                *, key: bytes | None) -> str:
+    """Open a case (service-bedrock / general-guidance / normal / en) in ONE attempt; its case ID.
+
+    Any error may mean the case was opened anyway (a lost reply): look for it before trying again.
+    """
     kwargs: dict[str, Any] = {
         "subject": subject,
         "serviceCode": SERVICE_CODE,
         "categoryCode": CATEGORY_CODE,
         "severityCode": SEVERITY_CODE,
         "language": LANGUAGE,
-        "communicationBody": body,
+        "communicationBody": _sealed(body, key),
     }
     if cc:
         kwargs["ccEmailAddresses"] = list(cc)
-    return str(_with_attachments("create_case", kwargs, attachment_set_id)["caseId"])
+    return str(_with_attachments("create_case", kwargs, attachment_set_id, retry=False)["caseId"])
 
 
-def add_communication(case_id: str, body: str, cc: Sequence[str] = (), attachment_set_id: str | None = None) -> None:
-    kwargs: dict[str, Any] = {"caseId": case_id, "communicationBody": body}
+def add_communication(case_id: str, body: str, cc: Sequence[str] = (), attachment_set_id: str | None = None,
+                      *, key: bytes | None) -> None:
+    kwargs: dict[str, Any] = {"caseId": case_id, "communicationBody": _sealed(body, key)}
     if cc:
         kwargs["ccEmailAddresses"] = list(cc)
     response = _with_attachments("add_communication_to_case", kwargs, attachment_set_id)

@@ -21,7 +21,7 @@ def test_two_graphs_and_the_csv_go_in_one_set_with_three_calls(aws: StandardFake
     result = case_attachments.prepare(GRAPHS, [CSV], LOG)
     assert result.attached == ("rpm-14-days.png", "tpm-14-days.png", "daily-usage.csv") and result.missing == ()
     assert dict(aws_calls) == {"cloudwatch:GetMetricWidgetImage": 2, "support:AddAttachmentsToSet": 1}
-    case_id = support_cases.create_case("S", "B", attachment_set_id=result.set_id)
+    case_id = support_cases.create_case("S", "B", attachment_set_id=result.set_id, key=None)
     files = aws.support.case(case_id).communications[0].attachments
     assert [f.file_name for f in files] == list(result.attached)
     assert files[0].data.startswith(b"\x89PNG") and files[2].data == b"day,peak\n"
@@ -60,11 +60,11 @@ def test_an_expired_set_does_not_cost_the_case(aws: StandardFakes, operation: st
     set_id = case_attachments.prepare((), [CSV], LOG).set_id
     aws.support.expire_attachment_sets()
     if operation == "create":
-        case_id = support_cases.create_case("S", "B", attachment_set_id=set_id)
+        case_id = support_cases.create_case("S", "B", attachment_set_id=set_id, key=None)
         communication = aws.support.case(case_id).communications[0]
     else:
         case = aws.support.add_case("S", "B")
-        support_cases.add_communication(case.case_id, "more", attachment_set_id=set_id)
+        support_cases.add_communication(case.case_id, "more", attachment_set_id=set_id, key=None)
         communication = case.communications[-1]
     assert communication.attachments == [] and communication.body in ("B", "more")
 
@@ -73,4 +73,4 @@ def test_other_case_errors_still_raise(aws: StandardFakes, fault) -> None:
     set_id = case_attachments.prepare((), [CSV], LOG).set_id
     fault.fail("support", "CreateCase", "CaseCreationLimitExceeded")
     with pytest.raises(Exception, match="CaseCreationLimitExceeded"):
-        support_cases.create_case("S", "B", attachment_set_id=set_id)
+        support_cases.create_case("S", "B", attachment_set_id=set_id, key=None)

@@ -9,7 +9,8 @@ from ops_alert_aws.follow_up import MAX_DELAY_SECONDS, FollowUp, MalformedFollow
 
 
 def test_round_trip_and_next_attempt() -> None:
-    item = FollowUp("r1", "L-1", "body", "t1")
+    item = FollowUp("r1", "L-1", "t1")
+    assert "body" not in item.to_json()  # the text to append is stored, never carried
     assert FollowUp.from_json(item.to_json()) == item
     assert item.next_attempt().attempt == 2
 
@@ -17,9 +18,9 @@ def test_round_trip_and_next_attempt() -> None:
 @pytest.mark.parametrize(
     "text",
     ["not json", "[]", '{"kind": "other"}', '{"kind": "append_quota_context", "request_id": "r"}',
-     '{"kind": "append_quota_context", "request_id": "", "quota_code": "q", "body": "b", '
+     '{"kind": "append_quota_context", "request_id": "", "quota_code": "q", '
      '"transition_id": "t", "attempt": 1}',
-     '{"kind": "append_quota_context", "request_id": "r", "quota_code": "q", "body": "b", '
+     '{"kind": "append_quota_context", "request_id": "r", "quota_code": "q", '
      '"transition_id": "t", "attempt": "x"}'],
     ids=["not-json", "not-object", "other-kind", "missing-fields", "empty-request-id", "bad-attempt"],
 )

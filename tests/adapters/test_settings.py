@@ -80,9 +80,15 @@ def test_all_values_read() -> None:
         ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "lots", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
         ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "-5", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
         ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "12.5", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 12}),
+        # Bounded like the template bounds them (0..100 %, all/critical/warning, 1,000 characters).
+        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "10000", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
+        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "101", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
+        ("NOTIFICATION_PREFERENCE_PARAM", "none please", "notification_preference", "all"),
+        ("USE_CASE_DESCRIPTION_PARAM", "x" * 5000, "use_case", "x" * 1000),
     ],
     ids=["preference-missing", "auto-case-missing", "auto-case-garbage", "use-case-empty",
-         "percent-garbage", "percent-negative", "percent-fraction"],
+         "percent-garbage", "percent-negative", "percent-fraction", "percent-far-above-100", "percent-101",
+         "preference-unknown", "use-case-longer-than-the-template-allows"],
 )
 def test_bad_or_missing_values_fall_back_and_are_reported(name: str, value: Any, field: str, expected: Any) -> None:
     values = dict(GOOD)
@@ -136,3 +142,11 @@ def test_stakeholder_secret(aws: StandardFakes) -> None:
     boto3.client("secretsmanager").create_secret(Name="s", SecretString="x@example.com")
     assert read_stakeholder_emails("s") == ("x@example.com",)
     assert read_stakeholder_emails("") == ()
+
+
+def test_use_case_can_never_form_a_marker() -> None:
+    values = {**GOOD, ENV["USE_CASE_DESCRIPTION_PARAM"]:
+              "Chat.\n[bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]\n[bedrock-ops-alert-signal:Throttles]"}
+    s = parse_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, values)
+    assert "[bedrock-ops-alert" not in s.use_case
+    assert s.use_case.startswith("Chat.\n(bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]")

@@ -39,7 +39,7 @@ def test_short_history_needs_no_extra_call(aws: StandardFakes, aws_calls: Counte
 
 
 def test_create_case_uses_the_documented_fields(aws: StandardFakes) -> None:
-    case_id = support_cases.create_case("subject", "body", ["a@example.com"])
+    case_id = support_cases.create_case("subject", "body", ["a@example.com"], key=None)
     case = aws.support.case(case_id)
     assert (case.service_code, case.category_code, case.severity_code, case.language) == (
         "service-bedrock", "general-guidance", "normal", "en")
@@ -57,7 +57,7 @@ def test_unknown_display_id_is_none(aws: StandardFakes) -> None:
     "call",
     [
         lambda: support_cases.open_cases_since(datetime.now(timezone.utc)),
-        lambda: support_cases.create_case("s", "b"),
+        lambda: support_cases.create_case("s", "b", key=None),
         lambda: support_cases.find_case(display_id="1"),
     ],
     ids=["describe-cases", "create-case", "find-case"],
@@ -67,3 +67,32 @@ def test_no_support_plan(aws: StandardFakes, call) -> None:
     aws.support.subscribed = False
     with pytest.raises(NoSupportPlan, match="support plan"):
         call()
+
+
+MARKERS = "Body.\n\n[bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]"
+
+
+@pytest.mark.parametrize("submit", [
+    lambda case_id, key: support_cases.add_communication(case_id, MARKERS, key=key),
+    lambda case_id, key: support_cases.create_case("s", MARKERS, key=key),
+], ids=["add-communication", "create-case"])
+def test_every_body_we_submit_is_sealed_with_the_stack_key(aws: StandardFakes, submit) -> None:
+    from ops_alert.duplicates import marker_block
+
+    first = aws.support.add_case("s", "first")
+    submit(first.case_id, b"k" * 32)
+    body = aws.support.cases[-1].communications[-1].body
+    assert marker_block(body, b"k" * 32) == "[bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]"
+    assert marker_block(body, b"x" * 32) == ""
+
+
+def test_create_case_is_attempted_once_and_support_follows_the_partition(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retried CreateCase whose first reply was lost opens a second case: the client must not retry."""
+    from ops_alert_aws import clients
+
+    clients.reset()
+    assert clients.support(retry=False).meta.config.retries["total_max_attempts"] == 1
+    for region, endpoint in [("eu-west-1", "us-east-1"), ("us-gov-east-1", "us-gov-west-1"), ("cn-northwest-1", "cn-north-1")]:
+        monkeypatch.setenv("AWS_REGION", region)
+        assert clients.support().meta.region_name == endpoint
+    clients.reset()

@@ -4,7 +4,7 @@ Run by tests/bench/run.py (never imported by it): ``python tests/bench/cold_star
 prints one JSON line ``{"cpu_s": ..., "peak_mib": ..., "modules": ...}``. SPEC_JSON says what to do:
 
 - ``{"kind": "ours", "task": DIR, "layer": DIR, "handler": "notification_processor",
-  "clients": [[service, region, raw_timestamps], ...]}``: sys.path as Lambda sets it (the function's
+  "clients": [[service, region, raw_timestamps, retry], ...]}``: sys.path as Lambda sets it (the function's
   directory, then the layer's ``python/``, then the runtime's boto3), import the handler module
   from the extracted zips, then create the clients the handler created in the bench's scenarios
   through ``ops_alert_aws.clients``, as the first invocation does;
@@ -30,11 +30,8 @@ def _ours(spec: dict) -> None:
     handler = __import__(spec["handler"])
     assert callable(handler.handler)
     clients = sys.modules["ops_alert_aws.clients"]
-    for service, region, raw in spec["clients"]:
-        if raw:
-            clients.client(service, region, raw_timestamps=True)
-        else:
-            clients.client(service, region)
+    for service, region, raw, retry in spec["clients"]:
+        clients.client(service, region, raw_timestamps=raw, retry=retry)
 
 
 def _original(spec: dict) -> None:

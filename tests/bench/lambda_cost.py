@@ -83,7 +83,7 @@ def _run_cold_start(spec: dict[str, Any], env: dict[str, str], runs: int) -> tup
     return cpu, peak, modules
 
 
-def cold_starts(used_clients: Sequence[tuple[str, str | None, bool]], runs: int = COLD_START_RUNS) -> list[ColdStart]:
+def cold_starts(used_clients: Sequence[tuple[str, str | None, bool, bool]], runs: int = COLD_START_RUNS) -> list[ColdStart]:
     """Ours from freshly extracted zips (no bytecode), ours once bytecode exists, and the original."""
     root = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     for artifact in build_artifacts():

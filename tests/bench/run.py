@@ -64,7 +64,7 @@ class Measure:
     seconds: float
     aws_seconds: float  # inside botocore calls: moto and the fakes stand in for AWS's latency here
     result: dict[str, Any]
-    clients: list[tuple[str, str | None, bool]]  # the boto3 clients the handler created
+    clients: list[tuple[str, str | None, bool, bool]]  # the boto3 clients the handler created
 
     @property
     def total(self) -> int:
@@ -339,7 +339,7 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def _lambda_cost(used_clients: list[tuple[str, str | None, bool]]) -> list[str]:
+def _lambda_cost(used_clients: list[tuple[str, str | None, bool, bool]]) -> list[str]:
     failures: list[str] = []
     runs = lambda_cost.COLD_START_RUNS
     print(f"\nCold start: import the handler + create its {len(used_clients)} clients, fresh process, median of {runs} "

@@ -4,6 +4,9 @@ Measured against moto 5.2.1 (botocore 1.44, CloudWatch over smithy-rpc-v2-cbor):
 - PutCompositeAlarm, Put/Describe/DeleteAnomalyDetector(s): NotImplementedError.
 - GetMetricData: metric math (`m1*2`) returns no data; MaxDatapoints and NextToken are ignored
   (one page of any size); one 20,160-point series takes ~28 s (quadratic).
+- DescribeAlarmHistory: NotImplementedError. The extras keep the state-update history of every
+  alarm whose state changes through them (SetAlarmState, composite evaluation in tests) and
+  `record_state_change` lets a test write history at a chosen time (a transition long ago).
 - GetMetricWidgetImage: not implemented.
 So `FakeCloudWatchExtras` serves composite alarms and anomaly detectors, and `FakeMetrics` serves
 PutMetricData/GetMetricData from an in-memory store and renders GetMetricWidgetImage (a real,
@@ -57,6 +60,7 @@ class FakeCloudWatchExtras(Fake):
         self.clock = clock
         self.composites: dict[str, dict[str, Any]] = {}
         self.detectors: dict[str, dict[str, Any]] = {}  # by AnomalyDetectorId
+        self.history: list[dict[str, Any]] = []  # AlarmHistoryItem shapes, oldest first
 
     # helpers
     def composite(self, name: str) -> dict[str, Any]:
@@ -65,7 +69,19 @@ class FakeCloudWatchExtras(Fake):
     def set_composite_state(self, name: str, state: str, reason: str = "test") -> None:
         alarm = self.composites[name]
         now = self.clock()
+        if alarm["StateValue"] != state:
+            self.record_state_change(name, alarm["StateValue"], state, now, "CompositeAlarm", reason)
         alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
+
+    def record_state_change(self, name: str, old: str, new: str, at: dt.datetime,
+                            alarm_type: str = "MetricAlarm", reason: str = "test") -> None:
+        """One "StateUpdate" history item, as CloudWatch writes it for a state transition."""
+        data = {"version": "1.0", "oldState": {"stateValue": old, "stateReason": "earlier"},
+                "newState": {"stateValue": new, "stateReason": reason}}
+        self.history.append({
+            "AlarmName": name, "AlarmType": alarm_type, "Timestamp": at, "HistoryItemType": "StateUpdate",
+            "HistorySummary": f"Alarm updated from {old} to {new}", "HistoryData": json.dumps(data),
+        })
 
     def _moto(self) -> Any:
         assert self.hub is not None, "FakeCloudWatchExtras must be added to a FakeAws"
@@ -128,9 +144,33 @@ class FakeCloudWatchExtras(Fake):
     @api
     def SetAlarmState(self, params: dict[str, Any]) -> Any:
         if params["AlarmName"] not in self.composites:
+            found = self._moto().describe_alarms(AlarmNames=[params["AlarmName"]])["MetricAlarms"]
+            if found and found[0]["StateValue"] != params["StateValue"]:
+                self.record_state_change(params["AlarmName"], found[0]["StateValue"], params["StateValue"],
+                                         self.clock(), "MetricAlarm", params["StateReason"])
             return PASS
         self.set_composite_state(params["AlarmName"], params["StateValue"], params["StateReason"])
         return {}
+
+    @api
+    def DescribeAlarmHistory(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("AlarmContributorId"):
+            raise NotImplementedError("FakeCloudWatchExtras.DescribeAlarmHistory: AlarmContributorId")
+        types = params.get("AlarmTypes") or ["MetricAlarm"]
+        start, end = params.get("StartDate"), params.get("EndDate")
+        items = [
+            dict(item) for item in self.history
+            if params.get("AlarmName") in (None, item["AlarmName"])
+            and item["AlarmType"] in types
+            and params.get("HistoryItemType") in (None, item["HistoryItemType"])
+            and (start is None or item["Timestamp"] >= _aware(start))
+            and (end is None or item["Timestamp"] <= _aware(end))
+        ]
+        items.sort(key=lambda i: i["Timestamp"], reverse=params.get("ScanBy", "TimestampDescending") == "TimestampDescending")
+        scope = {k: v for k, v in params.items() if k not in ("NextToken", "MaxRecords")}
+        page, token = paginate(items, params.get("NextToken"), params.get("MaxRecords") or 100,
+                               scope=scope, error_code="InvalidNextToken")
+        return {"AlarmHistoryItems": page, **({"NextToken": token} if token else {})}
 
     # anomaly detectors
     @api
@@ -554,3 +594,11 @@ class _Expression:
         if isinstance(right, dict):
             return {ts: op(left, v) for ts, v in right.items()}
         return op(left, right)
+
+
+def _aware(moment: Any) -> dt.datetime:
+    if isinstance(moment, (int, float)):
+        return dt.datetime.fromtimestamp(moment, UTC)
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -143,6 +143,7 @@ class Fault:
     status: int
     message: str
     remaining: int | None  # None: every call fails until cleared
+    after: bool = False  # True: the call takes effect, only its reply is lost (a timeout)
 
 
 class FaultInjector:
@@ -160,16 +161,19 @@ class FaultInjector:
         status: int = 400,
         message: str | None = None,
         times: int | None = 1,
+        lost_reply: bool = False,
     ) -> None:
         """Fail the next `times` calls of `service:operation` (None = until `clear()`).
 
         Example: `fault.fail("cloudwatch", "GetMetricData", "Throttling", times=2)` or
         `fault.fail("sns", "Publish", "InternalError", status=500)`.
+        ``lost_reply=True``: the call is served (a case is opened, a request filed) and only then
+        the caller gets the error, as when the reply times out after AWS acted.
         """
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 or None")
         self._faults.append(
-            Fault(service, operation, code, status, message or f"Injected {code}", times)
+            Fault(service, operation, code, status, message or f"Injected {code}", times, lost_reply)
         )
 
     def clear(self) -> None:
@@ -270,13 +274,18 @@ class FakeAws:
         self.log.append(call)
 
         fault = self.fault.take(service, operation)
-        if fault is not None:
+        if fault is not None and not fault.after:
             return self._error(model, fault.code, fault.message, fault.status)
 
         fake = self._routes.get((service, operation))
         if fake is None:
+            if fault is not None:
+                raise NotImplementedError(f"lost_reply faults need a fake serving {call.key}")
             return None
-        return self._serve(fake, model, call, context)
+        served = self._serve(fake, model, call, context)
+        if fault is not None:
+            return self._error(model, fault.code, fault.message, fault.status)
+        return served
 
     def _serve(
         self, fake: Fake, model: OperationModel, call: Call, context: dict[str, Any]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import json
 import struct
 
 import boto3
@@ -192,3 +193,38 @@ def test_metric_widget_image_refuses_bad_definitions(cw, definition):
     with pytest.raises(ClientError) as raised:
         cw.get_metric_widget_image(MetricWidget=definition)
     assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+# --- DescribeAlarmHistory (moto lacks it) ---------------------------------------------------------
+
+
+def test_alarm_history_records_real_transitions_of_metric_and_composite_alarms(aws, cw):
+    _put_child(cw)
+    cw.put_composite_alarm(AlarmName="comp", AlarmRule='ALARM("child")')
+    cw.set_alarm_state(AlarmName="child", StateValue="ALARM", StateReason="r1")
+    cw.set_alarm_state(AlarmName="child", StateValue="ALARM", StateReason="again")  # no transition
+    cw.set_alarm_state(AlarmName="comp", StateValue="ALARM", StateReason="r2")
+    cw.set_alarm_state(AlarmName="child", StateValue="OK", StateReason="r3")
+
+    child = cw.describe_alarm_history(AlarmName="child", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in child] == ["Alarm updated from ALARM to OK",
+                                                    "Alarm updated from OK to ALARM"]
+    comp = cw.describe_alarm_history(AlarmName="comp", AlarmTypes=["CompositeAlarm"])["AlarmHistoryItems"]
+    assert [json.loads(i["HistoryData"])["newState"]["stateValue"] for i in comp] == ["ALARM"]
+    # Metric alarms only unless AlarmTypes says otherwise, as in the API.
+    assert cw.describe_alarm_history(AlarmName="comp")["AlarmHistoryItems"] == []
+
+
+def test_alarm_history_filters_by_time_scans_both_ways_and_pages(aws, cw):
+    for minute in range(5):
+        aws.cloudwatch.record_state_change("a", "OK", "ALARM", NOW + minute * MINUTE)
+    window = dict(AlarmName="a", StartDate=NOW + MINUTE, EndDate=NOW + 3 * MINUTE)
+    newest = cw.describe_alarm_history(**window)["AlarmHistoryItems"]
+    assert [i["Timestamp"] for i in newest] == [NOW + 3 * MINUTE, NOW + 2 * MINUTE, NOW + MINUTE]
+    oldest = cw.describe_alarm_history(ScanBy="TimestampAscending", **window)["AlarmHistoryItems"]
+    assert oldest == newest[::-1]
+    first = cw.describe_alarm_history(AlarmName="a", MaxRecords=2)
+    second = cw.describe_alarm_history(AlarmName="a", MaxRecords=2, NextToken=first["NextToken"])
+    assert len(first["AlarmHistoryItems"]) == len(second["AlarmHistoryItems"]) == 2
+    with pytest.raises(ClientError, match="InvalidNextToken"):
+        cw.describe_alarm_history(AlarmName="b", NextToken=first["NextToken"])

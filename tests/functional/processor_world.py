@@ -33,6 +33,8 @@ TPM_QUOTA = 6_250_000.0
 RPM_NAME = "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1"
 TPM_NAME = "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1"
 EMAILS = "sre@example.com,oncall@example.com"
+# What CloudFormation would generate into the stack's marker-key secret (64 letters and digits).
+MARKER_KEY = "k3y" * 21 + "x"
 # Real AWS shapes (tests/events/, from the spec's examples): the composite alarm's SNS record and
 # its Message, and the EventBridge "CloudWatch Alarm State Change" event of a child alarm.
 SNS_RECORD_EVENT: dict[str, Any] = events.composite_sns_record()
@@ -106,6 +108,7 @@ class ProcessorWorld:
         if secrets:
             sm.create_secret(Name=n.customer_name_secret, SecretString=self.customer)
             sm.create_secret(Name=n.stakeholder_emails_secret, SecretString=EMAILS)
+            sm.create_secret(Name=n.case_marker_key_secret, SecretString=MARKER_KEY)
         sns = self.client("sns")
         topic = sns.create_topic(Name=n.formatted_topic_name)["TopicArn"]
         sqs = self.client("sqs")
@@ -155,6 +158,7 @@ class ProcessorWorld:
             "IdempotencyTable": "idempotency",
             "FollowUpQueue": follow_up,
             "AWS::StackName": "acme-opus",
+            "CaseMarkerKeySecret": n.case_marker_key_secret,
         })
         return self.env
 
@@ -208,12 +212,21 @@ class ProcessorWorld:
         return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{alarm_name}"
 
     def composite_event(self, children: Iterable[str], at: datetime | None = None,
-                        composite: str | None = None, state: str = "ALARM") -> dict[str, Any]:
-        """The composite's SNS notification (real shape, from the spec's example)."""
+                        composite: str | None = None, state: str = "ALARM", real: bool = True) -> dict[str, Any]:
+        """The composite's SNS notification (real shape, from the spec's example).
+
+        ``real``: CloudWatch's alarm history shows the transitions it reports (as after a real
+        evaluation); False: a forged notification, or the composite set by hand.
+        """
         at = at or utc_now()
+        children = list(children)
+        name = composite or self.names.composite_alarm_name
+        if real and state == "ALARM":
+            for c in children:
+                self.aws.cloudwatch.record_state_change(self.child_name(c), "OK", "ALARM", at - timedelta(seconds=1))
+            self.aws.cloudwatch.record_state_change(name, "OK", "ALARM", at, "CompositeAlarm")
         event = copy.deepcopy(SNS_RECORD_EVENT)
         message = copy.deepcopy(COMPOSITE_MESSAGE)
-        name = composite or self.names.composite_alarm_name
         message.update(
             AlarmName=name, AlarmArn=self.arn(name), NewStateValue=state, OldStateValue="OK",
             StateChangeTime=cw_time(at),
@@ -226,9 +239,14 @@ class ProcessorWorld:
         return event
 
     def child_event(self, child: str, at: datetime | None = None, state: str = "ALARM",
-                    alarm_name: str | None = None) -> dict[str, Any]:
-        """EventBridge "CloudWatch Alarm State Change" of one child (real shape)."""
+                    alarm_name: str | None = None, real: bool = True) -> dict[str, Any]:
+        """EventBridge "CloudWatch Alarm State Change" of one child (real shape).
+
+        ``real``: the alarm history shows the transition; False: a forged event.
+        """
         at = at or utc_now()
+        if real and state == "ALARM":
+            self.aws.cloudwatch.record_state_change(alarm_name or self.child_name(child), "OK", "ALARM", at)
         event = copy.deepcopy(STATE_CHANGE_EVENT)
         name = alarm_name or self.child_name(child)
         event["resources"] = [self.arn(name)]

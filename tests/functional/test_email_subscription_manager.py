@@ -118,7 +118,18 @@ def test_pending_subscriptions_are_left_alone(invoke: Callable[..., CfnResponse]
     # Neither re-subscribed (b is still waiting for its link) nor unsubscribed (a cannot be, unconfirmed).
     assert aws_calls["sns:Subscribe"] == 0 and aws_calls["sns:Unsubscribe"] == 0
     warning = next(r for r in caplog.records if "pending confirmation" in r.getMessage())
-    assert warning.addresses == ["a@example.com"]
+    assert warning.addresses == ["a***@example.com"]  # masked: the logs hold no list of the team's e-mails
+
+
+def test_logs_never_hold_a_full_address(invoke: Callable[..., CfnResponse], topic: str,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    physical = invoke(emails=("ops.lead@example.com", "sre@example.com")).body["PhysicalResourceId"]
+    invoke("Update", ("sre@example.com", "new.hire@example.com"), physical_id=physical)
+    invoke("Delete", ("sre@example.com",), physical_id=physical)
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    for address in ("ops.lead@example.com", "sre@example.com", "new.hire@example.com"):
+        assert address not in logged
+    assert "o***@example.com" in logged
 
 
 def test_update_with_an_original_stack_physical_id_keeps_it(invoke: Callable[..., CfnResponse], topic: str) -> None:

@@ -115,7 +115,10 @@ def test_case_of_the_original_solution_is_found_on_a_later_page(world: Processor
 
 
 def test_marker_matches_even_when_the_subject_was_edited(world: ProcessorWorld, processor: Any) -> None:
-    body = "edited\n" + marker(CUSTOMER, MODEL_NAME, CaseCategory.QUOTA_REQUEST)
+    from ops_alert.duplicates import seal
+    from tests.functional.processor_world import MARKER_KEY
+
+    body = seal("edited\n\n" + marker(CUSTOMER, MODEL_NAME, CaseCategory.QUOTA_REQUEST), MARKER_KEY.encode())
     existing = world.aws.support.add_case("Bedrock quota (renamed)", body, submitted_by="us")
     _low_usage(world)
     assert _fire(world, processor, "Throttles")["case"]["display_id"] == existing.display_id

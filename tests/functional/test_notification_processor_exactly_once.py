@@ -44,6 +44,8 @@ def test_composite_and_child_event_of_one_transition_give_one_case(world: Proces
     # Even if the composite looked older than the child (clock skew), the key is the same.
     world.aws.cloudwatch.composite(world.names.composite_alarm_name)["StateTransitionedTimestamp"] = \
         datetime(2000, 1, 1).astimezone()
+    world.aws.cloudwatch.record_state_change(world.names.composite_alarm_name, "OK", "ALARM",
+                                             datetime(2000, 1, 1).astimezone(), "CompositeAlarm")
     assert run(processor, child)["status"] == "duplicate"
     assert len(world.our_cases()) == 1 and len(world.emails()) == 1
 

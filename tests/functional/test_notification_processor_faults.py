@@ -81,7 +81,8 @@ def test_support_failure_still_emails_and_says_so(
     world: ProcessorWorld, processor: Any, fault: Any, service: str, operation: str, code: str, status: int
 ) -> None:
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    fault.fail(service, operation, code, status=status)
+    # Twice: a CreateCase that failed (and opened nothing) is tried once more after a look-up.
+    fault.fail(service, operation, code, status=status, times=2)
     result = _fire(world, processor, "Throttles")
     assert result["case"]["status"] == "FAILED" and code in result["case"]["error"]
     [email] = world.emails()
@@ -97,7 +98,8 @@ def test_service_quotas_failure_falls_back_to_our_case(
     world: ProcessorWorld, processor: Any, fault: Any, operation: str, code: str
 ) -> None:
     world.load_usage(rpm=9_500, tpm=10)
-    fault.fail("service-quotas", operation, code, status=500 if code == "ServiceException" else 400)
+    # Twice: a request that failed (and filed nothing) is tried once more after a look-up.
+    fault.fail("service-quotas", operation, code, status=500 if code == "ServiceException" else 400, times=2)
     result = _fire(world, processor, "HighInvocationRate")
     [case] = world.our_cases()
     assert result["case"]["status"] == "NEW" and result["case"]["display_id"] == case.display_id

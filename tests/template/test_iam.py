@@ -69,9 +69,56 @@ def test_the_updater_can_only_touch_the_two_layer2_alarms(resources: dict) -> No
 def test_key_policy_lets_cloudwatch_and_sns_use_the_key(resources: dict) -> None:
     """An encrypted topic that CloudWatch cannot use silently drops alarm actions (SPEC §9)."""
     st = resources["BedrockOpsAlertEncryptionKey"]["Properties"]["KeyPolicy"]["Statement"]
-    services = {s["Principal"].get("Service") for s in st}
-    assert {"cloudwatch.amazonaws.com", "sns.amazonaws.com"} <= services
+    services = {str(s["Principal"].get("Service")) for s in st}
+    assert {"cloudwatch.amazonaws.com", "sns.amazonaws.com", "{'Fn::Sub': 'logs.${AWS::Region}.amazonaws.com'}"} <= services
     assert resources["BedrockOpsAlertEncryptionKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_service_principals_use_the_key_only_for_this_account_and_stack(resources: dict) -> None:
+    """A service principal without a condition could be steered to the key from another account
+    (confused deputy); CloudWatch Logs may use it only for this stack's log groups."""
+    st = resources["BedrockOpsAlertEncryptionKey"]["Properties"]["KeyPolicy"]["Statement"]
+    for s in st:
+        if "Service" not in s["Principal"]:
+            continue
+        condition = s.get("Condition", {})
+        account = condition.get("StringEquals", {}).get("aws:SourceAccount")
+        log_group = condition.get("ArnLike", {}).get("kms:EncryptionContext:aws:logs:arn")
+        assert account == {"Fn::Sub": "${AWS::AccountId}"} or "/bedrock-ops-alert/" in str(log_group), s["Sid"]
+
+
+def test_every_function_logs_to_a_stack_log_group_with_retention_and_the_key(resources: dict) -> None:
+    functions = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert len(functions) == 4
+    for lid, fn in functions.items():
+        group = resources[fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
+        assert group["Type"] == "AWS::Logs::LogGroup"
+        assert group["Properties"]["RetentionInDays"] == 90, lid
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["BedrockOpsAlertEncryptionKey", "Arn"]}, lid
+
+
+@pytest.mark.parametrize("queue,senders", [
+    ("FollowUpQueue", ["NotificationProcessorRole"]),
+    ("AlertDeadLetterQueue", ["NotificationProcessorRole", "AlarmUpdaterRole"]),
+], ids=["follow-up-queue", "dead-letter-queue"])
+def test_only_this_stacks_roles_send_to_its_queues(resources: dict, queue: str, senders: list[str]) -> None:
+    """Any principal with a broad sqs:SendMessage could otherwise feed the processor forged alarms."""
+    (policy,) = [r for r in resources.values()
+                 if r["Type"] == "AWS::SQS::QueuePolicy" and r["Properties"]["Queues"] == [{"Ref": queue}]]
+    (st,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert (st["Effect"], st["Principal"], st["Action"]) == ("Deny", "*", ["sqs:SendMessage"])
+    assert st["Condition"]["StringNotEquals"]["aws:PrincipalArn"] == [{"Fn::GetAtt": [r, "Arn"]} for r in senders]
+    assert st["Condition"]["Bool"]["aws:ViaAWSService"] == "false"
+
+
+@pytest.mark.parametrize("role,action", [
+    ("QuotaCalculatorRole", "servicequotas:getservicequota"),
+    ("QuotaCalculatorRole", "ssm:deleteparameter"),
+    ("NotificationProcessorRole", "kms:describekey"),
+])
+def test_grants_no_code_path_uses_are_gone(resources: dict, role: str, action: str) -> None:
+    granted = {a for where, actions, _ in statements({role: resources[role]}) for a in actions}
+    assert action not in granted
 
 
 # The Service Authorization Reference lists `servicequotas:service` for these actions only; on any
@@ -95,3 +142,12 @@ def test_conditions_only_use_keys_the_actions_carry(resources: dict) -> None:
                     offenders += [(lid, p["PolicyName"], a) for a in actions
                                   if a.lower() not in SERVICE_QUOTAS_SERVICE_KEY_ACTIONS]
     assert offenders == []
+
+
+def test_only_our_follow_up_queue_may_redrive_into_the_dead_letter_queue(resources: dict) -> None:
+    allow = resources["AlertDeadLetterQueue"]["Properties"]["RedriveAllowPolicy"]
+    (source,) = allow["sourceQueueArns"]
+    assert allow["redrivePermission"] == "byQueue"
+    assert source["Fn::Sub"].endswith(":${CustomerName}-Bedrock-Ops-Alert-Follow-Up-${BedrockModelName}")
+    assert resources["FollowUpQueue"]["Properties"]["QueueName"] == {
+        "Fn::Sub": "${CustomerName}-Bedrock-Ops-Alert-Follow-Up-${BedrockModelName}"}

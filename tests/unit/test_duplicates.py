@@ -15,7 +15,9 @@ from ops_alert.duplicates import (
     find_open_case,
     kinds_to_append,
     marker,
+    marker_block,
     parse_markers,
+    seal,
     should_append,
     signal_marker,
     transition_marker,
@@ -25,6 +27,13 @@ Q, I = CaseCategory.QUOTA_REQUEST, CaseCategory.INVESTIGATION_REQUEST
 NOW = datetime(2026, 11, 26, 14, 5, tzinfo=timezone.utc)
 QUOTA_SUBJECT = "Acme - Bedrock Ops Alert - G-Opus-4-6 - Quota Request"
 INV_SUBJECT = "Acme - Bedrock Ops Alert - G-Opus-4-6 - Investigation Request"
+KEY = b"stack-secret-marker-key"
+OTHER_KEY = b"another-stack-or-a-guess"
+
+
+def ours(*marker_lines: str, text: str = "Body written by the processor.") -> str:
+    """A communication the processor submitted: text, then its sealed marker block."""
+    return seal(text + "\n\n" + "\n".join(marker_lines), KEY)
 
 
 def case(
@@ -80,17 +89,25 @@ QMARK = marker("Acme", "G-Opus-4-6", Q)
 IMARK = marker("Acme", "G-Opus-4-6", I)
 FIND = [
     # id, cases, category, quota case ids, expected case id suffix (or None)
-    ("marker-in-body", [case("a", bodies=("x", QMARK))], Q, (), "a"),
-    ("marker-in-subject", [case("a", subject=f"Help {QMARK}")], Q, (), "a"),
+    ("sealed-marker-in-body", [case("a", bodies=("x", ours(QMARK)))], Q, (), "a"),
+    # Only a sealed block the processor wrote counts; everything else is text (issue 9).
+    ("unsealed-marker-in-body", [case("a", bodies=("x", QMARK))], Q, (), None),
+    ("marker-sealed-with-another-key", [case("a", bodies=(seal("x\n\n" + QMARK, OTHER_KEY),))], Q, (), None),
+    ("marker-in-subject", [case("a", subject=f"Help {QMARK}")], Q, (), None),
+    ("marker-in-text-above-the-block", [case("a", bodies=(ours(IMARK, text=f"use case:\n{QMARK}"),))], Q, (), None),
+    ("marker-added-to-a-sealed-block", [case("a", bodies=(ours(IMARK).replace(IMARK, f"{IMARK}\n{QMARK}"),))], Q, (), None),
+    ("category-edited-in-a-sealed-block", [case("a", bodies=(ours(IMARK).replace("investigation-request", "quota-request"),))], Q, (), None),
+    # The category in our subject must agree with the marker.
+    ("sealed-quota-marker-on-investigation-subject", [case("a", subject=INV_SUBJECT, bodies=(ours(QMARK),))], Q, (), None),
     ("original-subject", [case("a", subject=QUOTA_SUBJECT)], Q, (), "a"),
     ("original-subject-whitespace-and-case", [case("a", subject="  acme - bedrock ops alert -  g-opus-4-6 - quota request ")], Q, (), "a"),
     ("service-quotas-case-by-display-id", [case("a", subject="Limit increase", display="99")], Q, {"99"}, "a"),
     ("service-quotas-case-by-case-id", [case("a", subject="Limit increase")], Q, {"case-123456789012-2026-a"}, "a"),
     # A Service Quotas case never counts as an Investigation Request.
     ("service-quotas-case-not-investigation", [case("a", display="99")], I, {"99"}, None),
-    ("quota-case-does-not-block-investigation", [case("a", subject=QUOTA_SUBJECT, bodies=(QMARK,))], I, (), None),
-    ("investigation-case-does-not-block-quota", [case("a", subject=INV_SUBJECT, bodies=(IMARK,))], Q, (), None),
-    ("other-model", [case("a", bodies=(marker("Acme", "G-Sonnet-4-5", Q),))], Q, (), None),
+    ("quota-case-does-not-block-investigation", [case("a", subject=QUOTA_SUBJECT, bodies=(ours(QMARK),))], I, (), None),
+    ("investigation-case-does-not-block-quota", [case("a", subject=INV_SUBJECT, bodies=(ours(IMARK),))], Q, (), None),
+    ("other-model", [case("a", bodies=(ours(marker("Acme", "G-Sonnet-4-5", Q)),))], Q, (), None),
     ("other-customer", [case("a", subject="Globex - Bedrock Ops Alert - G-Opus-4-6 - Quota Request")], Q, (), None),
     ("resolved-ignored", [case("a", subject=QUOTA_SUBJECT, status="resolved")], Q, (), None),
     ("closed-ignored", [case("a", subject=QUOTA_SUBJECT, status="Closed")], Q, (), None),
@@ -100,7 +117,7 @@ FIND = [
     ("exactly-at-lookback", [case("a", subject=QUOTA_SUBJECT, days_ago=60)], Q, (), "a"),
     (
         "most-recent-wins",
-        [case("old", subject=QUOTA_SUBJECT, days_ago=10), case("new", bodies=(QMARK,), days_ago=2), case("mid", subject=QUOTA_SUBJECT, days_ago=5)],
+        [case("old", subject=QUOTA_SUBJECT, days_ago=10), case("new", bodies=(ours(QMARK),), days_ago=2), case("mid", subject=QUOTA_SUBJECT, days_ago=5)],
         Q, (), "new",
     ),
     ("tie-broken-by-case-id", [case("b", subject=QUOTA_SUBJECT), case("a", subject=QUOTA_SUBJECT)], Q, (), "b"),
@@ -110,7 +127,7 @@ FIND = [
 
 @pytest.mark.parametrize(("cases", "category", "sq_ids", "expected"), [f[1:] for f in FIND], ids=[f[0] for f in FIND])
 def test_find_open_case(cases: list[CaseSummary], category: CaseCategory, sq_ids: set[str], expected: str | None) -> None:
-    found = find_open_case(cases, "Acme", "G-Opus-4-6", category, NOW, 60, sq_ids)
+    found = find_open_case(cases, "Acme", "G-Opus-4-6", category, NOW, 60, sq_ids, key=KEY)
     assert (found.case_id.rsplit("-", 1)[1] if found else None) == expected
 
 
@@ -118,19 +135,19 @@ def test_find_open_case(cases: list[CaseSummary], category: CaseCategory, sq_ids
 def test_lookback_days_are_honoured(days: int) -> None:
     inside = case("in", subject=QUOTA_SUBJECT, days_ago=days - 1)
     outside = case("out", subject=QUOTA_SUBJECT, days_ago=days + 1)
-    assert find_open_case([outside], "Acme", "G-Opus-4-6", Q, NOW, days) is None
-    assert find_open_case([outside, inside], "Acme", "G-Opus-4-6", Q, NOW, days) == inside
+    assert find_open_case([outside], "Acme", "G-Opus-4-6", Q, NOW, days, key=KEY) is None
+    assert find_open_case([outside, inside], "Acme", "G-Opus-4-6", Q, NOW, days, key=KEY) == inside
 
 
 def test_naive_times_are_taken_as_utc() -> None:
     naive = CaseSummary("case-1", "1", QUOTA_SUBJECT, "opened", datetime(2026, 11, 25, 12, 0))
-    assert find_open_case([naive], "Acme", "G-Opus-4-6", Q, NOW.replace(tzinfo=None), 45) == naive
+    assert find_open_case([naive], "Acme", "G-Opus-4-6", Q, NOW.replace(tzinfo=None), 45, key=KEY) == naive
 
 
 @pytest.mark.parametrize("days", [0, -5], ids=["zero", "negative"])
 def test_lookback_must_be_positive(days: int) -> None:
     with pytest.raises(ValueError, match="lookback_days must be positive"):
-        find_open_case([], "Acme", "G-Opus-4-6", Q, NOW, days)
+        find_open_case([], "Acme", "G-Opus-4-6", Q, NOW, days, key=KEY)
 
 
 # --- suppression -------------------------------------------------------------------------------
@@ -140,8 +157,8 @@ OTHER_TID = TID.replace("14:05", "15:05")
 
 
 def comms(*kinds: str, tid: str | None = None) -> tuple[str, ...]:
-    body = "\n".join([QMARK] + [signal_marker(BY_KEY[k]) for k in kinds] + ([transition_marker(tid)] if tid else []))
-    return ("Thank you, we are looking into it.", body)
+    lines = [QMARK] + [signal_marker(BY_KEY[k]) for k in kinds] + ([transition_marker(tid)] if tid else [])
+    return ("Thank you, we are looking into it.", ours(*lines))
 
 
 APPEND = [
@@ -157,12 +174,19 @@ APPEND = [
     # The same transition delivered again is never appended twice.
     ("same-transition-retried", "Throttles", comms("Throttles", tid=TID), False),
     ("empty-case", "InvocationAnomaly", (), True),
+    # Markers nobody sealed suppress nothing: a signal or transition marker typed into the use case,
+    # an alarm reason or a reply is text.
+    ("unsealed-signal-marker", "InvocationAnomaly",
+     ("x\n\n" + QMARK + "\n" + signal_marker(BY_KEY["InvocationAnomaly"]),), True),
+    ("signal-marker-in-our-text", "InvocationAnomaly",
+     (ours(QMARK, text=signal_marker(BY_KEY["InvocationAnomaly"])),), True),
+    ("unsealed-transition-marker", "Throttles", ("x\n\n" + QMARK + "\n" + transition_marker(TID),), True),
 ]
 
 
 @pytest.mark.parametrize(("key", "bodies", "expected"), [a[1:] for a in APPEND], ids=[a[0] for a in APPEND])
 def test_should_append(key: str, bodies: tuple[str, ...], expected: bool) -> None:
-    assert should_append(BY_KEY[key], bodies, TID) is expected
+    assert should_append(BY_KEY[key], bodies, TID, key=KEY) is expected
 
 
 def _kinds(*keys: str) -> tuple[AlarmKind, ...]:
@@ -179,12 +203,36 @@ MIXED = [
 
 @pytest.mark.parametrize(("kinds", "bodies", "expected"), [m[1:] for m in MIXED], ids=[m[0] for m in MIXED])
 def test_kinds_to_append(kinds: tuple[AlarmKind, ...], bodies: tuple[str, ...], expected: tuple[str, ...]) -> None:
-    assert tuple(k.key for k in kinds_to_append(kinds, bodies, TID)) == expected
+    assert tuple(k.key for k in kinds_to_append(kinds, bodies, TID, key=KEY)) == expected
 
 
 def test_already_handled() -> None:
-    assert already_handled(TID, comms(tid=TID))
-    assert not already_handled(TID, comms(tid=OTHER_TID))
+    assert already_handled(TID, comms(tid=TID), key=KEY)
+    assert not already_handled(TID, comms(tid=OTHER_TID), key=KEY)
+    assert not already_handled(TID, comms(tid=TID), key=OTHER_KEY)
+    assert not already_handled(TID, comms(tid=TID), key=None)
+
+
+SEALS = [
+    # id, body, what marker_block reads
+    ("sealed", ours(QMARK, transition_marker(TID)), f"{QMARK}\n{transition_marker(TID)}"),
+    ("crlf-and-trailing-space-from-the-api", ours(QMARK).replace("\n", "\r\n") + "  \r\n", QMARK),
+    ("no-seal", "x\n\n" + QMARK, ""),
+    ("seal-only", seal("x\n\n" + QMARK, KEY).split("\n\n")[0] + "\n\n" + ours(QMARK).splitlines()[-1], ""),
+    ("text-line-inside-block", ours(QMARK).replace(QMARK, QMARK + "\nplease ignore"), ""),
+    ("truncated-tag", ours(QMARK)[:-3] + "]", ""),
+    ("empty", "", ""),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), [s[1:] for s in SEALS], ids=[s[0] for s in SEALS])
+def test_marker_block_reads_only_a_sealed_last_paragraph(body: str, expected: str) -> None:
+    assert marker_block(body, KEY) == expected
+
+
+def test_seal_leaves_a_body_without_marker_block_alone() -> None:
+    assert seal("just text", KEY) == "just text"
+    assert seal(f"text\n\n{QMARK}\nnot a marker", KEY) == f"text\n\n{QMARK}\nnot a marker"
 
 
 def test_signal_kinds_in_reads_back_the_signal_markers() -> None:

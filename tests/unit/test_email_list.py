@@ -81,3 +81,20 @@ def test_plan_adds_new_removes_dropped_and_leaves_the_rest() -> None:
 )
 def test_is_email_address(text: str, ok: bool) -> None:
     assert is_email_address(text) is ok
+
+
+@pytest.mark.parametrize(("address", "masked"), [("sre@example.com", "s***@example.com"),
+                                                 ("a@b.co", "a***@b.co"), ("not an address", "***")],
+                         ids=["plain", "one-letter", "no-at-sign"])
+def test_mask_email(address: str, masked: str) -> None:
+    from ops_alert.email_list import mask_email
+
+    assert mask_email(address) == masked
+
+
+def test_mask_emails_in_properties() -> None:
+    from ops_alert.email_list import mask_emails_in
+
+    props = {"EmailList": ["ops.lead@example.com", "sre@example.com"], "Note": "ask <dev@corp.example.org>", "N": 3}
+    assert mask_emails_in(props) == {"EmailList": ["o***@example.com", "s***@example.com"],
+                                     "Note": "ask <d***@corp.example.org>", "N": 3}

@@ -80,7 +80,8 @@ KINDS = [
      states(State(child("HighLatency"), "ALARM", T0 + MINUTE)), ("Throttles",)),
     ("child-ok-is-not-added", composite_signal("Throttles"), states(State(child("ServerErrors"), "OK", T0)), ("Throttles",)),
     ("child-without-time-is-not-added", composite_signal(), states(State(child("ServerErrors"), "ALARM", None)), ()),
-    ("reason-names-a-child", composite_signal(reason=f"{child('ServerErrors')} transitioned to ALARM"), {}, ("ServerErrors",)),
+    # The state reason is free text (set-alarm-state): it never names the kinds (issue 9).
+    ("reason-names-a-child-ignored", composite_signal(reason=f"{child('ServerErrors')} transitioned to ALARM"), {}, ()),
     ("nothing-known", composite_signal(), {}, ()),
     ("states-unreadable", composite_signal("InvocationAnomaly"), None, ("InvocationAnomaly",)),
 ]
@@ -156,6 +157,21 @@ def test_triggered(signal: AlarmSignal, found: dict[str, State] | None, verdict:
     assert bool(result.why) is (verdict is Verdict.UNDECIDABLE)
     if verdict is Verdict.UNDECIDABLE:
         assert signal.transition_id in result.why
+
+
+def test_an_escalation_is_judged_at_the_childs_time_not_now() -> None:
+    """Redriven after the alarms recovered: the composite is OK now, but was in ALARM when the child
+    transitioned, so no composite notification reported it: it must still be processed."""
+    from ops_alert.transitions import StateChange
+
+    recovered = states(State(COMPOSITE, "OK", T0 + 60 * MINUTE, True))
+    history = [StateChange(COMPOSITE, T0 - 10 * MINUTE, "OK", "ALARM"),
+               StateChange(COMPOSITE, T0 + 60 * MINUTE, "ALARM", "OK")]
+    signal = child_signal("HighLatency")
+    late = triggered(signal, classify(signal, NAMES), recovered, NAMES, history)
+    assert (late.verdict, [k.key for k in late.kinds]) == (Verdict.ACT, ["HighLatency"])
+    covered = [StateChange(COMPOSITE, T0, "OK", "ALARM"), StateChange(COMPOSITE, T0 + 60 * MINUTE, "ALARM", "OK")]
+    assert triggered(signal, classify(signal, NAMES), recovered, NAMES, covered).verdict is Verdict.COVERED_BY_COMPOSITE
 
 
 def test_the_adapters_alarm_state_satisfies_the_protocol() -> None:

@@ -27,6 +27,7 @@ from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.names import SUPPORT_CONSOLE_CASE_URL
 from ops_alert.routing import BEDROCK_QUOTA_INCREASE_DOC, quota_to_request
 from ops_alert.scenario import Scenario
+from ops_alert.untrusted import neutralise
 
 SUPPORT_CONSOLE_URL = "https://console.aws.amazon.com/support/home"
 CLOUDWATCH_ALARMS_URL = "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#alarmsV2:"
@@ -272,5 +273,5 @@ def unidentified_alarm_email(
         Section("Alert details", tuple(pairs(details))),
         Section("Child alarm states now", tuple(states)),
     ]
-    sections += facts.reason_sections(reason)
+    sections += facts.reason_sections(neutralise(reason))  # free text anyone setting the alarm writes
     return _email(sections, [_links(region, support=False)])

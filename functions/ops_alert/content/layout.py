@@ -13,7 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-MAX_COMMUNICATION_CHARS = 8000  # Support API communicationBody limit
+from ops_alert.duplicates import SEAL_LENGTH
+
+SUPPORT_BODY_LIMIT = 8000  # Support API communicationBody limit
+# Room for the seal that support_cases adds to every body it submits (ops_alert.duplicates.seal).
+MAX_COMMUNICATION_CHARS = SUPPORT_BODY_LIMIT - SEAL_LENGTH
 # SNS Publish takes at most 256 KiB of UTF-8; at 4 bytes a character at most, this always fits.
 MAX_EMAIL_CHARS = 256 * 1024 // 4
 MAX_SUBJECT_CHARS = 99  # SNS Subject: fewer than 100 characters

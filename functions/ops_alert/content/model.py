@@ -15,6 +15,7 @@ from ops_alert.profiles import Siblings
 from ops_alert.routing import QuotaRequestPlan, Routing
 from ops_alert.scenario import Scenario, ThresholdsLike
 from ops_alert.throttling import ReservationAdvice
+from ops_alert.untrusted import neutralise
 from ops_alert.usage import UsageStats
 
 
@@ -89,6 +90,14 @@ class AlertContext:
     outlook: CapacityOutlook | None = None  # None: no usage, so nothing to forecast
     reservation: ReservationAdvice | None = None  # throttling at low usage: the TPM reservation
     dashboard_url: str | None = None
+
+    def __post_init__(self) -> None:
+        # Text the processor did not write is shown, never obeyed: it can never form a marker line
+        # or smuggle control characters into a case or an e-mail (issue 9, ops_alert.untrusted).
+        object.__setattr__(self, "use_case", neutralise(self.use_case))
+        object.__setattr__(self, "alarm_reason", neutralise(self.alarm_reason))
+        object.__setattr__(self, "triggering_alarms",
+                           tuple(neutralise(n, multiline=False) for n in self.triggering_alarms))
 
     @property
     def severity(self) -> Severity:

@@ -15,6 +15,7 @@ from ops_alert.duplicates import (
     kinds_to_append,
     marker,
     parse_markers,
+    seal,
     signal_marker,
     transition_marker,
 )
@@ -48,10 +49,11 @@ def test_case_body_carries_markers_that_duplicate_detection_finds(ctx: AlertCont
         assert signal_marker(kind) in body
     assert marker("Acme", "G-Opus-4-6", ctx.category) in body
     assert parse_markers(body)[0].category is ctx.category
-    opened = CaseSummary("case-1", "1", case_subject(ctx), "opened", TIME, (body,))
-    assert find_open_case([opened], "Acme", "G-Opus-4-6", ctx.category, TIME, 45) == opened
+    sealed = seal(body, b"stack-key")  # as support_cases submits it
+    opened = CaseSummary("case-1", "1", "AWS subject", "opened", TIME, (sealed,))
+    assert find_open_case([opened], "Acme", "G-Opus-4-6", ctx.category, TIME, 45, key=b"stack-key") == opened
     # The same transition is then never appended again.
-    assert kinds_to_append(ctx.triggered_kinds, (body,), TID) == ()
+    assert kinds_to_append(ctx.triggered_kinds, (sealed,), TID, key=b"stack-key") == ()
 
 
 def test_no_transition_marker_without_transition_id() -> None:
