@@ -10,7 +10,14 @@ from typing import Any
 
 from troposphere import GetAtt, If, Ref, Sub, Template
 from troposphere.awslambda import (
-    Code, Content, DeadLetterConfig, Environment, Function, LayerVersion, LoggingConfig, Permission,
+    Code,
+    Content,
+    DeadLetterConfig,
+    Environment,
+    Function,
+    LayerVersion,
+    LoggingConfig,
+    Permission,
 )
 from troposphere.cloudformation import CustomResource
 from troposphere.events import Rule, Target

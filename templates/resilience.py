@@ -14,6 +14,8 @@
 """
 from __future__ import annotations
 
+import awacs.sqs as sqs
+from awacs.aws import Bool, Condition, Deny, PolicyDocument, Principal, Statement, StringNotEquals
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.awslambda import EventInvokeConfig, EventSourceMapping, Permission
 from troposphere.cloudwatch import Alarm, MetricDimension
@@ -27,8 +29,6 @@ from troposphere.dynamodb import (
 )
 from troposphere.events import Rule, Target
 from troposphere.sqs import Queue, QueuePolicy, RedrivePolicy
-from awacs.aws import Bool, Condition, Deny, PolicyDocument, Principal, Statement, StringNotEquals
-import awacs.sqs as sqs
 
 from templates.names import CHILD_ALARMS, alarm_name, named
 

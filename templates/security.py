@@ -11,7 +11,7 @@ from troposphere import Join, Ref, Sub, Template
 from troposphere.kms import Alias, Key
 from troposphere.secretsmanager import GenerateSecretString, Secret
 
-from templates.names import C, M, SECRET_PREFIX, named
+from templates.names import SECRET_PREFIX, C, M, named
 
 KEY = "BedrockOpsAlertEncryptionKey"
 MARKER_KEY_SECRET = "CaseMarkerKeySecret"

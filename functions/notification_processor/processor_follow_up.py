@@ -19,8 +19,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from processor_capacity import AttachmentPlan
 
-from processor_support import marker_key
-
 from ops_alert.alarms import BY_KEY
 from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
 from ops_alert.duplicates import already_handled, kinds_to_append
@@ -32,6 +30,8 @@ from ops_alert_aws.errors import error_code, is_not_found
 from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp, StoredContext
 from ops_alert_aws.settings import ProcessorEnv
 from ops_alert_aws.support_cases import NoSupportPlan
+
+from processor_support import marker_key
 
 
 def _reject(record: Mapping[str, Any], reason: str, log: Logger) -> Rejected:

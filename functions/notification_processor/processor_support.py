@@ -236,7 +236,7 @@ def _open_case(step: SupportStep) -> CaseOutcome:
     except Exception as exc:  # noqa: BLE001 - the case matters more than its CC list
         step.logger.warning(describe(exc, "Reading the stakeholder e-mail secret") + ": case opened without CC")
         cc = ()
-    case_id = _create_case(step, cc)
+    case_id, note = _create_case(step, cc)
     display_id: str | None = None
     try:
         case = support_cases.find_case(case_id=case_id)
@@ -248,7 +248,7 @@ def _open_case(step: SupportStep) -> CaseOutcome:
 
 
 
-def _create_case(step: SupportStep, cc: Sequence[str]) -> str:
+def _create_case(step: SupportStep, cc: Sequence[str]) -> tuple[str, AttachmentNote | None]:
     """CreateCase without blind retries: after an error or timeout, find the case a lost reply opened.
 
     The client makes one attempt per call (a retried CreateCase whose first reply was lost opens a
@@ -264,10 +264,10 @@ def _create_case(step: SupportStep, cc: Sequence[str]) -> str:
             if found is not None:
                 step.logger.warning(f"CreateCase failed ({describe(error, 'CreateCase')}), but case "
                                     f"{found.summary.display_id or found.summary.case_id} was opened: using it")
-                return found.summary.case_id
+                return found.summary.case_id, note
         try:
             return support_cases.create_case(case_subject(ctx), case_body(ctx, attachments=note), cc, set_id,
-                                             key=step.key)
+                                             key=step.key), note
         except NoSupportPlan:
             raise
         except Exception as exc:  # noqa: BLE001 - maybe a lost reply: look before trying again
@@ -275,7 +275,7 @@ def _create_case(step: SupportStep, cc: Sequence[str]) -> str:
             error = exc
     found = _case_opened_for_this_transition(step)
     if found is not None:
-        return found.summary.case_id
+        return found.summary.case_id, note
     assert error is not None
     raise error
 

@@ -13,13 +13,11 @@ import pytest
 
 from ops_alert.alarms import BY_KEY, CaseCategory
 from ops_alert.duplicates import marker, signal_marker, transition_marker
-from tests.functional.processor_world import (  # noqa: F401 - fixtures
+from tests.functional.processor_world import (
     CUSTOMER,
     MODEL_NAME,
     ProcessorWorld,
-    processor,
     run,
-    world,
 )
 
 QMARK = marker(CUSTOMER, MODEL_NAME, CaseCategory.QUOTA_REQUEST)
@@ -321,7 +319,7 @@ def test_a_redriven_escalation_after_the_alarms_recovered_is_delivered_once(
     escalation = world.child_event("Throttles")
     fault.fail("cloudwatch", "DescribeAlarms", "InternalServiceError", status=500, times=3)
     for _ in range(3):  # the first delivery and Lambda's two retries
-        with pytest.raises(Exception):
+        with pytest.raises(Exception, match="InternalServiceError"):
             run(processor, escalation)
     _clear(world)  # later: everything recovered before the runbook's redrive
     redriven = _sqs(json.dumps(escalation))

@@ -59,7 +59,7 @@ VERIFY = [
     # id, signal, history, confirmed
     ("composite-and-child-in-history", composite([(THROTTLES, T - S)]), REAL_HISTORY, True),
     ("child-recovered-since-is-still-real", composite([(THROTTLES, T - S)]),
-     REAL_HISTORY + [up(THROTTLES, T + 60 * S, "ALARM", "OK")], True),
+     [*REAL_HISTORY, up(THROTTLES, T + 60 * S, "ALARM", "OK")], True),
     ("within-a-minute", composite([(THROTTLES, T - S)]), [up(THROTTLES, T + 50 * S), up(COMPOSITE, T - 40 * S)], True),
     # set-alarm-state on the composite: the composite transitioned, its children did not.
     ("children-never-transitioned", composite([(THROTTLES, T - S)]), [up(COMPOSITE, T)], False),
@@ -120,7 +120,7 @@ IN_ALARM_AT = [
 
 @pytest.mark.parametrize(("history", "current", "expected"), [s[1:] for s in IN_ALARM_AT], ids=[s[0] for s in IN_ALARM_AT])
 def test_in_alarm_at(history, current, expected) -> None:
-    assert in_alarm_at(history + [up(THROTTLES, T - 900 * S)], COMPOSITE, T, *current) is expected
+    assert in_alarm_at([*history, up(THROTTLES, T - 900 * S)], COMPOSITE, T, *current) is expected
 
 
 @pytest.mark.parametrize(("in_alarm", "covered"), [(True, False), (False, True), (None, False)],
