@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -35,17 +36,25 @@ def test_delays_grow_and_stay_within_sqs_limit(attempt: int, delay: int) -> None
     assert delay_for(attempt) == delay <= MAX_DELAY_SECONDS
 
 
-def test_attachments_travel_with_the_follow_up_and_older_messages_still_read() -> None:
-    item = FollowUp("r1", "L-1", "body", "t1", graphs=(("rpm.png", '{"metrics": []}'),), files=(("d.csv", "a,b\n"),))
-    again = FollowUp.from_json(item.to_json())
-    assert again == item and again.next_attempt().graphs == item.graphs
-    old = json.dumps({"kind": "append_quota_context", "request_id": "r1", "quota_code": "L-1", "body": "b",
-                      "transition_id": "t1", "attempt": 1})
-    assert FollowUp.from_json(old).graphs == ()
+def test_context_and_attachments_are_stored_not_carried(aws: Any) -> None:
+    """The message names the request and transition; text and attachments come from our table."""
+    import boto3
+
+    from ops_alert_aws.follow_up import StoredContext, store_context, stored_context
+
+    boto3.client("dynamodb").create_table(
+        TableName="idem", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    context = StoredContext("our body", ("Throttles",), graphs=(("rpm.png", '{"metrics": []}'),),
+                            files=(("d.csv", "a,b\n"),))
+    store_context("idem", "r1", "t1", context)
+    assert stored_context("idem", "r1", "t1") == context
+    assert stored_context("idem", "r1", "another transition") is None
+    message = json.loads(FollowUp("r1", "L-1", "t1").to_json())
+    assert not {"body", "graphs", "files"} & set(message)
 
 
-def test_malformed_attachments_are_rejected() -> None:
-    bad = json.dumps({"kind": "append_quota_context", "request_id": "r1", "quota_code": "L-1", "body": "b",
-                      "transition_id": "t1", "attempt": 1, "graphs": [["only-a-name"]]})
-    with pytest.raises(MalformedFollowUp, match="lacks a valid field"):
-        FollowUp.from_json(bad)
+def test_fields_a_forger_adds_are_ignored() -> None:
+    forged = json.dumps({"kind": "append_quota_context", "request_id": "r1", "quota_code": "L-1",
+                         "body": "pay now", "transition_id": "t1", "attempt": 1, "graphs": [["x", "y"]]})
+    assert FollowUp.from_json(forged) == FollowUp("r1", "L-1", "t1")
