@@ -21,7 +21,7 @@ from processor_capacity import AttachmentPlan
 
 from ops_alert.alarms import BY_KEY
 from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
-from ops_alert.duplicates import already_handled, kinds_to_append
+from ops_alert.duplicates import already_handled, before_markers, kinds_to_append
 from ops_alert.quota_codes import is_quota_code
 from ops_alert.results import FollowUpResult, FollowUpStatus, Rejected
 from ops_alert.untrusted import neutralise
@@ -47,9 +47,11 @@ def _with_attachments(item: StoredContext, log: Logger) -> tuple[str | None, str
     lines = [f"Attached: {', '.join(note.attached)}."] if note.attached else []
     if note.missing:
         lines.append(f"Missing: {', '.join(note.missing)} could not be attached this time.")
-    extra = "\n\n" + " ".join(lines)
-    # The body already fits the 8,000-character limit; the note goes only where it still fits.
-    body = item.body + extra if len(item.body) + len(extra) <= MAX_COMMUNICATION_CHARS else item.body
+    extra = " ".join(lines)
+    # The body already fits the 8,000-character limit; the note goes only where it still fits, and
+    # above the marker block, which must stay the body's last paragraph to be sealed.
+    fits = len(item.body) + len(extra) + 2 <= MAX_COMMUNICATION_CHARS
+    body = before_markers(item.body, extra) if fits and extra else item.body
     return made.set_id, body
 
 

@@ -119,6 +119,15 @@ def seal(body: str, key: bytes) -> str:
     return body.rstrip() + "\n" + _SEAL_PREFIX + _tag(key, block) + "]"
 
 
+def before_markers(body: str, text: str) -> str:
+    """``body`` with ``text`` added as a paragraph just above its marker block (which must stay last)."""
+    head, sep, last = body.rstrip().rpartition("\n\n")
+    lines = [line.strip() for line in last.split("\n")]
+    if not sep or not all(_MARKER_LINE.fullmatch(line) for line in lines):
+        return body.rstrip() + "\n\n" + text
+    return f"{head}\n\n{text}\n\n{last}"
+
+
 def marker_block(body: str, key: bytes | None) -> str:
     """The sealed marker block of ``body`` when ``key`` vouches for it, else ``""``.
 

@@ -243,3 +243,16 @@ def test_signal_kinds_in_reads_back_the_signal_markers() -> None:
     assert signal_kinds_in(text) == (BY_KEY["Throttles"], BY_KEY["LatencyAnomaly"])
     assert signal_kinds_in("no markers") == ()
     assert signal_kinds_in("\n".join(signal_marker(k) for k in ALARM_KINDS)) == ALARM_KINDS
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    (f"Text.\n\n{QMARK}", f"Text.\n\nAttached: a.png.\n\n{QMARK}"),
+    ("Text only.", "Text only.\n\nAttached: a.png."),
+], ids=["above-the-marker-block", "no-marker-block"])
+def test_before_markers_keeps_the_block_last_and_sealable(body: str, expected: str) -> None:
+    from ops_alert.duplicates import before_markers
+
+    added = before_markers(body, "Attached: a.png.")
+    assert added == expected
+    if QMARK in body:
+        assert marker_block(seal(added, KEY), KEY) == QMARK
