@@ -150,7 +150,8 @@ def test_the_context_on_the_case_service_quotas_opened_carries_graphs_and_data(
     request = world.aws.service_quotas.requests[0]
     communication = world.aws.support.case(request.case_id).communications[1]
     assert [f.file_name for f in communication.attachments] == FILES
-    assert communication.body.endswith("Attached: rpm-14-days.png, tpm-14-days.png, daily-usage.csv.")
+    # Just above the marker block, which stays last so that the communication is sealed as ours.
+    assert "\n\nAttached: rpm-14-days.png, tpm-14-days.png, daily-usage.csv.\n\n[bedrock-ops-alert:" in communication.body
     assert "CAPACITY FORECAST" in communication.body
 
 
@@ -163,5 +164,5 @@ def test_a_follow_up_whose_graphs_fail_still_appends(world: ProcessorWorld, proc
     request = world.aws.service_quotas.requests[0]
     communication = world.aws.support.case(request.case_id).communications[1]
     assert communication.attachments == []
-    assert communication.body.endswith("Missing: rpm-14-days.png, tpm-14-days.png, daily-usage.csv could not be "
-                                       "attached this time.")
+    assert ("Missing: rpm-14-days.png, tpm-14-days.png, daily-usage.csv could not be attached this time."
+            "\n\n[bedrock-ops-alert:") in communication.body
