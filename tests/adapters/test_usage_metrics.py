@@ -191,11 +191,18 @@ def test_wire_bytes_give_the_same_usage_as_parsed_responses(
 
 
 def test_wire_bytes_follow_every_page(aws: StandardFakes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two profiles of 14 days need two calls at the real limit; at the scaled limit (a count of
+    # points, see SCALE) the same two calls carry 140 minutes each instead of 20,160.
+    monkeypatch.setattr(usage_metrics, "MAX_DATAPOINTS_PER_CALL", MAX_DATAPOINTS_PER_CALL // SCALE)
     dims = [f"profile{i}" for i in range(2)]
-    window = usage_window(NOW, 14)
+    window = _minutes_window(14 * 1_440 // SCALE)
     for dim in dims:
         _load(aws, dim, window, value=3.0)
+    pages: list[dict] = []
+    original = aws.metrics.GetMetricData
+    monkeypatch.setattr(aws.metrics, "GetMetricData", lambda params: pages.append(original(params)) or pages[-1])
     parsed, wire = _fetch_over_the_wire(aws, monkeypatch, dims, window)
+    assert len(pages) == 2 == worst_case_calls(2, window) and "NextToken" in pages[0]
     assert wire == parsed
     assert all(len(s.invocations) == window.minutes for s in wire)
 
