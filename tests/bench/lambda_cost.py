@@ -21,12 +21,12 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from botocore.parsers import ResponseParserFactory
 
@@ -175,22 +175,11 @@ def _cpu(work: Callable[[], Any], runs: int = PARSE_RUNS) -> float:
     return statistics.median(best)
 
 
-@contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def usage_cost(label: str, profiles: int, *, with_default_parser: bool) -> UsageCost:
     dims = ["abc123def456", *(f"sibling{i:02d}" for i in range(1, profiles))]
     window = usage_window(datetime.now(timezone.utc), 14)
     pages = metric_data_pages(dims, window.start, window.minutes)
-    with _environment(dict(FAKE_ENV)):
+    with mock.patch.dict(os.environ, dict(FAKE_ENV)):
         clients.reset()
         cw = clients.client("cloudwatch", raw_timestamps=True)
         protocol = cw.meta.service_model.resolved_protocol

@@ -97,17 +97,6 @@ def _timed_aws_calls(spent: list[float]) -> Iterator[None]:
         yield
 
 
-@contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 class Bench:
     def __init__(self) -> None:
         self.packaged = PackagedFunctions(Path(tempfile.mkdtemp(prefix="bench-lambda-")))
@@ -115,9 +104,9 @@ class Bench:
     def measure(self, name: str, prepare: Callable[[ProcessorWorld], dict[str, Any]], *,
                 world_args: dict[str, Any] | None = None, env: dict[str, str] | None = None,
                 without_capacity: bool = False) -> Measure:
-        with _environment(dict(FAKE_ENV)), fake_aws() as aws:
+        with mock.patch.dict(os.environ, dict(FAKE_ENV)), fake_aws() as aws:
             world = ProcessorWorld(aws, **(world_args or {}))
-            with _environment({**world.deploy(), **(env or {})}):
+            with mock.patch.dict(os.environ, {**world.deploy(), **(env or {})}):
                 event = prepare(world)
                 purge_processor_modules()
                 slept: list[float] = []
@@ -151,29 +140,22 @@ def _without_capacity(module: Any) -> None:
 # --- scenarios -----------------------------------------------------------------------------------
 
 
-def _fire(world: ProcessorWorld, *children: str) -> dict[str, Any]:
-    for child in children:
-        world.set_child(child)
-    world.set_composite("ALARM")
-    return world.composite_event(children)
-
-
 def non_quota(w: ProcessorWorld) -> dict[str, Any]:
-    return _fire(w, "ServerErrors")
+    return w.fire("ServerErrors")
 
 
 def new_model(w: ProcessorWorld) -> dict[str, Any]:
-    return _fire(w, "Throttles")
+    return w.fire("Throttles")
 
 
 def high_usage(w: ProcessorWorld) -> dict[str, Any]:
     w.load_usage(rpm=9_500, tpm=3_000_000, every_minutes=1)
-    return _fire(w, "Throttles")
+    return w.fire("Throttles")
 
 
 def low_usage(w: ProcessorWorld) -> dict[str, Any]:
     w.load_usage(rpm=2_000, tpm=1_000_000, every_minutes=1)
-    return _fire(w, "InvocationAnomaly")
+    return w.fire("InvocationAnomaly")
 
 
 def _existing_case(w: ProcessorWorld, body: str) -> None:
@@ -184,13 +166,13 @@ def _existing_case(w: ProcessorWorld, body: str) -> None:
 def append(w: ProcessorWorld) -> dict[str, Any]:
     _existing_case(w, "earlier alarm\n[bedrock-ops-alert-signal:InvocationAnomaly]")
     w.load_usage(rpm=2_000, tpm=1_000_000, every_minutes=1)
-    return _fire(w, "Throttles")
+    return w.fire("Throttles")
 
 
 def suppressed(w: ProcessorWorld) -> dict[str, Any]:
     _existing_case(w, "earlier alarm\n[bedrock-ops-alert-signal:InvocationAnomaly]")
     w.load_usage(rpm=2_000, tpm=1_000_000, every_minutes=1)
-    return _fire(w, "InvocationAnomaly")
+    return w.fire("InvocationAnomaly")
 
 
 SCENARIOS: dict[str, Callable[[ProcessorWorld], dict[str, Any]]] = {
@@ -208,14 +190,14 @@ def _with_sibling_usage(count: int) -> Callable[[ProcessorWorld], dict[str, Any]
     def prepare(w: ProcessorWorld) -> dict[str, Any]:
         for dim in ("abc123def456", *(f"sibling{i:02d}" for i in range(1, count))):
             w.load_usage(rpm=1_000, tpm=500_000, dimension=dim, every_minutes=1)
-        return _fire(w, "HighInvocationRate")
+        return w.fire("HighInvocationRate")
     return prepare
 
 
 def _with_days(days: int) -> Callable[[ProcessorWorld], dict[str, Any]]:
     def prepare(w: ProcessorWorld) -> dict[str, Any]:
         w.load_usage(rpm=9_500, tpm=3_000_000, days=days, every_minutes=1)
-        return _fire(w, "Throttles")
+        return w.fire("Throttles")
     return prepare
 
 

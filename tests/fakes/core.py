@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import contextvars
 import dataclasses
+import functools
 import json
 import threading
 import uuid
@@ -453,3 +454,19 @@ def _fingerprint(scope: object) -> str:
 def active_hub() -> FakeAws | None:
     """The FakeAws installed now (its call log sees every AWS call), or None."""
     return _DISPATCHER.active
+
+
+def checking_calls(handler: Callable[..., Any], check: Callable[[list[Call]], None]) -> Callable[..., Any]:
+    """``handler`` that hands the AWS calls of each of its runs to ``check`` (which raises
+    AssertionError on what it rejects) once the run is over; without fakes installed, unchecked."""
+
+    @functools.wraps(handler)
+    def checked(event: Any, context: Any) -> Any:
+        hub = active_hub()
+        start = len(hub.log) if hub is not None else 0
+        result = handler(event, context)
+        if hub is not None:
+            check(hub.log[start:])
+        return result
+
+    return checked

@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema  # a dependency of cfn-lint and moto (dev extra)
 
-from tests.fakes.core import Call, active_hub
+from tests.fakes.core import Call, checking_calls
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "decision-event.schema.json"
 SOURCE = "bedrock-ops-alert"
@@ -50,14 +50,8 @@ def decision_entries(calls: Iterable[Call]) -> list[dict[str, Any]]:
 def valid_decision_events_only(handler: Callable[..., Any]) -> Callable[..., Any]:
     """``handler`` that fails with AssertionError after putting an event the schema rejects."""
 
-    @functools.wraps(handler)
-    def checked(event: Any, context: Any) -> Any:
-        hub = active_hub()
-        start = len(hub.log) if hub is not None else 0
-        result = handler(event, context)
-        if hub is not None:
-            wrong = [p for e in decision_entries(hub.log[start:]) for p in problems(e)]
-            assert not wrong, f"decision event(s) do not match {SCHEMA_PATH.name}: {wrong}"
-        return result
+    def check(calls: list[Call]) -> None:
+        wrong = [p for e in decision_entries(calls) for p in problems(e)]
+        assert not wrong, f"decision event(s) do not match {SCHEMA_PATH.name}: {wrong}"
 
-    return checked
+    return checking_calls(handler, check)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from tests.fakes.core import Call, active_hub
+from tests.fakes.core import Call, checking_calls
 from tests.functional import rendered
 
 # boto3 client name → IAM service prefix, where they differ.
@@ -62,14 +62,8 @@ def ungranted(function: str, calls: list[Call]) -> list[str]:
 def granted_calls_only(function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
     """``handler`` that fails with AssertionError after making a call its role does not allow."""
 
-    @functools.wraps(handler)
-    def checked(event: Any, context: Any) -> Any:
-        hub = active_hub()
-        start = len(hub.log) if hub is not None else 0
-        result = handler(event, context)
-        if hub is not None:
-            missing = ungranted(function, hub.log[start:])
-            assert not missing, f"{function} made AWS calls its IAM role does not allow: {missing}"
-        return result
+    def check(calls: list[Call]) -> None:
+        missing = ungranted(function, calls)
+        assert not missing, f"{function} made AWS calls its IAM role does not allow: {missing}"
 
-    return checked
+    return checking_calls(handler, check)

@@ -211,6 +211,13 @@ class ProcessorWorld:
     def arn(self, alarm_name: str) -> str:
         return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{alarm_name}"
 
+    def fire(self, *children: str) -> dict[str, Any]:
+        """``children`` and the composite go to ALARM; the composite's notification of that."""
+        for child in children:
+            self.set_child(child)
+        self.set_composite("ALARM")
+        return self.composite_event(children)
+
     def composite_event(self, children: Iterable[str], at: datetime | None = None,
                         composite: str | None = None, state: str = "ALARM", real: bool = True) -> dict[str, Any]:
         """The composite's SNS notification (real shape, from the spec's example).
@@ -325,3 +332,8 @@ def run(processor: Any, event: Any) -> dict[str, Any]:
     from tests.fakes import FakeLambdaContext
 
     return processor.handler(event, FakeLambdaContext())
+
+
+def fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
+    """The packaged processor's result for ``children`` (and so the composite) going to ALARM."""
+    return run(processor, world.fire(*children))

@@ -8,22 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.functional.processor_world import (
-    ProcessorWorld,
-    run,
-    utc_now,
-)
+from tests.functional.processor_world import ProcessorWorld, fire, run, utc_now
 
 DASHBOARD = ("https://console.aws.amazon.com/cloudwatch/home?region=us-east-1"
              "#dashboards/dashboard/Acme-Bedrock-Ops-Alert-G-Opus-4-6")
 FILES = ["rpm-14-days.png", "tpm-14-days.png", "daily-usage.csv"]
-
-
-def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
-    for child in children:
-        world.set_child(child)
-    world.set_composite("ALARM")
-    return run(processor, world.composite_event(children))
 
 
 def growing_usage(world: ProcessorWorld, *, rpm0: float, rpm_step: float, tpm0: float, tpm_step: float) -> None:
@@ -47,7 +36,7 @@ def test_throttling_at_low_usage_opens_a_case_with_forecast_advice_graphs_and_da
 ) -> None:
     # Peaks grow 6,000 → 7,300 RPM (+100/day) and 1.0M → 1.65M TPM: both below their thresholds.
     growing_usage(world, rpm0=6_000, rpm_step=100, tpm0=1_000_000, tpm_step=50_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     assert result["scenario"] == "low_usage"
     assert world.aws.service_quotas.requests == []  # the increase stays reference-only
@@ -97,7 +86,7 @@ def test_a_failed_attachment_never_blocks_the_case_or_the_email(
 ) -> None:
     world.load_usage(rpm=2_000, tpm=1_000_000)
     fault.fail(service, operation, "InternalFailure", status=500)
-    result = _fire(world, processor, "InvocationAnomaly")
+    result = fire(world, processor, "InvocationAnomaly")
 
     [case] = world.our_cases()
     assert [f.file_name for f in case.communications[0].attachments] == attached
@@ -108,7 +97,7 @@ def test_a_failed_attachment_never_blocks_the_case_or_the_email(
 
 def test_an_escalation_appended_to_an_open_case_carries_fresh_graphs(world: ProcessorWorld, processor: Any) -> None:
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    _fire(world, processor, "InvocationAnomaly")
+    fire(world, processor, "InvocationAnomaly")
     later = utc_now() + timedelta(minutes=5)
     world.set_child("InputTokenAnomaly")
     run(processor, world.child_event("InputTokenAnomaly", at=later))
@@ -121,7 +110,7 @@ def test_an_escalation_appended_to_an_open_case_carries_fresh_graphs(world: Proc
 
 def test_server_errors_need_no_forecast_and_no_attachments(world: ProcessorWorld, processor: Any,
                                                            aws_calls: Counter[str]) -> None:
-    result = _fire(world, processor, "ServerErrors")
+    result = fire(world, processor, "ServerErrors")
     [case] = world.our_cases()
     assert "CAPACITY FORECAST" not in case.body and case.communications[0].attachments == []
     assert aws_calls["cloudwatch:GetMetricWidgetImage"] == aws_calls["support:AddAttachmentsToSet"] == 0
@@ -132,7 +121,7 @@ def test_forecast_reads_a_quota_the_request_did_not_need(world: ProcessorWorld, 
                                                          aws_calls: Counter[str]) -> None:
     # HighInvocationRate routes RPM only; the TPM forecast still needs the TPM quota: one more call.
     world.load_usage(rpm=9_000, tpm=1_000_000)
-    result = _fire(world, processor, "HighInvocationRate")
+    result = fire(world, processor, "HighInvocationRate")
     assert aws_calls["service-quotas:GetServiceQuota"] == 2
     tpm = result["forecast"][1]
     assert (tpm["measure"], tpm["quota"]["target"]) == ("Peak TPM", 6_250_000.0)
@@ -142,7 +131,7 @@ def test_the_context_on_the_case_service_quotas_opened_carries_graphs_and_data(
     world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
 ) -> None:
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    _fire(world, processor, "Throttles")
+    fire(world, processor, "Throttles")
     assert aws_calls["support:AddAttachmentsToSet"] == 0  # nothing is made before a text goes out
     events = world.follow_ups()
     assert events  # one per quota request
@@ -157,7 +146,7 @@ def test_the_context_on_the_case_service_quotas_opened_carries_graphs_and_data(
 
 def test_a_follow_up_whose_graphs_fail_still_appends(world: ProcessorWorld, processor: Any, fault: Any) -> None:
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    _fire(world, processor, "Throttles")
+    fire(world, processor, "Throttles")
     event = world.follow_ups()[0]
     fault.fail("support", "AddAttachmentsToSet", "InternalServerError", status=500)
     assert run(processor, event)["results"][0]["status"] == "appended"

@@ -8,24 +8,10 @@ import pytest
 
 from ops_alert.alarms import CaseCategory
 from ops_alert.duplicates import marker
-from tests.functional.processor_world import (
-    CUSTOMER,
-    MODEL_NAME,
-    RPM_CODE,
-    TPM_CODE,
-    ProcessorWorld,
-    run,
-)
+from tests.functional.processor_world import CUSTOMER, MODEL_NAME, RPM_CODE, TPM_CODE, ProcessorWorld, fire, run
 
 QUOTA_SUBJECT = f"{CUSTOMER} - Bedrock Ops Alert - {MODEL_NAME} - Quota Request"
 INVESTIGATION_SUBJECT = f"{CUSTOMER} - Bedrock Ops Alert - {MODEL_NAME} - Investigation Request"
-
-
-def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
-    for child in children:
-        world.set_child(child)
-    world.set_composite("ALARM")
-    return run(processor, world.composite_event(children))
 
 
 def _escalate(world: ProcessorWorld, processor: Any, child: str) -> dict[str, Any]:
@@ -48,7 +34,7 @@ def _low_usage(world: ProcessorWorld) -> None:
 
 def test_second_signal_appends_an_escalation_to_the_open_case(world: ProcessorWorld, processor: Any) -> None:
     _low_usage(world)
-    first = _fire(world, processor, "InvocationAnomaly")
+    first = fire(world, processor, "InvocationAnomaly")
     world.emails()
     second = _escalate(world, processor, "Throttles")  # composite already in ALARM: SPEC §8.7
 
@@ -62,10 +48,10 @@ def test_second_signal_appends_an_escalation_to_the_open_case(world: ProcessorWo
 
 def test_anomaly_already_communicated_is_suppressed(world: ProcessorWorld, processor: Any) -> None:
     _low_usage(world)
-    _fire(world, processor, "InvocationAnomaly")
+    fire(world, processor, "InvocationAnomaly")
     _clear(world)
     world.emails()
-    result = _fire(world, processor, "InvocationAnomaly")  # re-fires: a new transition
+    result = fire(world, processor, "InvocationAnomaly")  # re-fires: a new transition
 
     [case] = world.our_cases()
     assert result["case"]["status"] == "NOT_UPDATED_ALREADY_COMMUNICATED"
@@ -76,7 +62,7 @@ def test_anomaly_already_communicated_is_suppressed(world: ProcessorWorld, proce
 
 def test_quota_case_never_blocks_an_investigation_case(world: ProcessorWorld, processor: Any) -> None:
     _low_usage(world)
-    _fire(world, processor, "InvocationAnomaly")
+    fire(world, processor, "InvocationAnomaly")
     result = _escalate(world, processor, "ServerErrors")
     assert result["case"]["status"] == "NEW"
     assert sorted(c.subject for c in world.our_cases()) == [INVESTIGATION_SUBJECT, QUOTA_SUBJECT]
@@ -98,7 +84,7 @@ def test_only_unresolved_cases_inside_the_lookback_count(
                                           submitted_by="someone")
     setup(world.aws.support, existing)
     _low_usage(world)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["case"]["status"] == expected
 
 
@@ -108,7 +94,7 @@ def test_case_of_the_original_solution_is_found_on_a_later_page(world: Processor
     for i in range(120):  # newest first: ours ends up on page 2
         world.aws.support.add_case(f"unrelated {i}", "other team", days_ago=1)
     _low_usage(world)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["case"]["display_id"] == old.display_id
     assert result["case"]["status"] == "UPDATED"
     assert aws_calls["support:CreateCase"] == 0
@@ -121,7 +107,7 @@ def test_marker_matches_even_when_the_subject_was_edited(world: ProcessorWorld, 
     body = seal("edited\n\n" + marker(CUSTOMER, MODEL_NAME, CaseCategory.QUOTA_REQUEST), MARKER_KEY.encode())
     existing = world.aws.support.add_case("Bedrock quota (renamed)", body, submitted_by="us")
     _low_usage(world)
-    assert _fire(world, processor, "Throttles")["case"]["display_id"] == existing.display_id
+    assert fire(world, processor, "Throttles")["case"]["display_id"] == existing.display_id
 
 
 def test_case_service_quotas_opened_for_this_model_counts_as_quota_case(world: ProcessorWorld, processor: Any) -> None:
@@ -133,7 +119,7 @@ def test_case_service_quotas_opened_for_this_model_counts_as_quota_case(world: P
         ServiceCode="bedrock", QuotaCode=RPM_CODE, DesiredValue=11_000)
     sq_case = world.aws.support.case(sq.requests[0].case_id)
     _low_usage(world)
-    result = _fire(world, processor, "InvocationAnomaly")
+    result = fire(world, processor, "InvocationAnomaly")
     assert result["case"]["display_id"] == sq_case.display_id
     assert world.our_cases() == []
     assert "ESCALATION" in sq_case.communications[-1].body
@@ -146,7 +132,7 @@ def test_pending_request_without_case_gets_our_context_later(world: ProcessorWor
     boto3.client("service-quotas").request_service_quota_increase(
         ServiceCode="bedrock", QuotaCode=RPM_CODE, DesiredValue=11_000)
     world.load_usage(rpm=9_500, tpm=10)
-    result = _fire(world, processor, "HighInvocationRate")
+    result = fire(world, processor, "HighInvocationRate")
 
     assert len(sq.requests) == 1  # no second request for the same quota
     assert result["case"]["status"] == "UPDATED" and result["case"]["quota_request_ids"] == []
@@ -172,7 +158,7 @@ def test_a_pending_request_for_another_routed_quota_takes_the_alert_instead_of_a
     pending_case = world.aws.support.age_case(sq.requests[0].case_id, 100)
     world.emails()
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     assert len(sq.requests) == 1 and result["case"]["quota_request_ids"] == []
     assert result["case"]["status"] == "UPDATED" and result["case"]["display_id"] == pending_case.display_id
@@ -198,7 +184,7 @@ def test_service_quotas_unavailable_falls_back_to_our_quota_case(
 ) -> None:
     break_path(world.aws.service_quotas)
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     [case] = world.our_cases()
     assert case.subject == QUOTA_SUBJECT
@@ -212,7 +198,7 @@ def test_automation_disabled_opens_nothing_but_emails(world: ProcessorWorld, pro
     boto3.client("ssm").put_parameter(Name=world.names.ssm("enable-automated-support-case"), Value="No",
                                       Type="String", Overwrite=True)
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["case"]["status"] == "AUTOMATION_DISABLED"
     assert not any(k.startswith("support:") for k in aws_calls)
     assert world.aws.service_quotas.requests == []
@@ -223,7 +209,7 @@ def test_automation_disabled_opens_nothing_but_emails(world: ProcessorWorld, pro
 def test_no_support_plan_is_reported_in_the_email(world: ProcessorWorld, processor: Any) -> None:
     world.aws.support.subscribed = False
     _low_usage(world)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["case"]["status"] == "NO_SUPPORT_PLAN"
     [email] = world.emails()
     assert "support plan" in email["body"]
@@ -248,7 +234,7 @@ def test_notification_preference_filters_by_severity(
     boto3.client("ssm").put_parameter(Name=world.names.ssm("notification-preference"), Value=preference,
                                       Type="String", Overwrite=True)
     _low_usage(world)
-    result = _fire(world, processor, child)
+    result = fire(world, processor, child)
     assert result["email"] == ("sent" if emailed else "filtered")
     assert len(world.emails()) == (1 if emailed else 0)
     assert result["case"]["status"] == "NEW"  # the filter is about e-mail only
@@ -261,9 +247,9 @@ def test_anomaly_refire_is_suppressed_on_the_service_quotas_case_too(world: Proc
     sq = world.aws.service_quotas
     sq.auto_open_case = False
     world.load_usage(rpm=9_500, tpm=10)
-    first = _fire(world, processor, "InvocationAnomaly")
+    first = fire(world, processor, "InvocationAnomaly")
     _clear(world)
-    second = _fire(world, processor, "InvocationAnomaly")  # re-fires: a new transition
+    second = fire(world, processor, "InvocationAnomaly")  # re-fires: a new transition
     assert first["scenario"] == second["scenario"] == "high_usage"
     assert len(sq.requests) == 1
     sq.open_case(sq.requests[0])
@@ -278,9 +264,9 @@ def test_throttles_refire_is_still_appended_on_the_service_quotas_case(world: Pr
     sq = world.aws.service_quotas
     sq.auto_open_case = False
     world.load_usage(rpm=9_500, tpm=10)
-    _fire(world, processor, "HighInvocationRate")
+    fire(world, processor, "HighInvocationRate")
     _clear(world)
-    _fire(world, processor, "HighInvocationRate")
+    fire(world, processor, "HighInvocationRate")
     sq.open_case(sq.requests[0])
     results = [run(processor, event)["results"][0]["status"] for event in world.follow_ups()]
     assert results == ["appended", "appended"]

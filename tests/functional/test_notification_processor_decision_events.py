@@ -14,14 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.processor_world import RPM_CODE, TPM_CODE, ProcessorWorld, run
-
-
-def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
-    for child in children:
-        world.set_child(child)
-    world.set_composite("ALARM")
-    return run(processor, world.composite_event(children))
+from tests.functional.processor_world import RPM_CODE, TPM_CODE, ProcessorWorld, fire, run
 
 
 def _clear(world: ProcessorWorld) -> None:
@@ -40,7 +33,7 @@ def test_a_high_usage_alert_is_one_event_with_the_whole_decision(
     world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
 ) -> None:
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     [event] = world.decision_events()
     assert aws_calls["events:PutEvents"] == 1
@@ -77,7 +70,7 @@ def test_case_and_email_outcomes_are_in_the_event(
     for key, value in setup.items():
         _ssm(world, key, value)
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    _fire(world, processor, child)
+    fire(world, processor, child)
     [event] = world.decision_events()
     assert (event["detail"]["case"]["status"], event["detail"]["email"]) == (case_status, email)
     assert event["detail"]["case"]["why"]
@@ -85,9 +78,9 @@ def test_case_and_email_outcomes_are_in_the_event(
 
 def test_a_refire_not_appended_says_why(world: ProcessorWorld, processor: Any) -> None:
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    _fire(world, processor, "InvocationAnomaly")
+    fire(world, processor, "InvocationAnomaly")
     _clear(world)
-    _fire(world, processor, "InvocationAnomaly")  # re-fires: a new transition, already on the case
+    fire(world, processor, "InvocationAnomaly")  # re-fires: a new transition, already on the case
     first, second = (e["detail"] for e in world.decision_events())
     assert first["case"]["status"] == "NEW"
     assert second["case"]["status"] == "NOT_UPDATED_ALREADY_COMMUNICATED"
@@ -97,7 +90,7 @@ def test_a_refire_not_appended_says_why(world: ProcessorWorld, processor: Any) -
 
 def test_no_support_plan_and_a_new_model_without_usage(world: ProcessorWorld, processor: Any) -> None:
     world.aws.support.subscribed = False
-    _fire(world, processor, "InvocationAnomaly")  # no usage at all
+    fire(world, processor, "InvocationAnomaly")  # no usage at all
     [event] = world.decision_events()
     d = event["detail"]
     assert (d["scenario"], d["case"]["status"], d["usage"]) == ("new_model", "NO_SUPPORT_PLAN", d["usage"])
@@ -154,7 +147,7 @@ def test_putevents_failing_never_loses_the_alert(world: ProcessorWorld, processo
                                                  code: str, status: int) -> None:
     fault.fail("events", "PutEvents", code, status=status, times=None)
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    result = _fire(world, processor, "Throttles")  # no exception: nothing to retry
+    result = fire(world, processor, "Throttles")  # no exception: nothing to retry
     assert result["status"] == "processed" and result["case"]["status"] == "NEW"
     assert len(world.emails()) == 1 and world.decision_events() == []
     assert "Putting the decision event on EventBridge (PutEvents) failed" in caplog.text

@@ -8,17 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.processor_world import (
-    ProcessorWorld,
-    run,
-)
-
-
-def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
-    for child in children:
-        world.set_child(child)
-    world.set_composite("ALARM")
-    return run(processor, world.composite_event(children))
+from tests.functional.processor_world import ProcessorWorld, fire, run
 
 
 def test_missing_ssm_parameters_fall_back_to_defaults(world: ProcessorWorld, processor: Any,
@@ -28,7 +18,7 @@ def test_missing_ssm_parameters_fall_back_to_defaults(world: ProcessorWorld, pro
                 "tokens-per-minute-increase-percent", "requests-per-minute-increase-percent"):
         ssm.delete_parameter(Name=world.names.ssm(key))
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["scenario"] == "low_usage" and result["case"]["status"] == "NEW"
     assert result["email"] == "sent"
     assert "is missing" in caplog.text
@@ -38,7 +28,7 @@ def test_missing_thresholds_mean_new_model(world: ProcessorWorld, processor: Any
     ssm = boto3.client("ssm")
     ssm.delete_parameter(Name=world.names.rpm_threshold_parameter)
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["scenario"] == "new_model"
     [email] = world.emails()
     assert "could not be read" in email["body"]
@@ -48,13 +38,13 @@ def test_missing_secrets_still_open_the_case_without_cc(world: ProcessorWorld, p
     boto3.client("secretsmanager").delete_secret(SecretId=world.names.stakeholder_emails_secret,
                                                  ForceDeleteWithoutRecovery=True)
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     [case] = world.our_cases()
     assert case.cc_email_addresses == [] and result["case"]["status"] == "NEW"
 
 
 def test_cloudwatch_without_data_is_new_model(world: ProcessorWorld, processor: Any) -> None:
-    assert _fire(world, processor, "InvocationAnomaly")["scenario"] == "new_model"
+    assert fire(world, processor, "InvocationAnomaly")["scenario"] == "new_model"
 
 
 @pytest.mark.parametrize(("code", "status"), [("Throttling", 400), ("InternalServiceError", 500)],
@@ -64,7 +54,7 @@ def test_cloudwatch_failure_is_unknown_usage_and_the_email_goes_out(
 ) -> None:
     world.load_usage(rpm=2_000, tpm=1_000_000)
     fault.fail("cloudwatch", "GetMetricData", code, status=status)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["scenario"] == "new_model"
     assert len(world.emails()) == 1
 
@@ -83,7 +73,7 @@ def test_support_failure_still_emails_and_says_so(
     world.load_usage(rpm=2_000, tpm=1_000_000)
     # Twice: a CreateCase that failed (and opened nothing) is tried once more after a look-up.
     fault.fail(service, operation, code, status=status, times=2)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["case"]["status"] == "FAILED" and code in result["case"]["error"]
     [email] = world.emails()
     assert "failed" in email["body"] and "Open a support case yourself" in email["body"]
@@ -100,7 +90,7 @@ def test_service_quotas_failure_falls_back_to_our_case(
     world.load_usage(rpm=9_500, tpm=10)
     # Twice: a request that failed (and filed nothing) is tried once more after a look-up.
     fault.fail("service-quotas", operation, code, status=500 if code == "ServiceException" else 400, times=2)
-    result = _fire(world, processor, "HighInvocationRate")
+    result = fire(world, processor, "HighInvocationRate")
     [case] = world.our_cases()
     assert result["case"]["status"] == "NEW" and result["case"]["display_id"] == case.display_id
 
@@ -115,7 +105,7 @@ def test_resource_already_exists_appends_to_the_pending_request(world: Processor
     # The history read fails, so the processor only learns of the pending request from
     # RequestServiceQuotaIncrease's ResourceAlreadyExistsException.
     fault.fail("service-quotas", "ListRequestedServiceQuotaChangeHistoryByQuota", "ServiceException", status=500)
-    result = _fire(world, processor, "HighInvocationRate")
+    result = fire(world, processor, "HighInvocationRate")
     assert len(sq.requests) == 1  # not a second request
     assert result["case"]["status"] == "UPDATED" and result["case"]["quota_request_ids"] == []
     assert world.our_cases() == []
@@ -126,7 +116,7 @@ def test_sns_publish_failure_fails_the_invocation(world: ProcessorWorld, process
     world.load_usage(rpm=2_000, tpm=1_000_000)
     fault.fail("sns", "Publish", "InternalError", status=500)
     with pytest.raises(Exception, match="InternalError"):
-        _fire(world, processor, "Throttles")
+        fire(world, processor, "Throttles")
     assert len(world.our_cases()) == 1  # the case side already happened; the retry must reuse it
 
 
@@ -151,7 +141,7 @@ def test_idempotency_store_failure_still_emails(world: ProcessorWorld, processor
     # SPEC §7: throttled or failing AWS APIs must not cost the team its e-mail for a valid alarm.
     world.load_usage(rpm=2_000, tpm=1_000_000)
     fault.fail("dynamodb", "PutItem", "ProvisionedThroughputExceededException", times=None)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     fault.clear()
     assert result["status"] == "processed" and result["email"] == "sent"
     assert len(world.emails()) == 1 and len(world.our_cases()) == 1

@@ -8,20 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.functional.processor_world import (
-    RPM_CODE,
-    TPM_CODE,
-    ProcessorWorld,
-    purge_processor_modules,
-    run,
-)
-
-
-def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
-    for child in children:
-        world.set_child(child)
-    world.set_composite("ALARM")
-    return run(processor, world.composite_event(children))
+from tests.functional.processor_world import RPM_CODE, TPM_CODE, ProcessorWorld, fire, purge_processor_modules, run
 
 
 @pytest.mark.parametrize(
@@ -40,7 +27,7 @@ def test_high_usage_submits_one_service_quotas_request(
     world: ProcessorWorld, processor: Any, children: tuple[str, ...], rpm: float, tpm: float, code: str
 ) -> None:
     world.load_usage(rpm=rpm, tpm=tpm)
-    result = _fire(world, processor, *children)
+    result = fire(world, processor, *children)
 
     assert result["scenario"] == "high_usage"
     [request] = world.aws.service_quotas.requests
@@ -57,7 +44,7 @@ def test_high_usage_throttling_opens_one_case_whose_context_lists_both_quotas(
     """AWS's Bedrock quota page: one request on the TPM quota; support offers the RPM one, which our
     context on that one case names with its current and requested values."""
     world.load_usage(rpm=9_500, tpm=3_000_000)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert aws_calls["service-quotas:RequestServiceQuotaIncrease"] == 1
     [follow_up] = world.follow_ups()
     assert world.follow_up_delays == [0]  # the case is already open: no wait
@@ -79,7 +66,7 @@ def test_high_usage_waits_for_the_case_without_sleeping(world: ProcessorWorld, p
     monkeypatch.setattr("time.sleep", lambda s: slept.append(s))
     world.aws.service_quotas.auto_open_case = False  # AWS opens the case later
     world.load_usage(rpm=9_500, tpm=10)
-    _fire(world, processor, "HighInvocationRate")
+    fire(world, processor, "HighInvocationRate")
     [event] = world.follow_ups()
     assert world.follow_up_delays == [60]
     assert run(processor, event)["results"][0]["status"] == "requeued"  # no case yet
@@ -93,7 +80,7 @@ def test_high_usage_waits_for_the_case_without_sleeping(world: ProcessorWorld, p
 
 def test_new_model_without_usage_requests_headroom(world: ProcessorWorld, processor: Any,
                                                     aws_calls: Counter[str]) -> None:
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
     assert result["scenario"] == "new_model"
     [request] = world.aws.service_quotas.requests  # one request per alert: the TPM quota
     assert request.quota.code == TPM_CODE
@@ -103,7 +90,7 @@ def test_new_model_without_usage_requests_headroom(world: ProcessorWorld, proces
 
 def test_low_usage_opens_an_investigate_first_case_and_submits_nothing(world: ProcessorWorld, processor: Any) -> None:
     world.load_usage(rpm=2_000, tpm=1_000_000)
-    result = _fire(world, processor, "InvocationAnomaly")
+    result = fire(world, processor, "InvocationAnomaly")
 
     assert result["scenario"] == "low_usage"
     assert world.aws.service_quotas.requests == []  # SPEC §8.6
@@ -123,7 +110,7 @@ def test_non_quota_opens_an_investigation_case_without_reading_usage(
     world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
 ) -> None:
     world.load_usage(rpm=9_500, tpm=6_000_000)  # would be high usage, but is not looked at
-    result = _fire(world, processor, "ServerErrors")
+    result = fire(world, processor, "ServerErrors")
 
     assert result["scenario"] == "non_quota"
     assert aws_calls["cloudwatch:GetMetricData"] == 0
@@ -157,7 +144,7 @@ def app_world(aws: Any, monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> A
 
 def test_application_profile_combines_sibling_usage_minute_by_minute(app_world: Any) -> None:
     w, module = app_world(3, 3_000)
-    result = _fire(w, module, "HighInvocationRate")
+    result = fire(w, module, "HighInvocationRate")
     assert result["scenario"] == "high_usage"
     [email] = w.emails()
     assert "9,000" in email["body"]  # 3 × 3,000 at the same minute
@@ -171,7 +158,7 @@ def test_twelve_sibling_profiles_at_700_rpm_give_a_combined_peak_of_8400(
     discovered from Bedrock by the processor itself, so 12 × 700 = 8,400 crosses the 8,000 threshold
     (the ten the alarm adds up would show 7,000)."""
     w, module = app_world(12, 700)
-    result = _fire(w, module, "Throttles")
+    result = fire(w, module, "Throttles")
 
     assert result["scenario"] == "high_usage"
     assert aws_calls["bedrock:ListInferenceProfiles"] == 1
@@ -195,7 +182,7 @@ def test_sibling_discovery_failing_falls_back_to_the_alarms_profiles(
 ) -> None:
     w, module = app_world(3, 3_000)
     fault.fail("bedrock", "ListInferenceProfiles", "AccessDeniedException", times=None)
-    result = _fire(w, module, "HighInvocationRate")
+    result = fire(w, module, "HighInvocationRate")
     assert result["scenario"] == "high_usage"  # the three the alarms add up still combine to 9,000
     assert "9,000" in w.emails()[0]["body"]
     assert any("Discovering the sibling application profiles" in r.getMessage() for r in caplog.records)
