@@ -39,12 +39,14 @@ package: $(PACKAGE_STAMP)
 # cfn-lint runs inside pytest (tests/template/test_lint.py, every region) on a fresh rendering that
 # `generate.py --check` has just shown equal to build/; `make lint` runs the CLI on its own.
 # Coverage is measured over all of functions/ (handlers as packaged, see pyproject.toml).
+# --dist loadfile: a module's tests share one worker, so module-scoped setup (the moto server and
+# `make upload` of tests/deploy, the built layer of tests/bundle/test_layer.py) runs once, not per worker.
 # Measured 97.4 % over functions/ on 2026-12-01; raise the floor as coverage grows.
 COVERAGE_MIN ?= 96
 test: package $(STAMP)
 	$(PY) generate.py --check
 	$(MAKE) --no-print-directory gates
-	$(PY) -m pytest -n auto --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
+	$(PY) -m pytest -n auto --dist loadfile --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 	$(MAKE) --no-print-directory parity
 
 # tests/golden/template.yaml: the rendered template under review (placeholder artifact keys). Run
