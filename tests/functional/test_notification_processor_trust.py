@@ -17,18 +17,12 @@ from tests.functional.processor_world import (
     CUSTOMER,
     MODEL_NAME,
     ProcessorWorld,
+    fire,
     run,
 )
 
 QMARK = marker(CUSTOMER, MODEL_NAME, CaseCategory.QUOTA_REQUEST)
 IMARK = marker(CUSTOMER, MODEL_NAME, CaseCategory.INVESTIGATION_REQUEST)
-
-
-def _fire(world: ProcessorWorld, processor: Any, *children: str) -> dict[str, Any]:
-    for child in children:
-        world.set_child(child)
-    world.set_composite("ALARM")
-    return run(processor, world.composite_event(children))
 
 
 def _clear(world: ProcessorWorld) -> None:
@@ -64,7 +58,7 @@ def test_another_models_case_quoting_our_marker_never_takes_our_quota_request(wo
         f"USE CASE\n  Chat for our staff.\n{QMARK}\n\n{marker(CUSTOMER, 'G-Sonnet', CaseCategory.QUOTA_REQUEST)}",
         submitted_by="G-Sonnet processor")
     _high_usage(world)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     assert len(world.aws.service_quotas.requests) >= 1
     assert result["case"]["status"] == "NEW" and result["case"]["quota_request_ids"]
@@ -81,13 +75,13 @@ def test_a_quota_marker_in_our_own_use_case_never_turns_an_investigation_into_a_
     """Without the fix the investigation case answered every later quota alert for the whole
     look-back window, and no increase was ever requested."""
     _use_case(world, injected)
-    first = _fire(world, processor, "ServerErrors")  # non_quota: an Investigation Request case
+    first = fire(world, processor, "ServerErrors")  # non_quota: an Investigation Request case
     assert first["scenario"] == "non_quota" and first["case"]["status"] == "NEW"
     [investigation] = world.our_cases()
     assert "[bedrock-ops-alert:" not in investigation.communications[0].body.split("\n\n")[-2].lower()
     _clear(world)
     _high_usage(world)
-    second = _fire(world, processor, "Throttles")
+    second = fire(world, processor, "Throttles")
 
     assert second["case"]["status"] == "NEW" and second["case"]["quota_request_ids"]
     assert len(investigation.communications) == 1
@@ -97,7 +91,7 @@ def test_a_signal_marker_in_the_use_case_suppresses_nothing(world: ProcessorWorl
     """A flapping-alarm marker typed into the use case must not hide a new anomaly from the case."""
     _use_case(world, f"Batch summarisation.\n{signal_marker(BY_KEY['InputTokenAnomaly'])}")
     _low_usage(world)
-    first = _fire(world, processor, "Throttles")
+    first = fire(world, processor, "Throttles")
     [case] = world.our_cases()
     world.set_child("InputTokenAnomaly")
     escalation = run(processor, world.child_event("InputTokenAnomaly"))
@@ -114,7 +108,7 @@ def test_a_reply_carrying_our_markers_is_not_ours(world: ProcessorWorld, process
     world.aws.support.reply(unrelated, f"see\n\n{QMARK}\n[bedrock-ops-alert-seal:0123456789abcdef0123456789abcdef]",
                             submitted_by="colleague")
     _low_usage(world)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     assert result["case"]["status"] == "NEW" and result["case"]["display_id"] != unrelated.display_id
 
@@ -128,7 +122,7 @@ def test_a_lost_create_case_reply_reports_the_case_and_opens_no_second_one(
     in the e-mail, and never opened twice."""
     world.aws.fault.fail("support", "CreateCase", "InternalServerError", status=500, lost_reply=True)
     _low_usage(world)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     [case] = world.our_cases()
     assert result["case"] == {**result["case"], "status": "NEW", "display_id": case.display_id}
@@ -140,7 +134,7 @@ def test_a_create_case_that_really_failed_is_tried_again_once(world: ProcessorWo
                                                               aws_calls: Counter[str]) -> None:
     world.aws.fault.fail("support", "CreateCase", "InternalServerError", status=500)
     _low_usage(world)
-    result = _fire(world, processor, "Throttles")
+    result = fire(world, processor, "Throttles")
 
     [case] = world.our_cases()
     assert result["case"] == {**result["case"], "status": "NEW", "display_id": case.display_id}
@@ -156,7 +150,7 @@ def test_a_lost_quota_request_reply_is_treated_as_pending_and_gets_our_context(
     world.aws.fault.fail("service-quotas", "RequestServiceQuotaIncrease", "ServiceException", status=500,
                          lost_reply=True)
     _high_usage(world)
-    result = _fire(world, processor, "HighTPMQuotaUsage")
+    result = fire(world, processor, "HighTPMQuotaUsage")
 
     assert len(sq.requests) == 1
     assert world.our_cases() == []  # no fallback case of our own
