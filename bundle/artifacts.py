@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundle.import_closure import vendored_files
+from bundle.import_closure import exported_names, names_imported_from, vendored_files
 from bundle.zips import files_under, sha256_prefix, zip_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +22,12 @@ LAYER_PACKAGES = ("ops_alert", "ops_alert_aws")
 # Vendored into the layer from the build environment; pinned in pyproject.toml, checked here so a
 # different installed version can never slip into an artifact.
 POWERTOOLS = ("aws-lambda-powertools", "3.37.0", "aws_lambda_powertools")
-TYPING_EXTENSIONS = "typing_extensions"  # Powertools needs it; not part of the Lambda runtime
-# Only the files of these that the functions can import go into the layer (bundle/import_closure.py);
+# Only the Powertools files the functions can import go into the layer (bundle/import_closure.py);
 # boto3, botocore and jmespath come with the Lambda runtime.
-VENDORED = (POWERTOOLS[2], TYPING_EXTENSIONS)
+VENDORED = (POWERTOOLS[2],)
+# Modules the layer provides in place of a whole distribution: Powertools takes one decorator from
+# typing_extensions (165 KB to compile on every cold start); layer_shims/typing_extensions.py has it.
+SHIMS = ROOT / "bundle" / "layer_shims"
 
 
 @dataclass(frozen=True)
@@ -78,15 +80,28 @@ def _our_modules() -> list[tuple[Path, str]]:
     return found
 
 
+def _check_shims(files: set[Path]) -> None:
+    for shim in sorted(SHIMS.glob("*.py")):
+        wanted = names_imported_from(files, shim.stem) - exported_names(shim)
+        if wanted:
+            raise RuntimeError(f"the vendored Powertools imports {', '.join(sorted(wanted))} from {shim.stem}, "
+                               f"which {shim.relative_to(ROOT)} does not provide: add it there")
+
+
 def layer_artifact() -> Artifact:
-    """Our two packages, and of Powertools and typing_extensions only the files the functions import."""
+    """Our two packages, the Powertools files the functions import and the shims they need."""
     entries: dict[str, bytes] = {}
     for package in LAYER_PACKAGES:
         entries.update(_tree(FUNCTIONS / package, f"python/{package}/"))
     distribution, version, _ = POWERTOOLS
     site = _installed(distribution, version)
-    for path in sorted(vendored_files(_our_modules(), site, VENDORED)):
+    shims = {p.stem for p in SHIMS.glob("*.py")}
+    files = vendored_files(_our_modules(), site, VENDORED, available=shims)
+    _check_shims(files)
+    for path in sorted(files):
         entries[f"python/{path.relative_to(site).as_posix()}"] = path.read_bytes()
+    for shim in sorted(SHIMS.glob("*.py")):
+        entries[f"python/{shim.name}"] = shim.read_bytes()
     return Artifact(LAYER_NAME, zip_bytes(entries))
 
 

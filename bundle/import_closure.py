@@ -49,9 +49,10 @@ def _imports(tree: ast.AST, *, module_level: bool = False) -> Iterator[ast.Impor
 class ImportClosure:
     """Files under ``roots`` (directories that hold top-level modules or packages) reachable by import."""
 
-    def __init__(self, roots: Iterable[Path], vendored: Iterable[str]) -> None:
+    def __init__(self, roots: Iterable[Path], vendored: Iterable[str], available: Iterable[str] = ()) -> None:
         self.roots = list(roots)
         self.vendored = set(vendored)  # top-level names whose files are collected
+        self.available = RUNTIME_PACKAGES | set(available)  # importable on Lambda besides those
         self.files: set[Path] = set()
         self._importable: dict[str, bool] = {}
 
@@ -70,7 +71,7 @@ class ImportClosure:
                 if top in self.vendored:
                     parent = target.rpartition(".")[0]
                     ok = self.importable(target) and (not parent or self.importable(parent))
-                elif top and not (top in sys.stdlib_module_names or top in RUNTIME_PACKAGES):
+                elif top and not (top in sys.stdlib_module_names or top in self.available):
                     ok = False
                 if not ok:
                     break
@@ -121,9 +122,32 @@ class ImportClosure:
                 self.add_module(target)
 
 
-def vendored_files(sources: Iterable[tuple[Path, str]], site: Path, vendored: Iterable[str]) -> set[Path]:
-    """Files under ``site`` of the ``vendored`` top-level names that ``sources`` (file, module name) reach."""
-    closure = ImportClosure([site], vendored)
+def vendored_files(sources: Iterable[tuple[Path, str]], site: Path, vendored: Iterable[str],
+                   available: Iterable[str] = ()) -> set[Path]:
+    """Files under ``site`` of the ``vendored`` top-level names that ``sources`` (file, module name)
+    reach; ``available``: other top-level modules the layer provides."""
+    closure = ImportClosure([site], vendored, available)
     for path, module in sources:
         closure.follow(path, module)
     return closure.files
+
+
+def names_imported_from(files: Iterable[Path], module: str) -> set[str]:
+    """Names the files take from ``module`` (``from module import a, b``); ``*`` for a plain
+    ``import module`` or a star import, whose use cannot be told statically."""
+    names: set[str] = set()
+    for path in files:
+        for node in _imports(ast.parse(path.read_bytes(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module == module and not node.level:
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.Import) and any(alias.name == module for alias in node.names):
+                names.add("*")
+    return names
+
+
+def exported_names(path: Path) -> set[str]:
+    """A module's ``__all__``, read without importing it."""
+    for node in ast.parse(path.read_bytes(), filename=str(path)).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    return set()
