@@ -1,7 +1,7 @@
 """Which files of a vendored package the functions can import: the static import closure.
 
-The layer vendors Powertools (and typing_extensions) from the build environment; the functions use
-three of its utilities (logging, metrics, idempotency), a sixth of its files. Starting from our own
+The layer vendors Powertools from the build environment; the functions use three of its
+utilities (logging, metrics, idempotency), a sixth of its files. Starting from our own
 modules, every ``import`` and ``from … import`` statement is followed, wherever it stands: at
 module level, inside functions (the lazy imports of a path that runs only sometimes), in ``try``
 blocks. Only ``if TYPE_CHECKING:`` blocks are skipped: they never run. The result is a superset
