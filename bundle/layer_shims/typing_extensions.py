@@ -18,7 +18,7 @@ __all__ = ["deprecated"]
 try:
     from warnings import deprecated  # type: ignore[attr-defined]  # Python 3.13+
 except ImportError:
-    class deprecated:  # type: ignore[no-redef]  # noqa: N801 - the PEP 702 name
+    class deprecated:  # type: ignore[no-redef]  # the PEP 702 name
         """Mark a function or class deprecated: ``__deprecated__`` holds the message, and unless
         ``category`` is None each call (each instantiation of a class) warns with it."""
 
@@ -39,7 +39,7 @@ except ImportError:
                 original_init = arg.__init__  # type: ignore[misc]
 
                 @functools.wraps(original_init)
-                def __init__(*args: Any, **kwargs: Any) -> None:  # noqa: N807
+                def __init__(*args: Any, **kwargs: Any) -> None:
                     warnings.warn(message, category=category, stacklevel=stacklevel + 1)
                     original_init(*args, **kwargs)
 
