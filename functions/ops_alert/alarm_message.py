@@ -166,16 +166,32 @@ def parse_sns_record(record: Mapping[str, Any]) -> AlarmSignal:
     previous = _state(_require(message, "OldStateValue", where), where)
     moment = parse_time(_require(message, "StateChangeTime", where), where)
     # "Region" holds the long name ("US East (N. Virginia)"); the ARN has the code.
+    region, account = _region_and_account(arn, name, where, "AlarmName", "AlarmArn")
+    children, child_ids = _triggering_children(message.get("TriggeringChildren", []), where)
+    return _signal(
+        SignalSource.COMPOSITE, name, arn, state, previous, moment, region,
+        _stated(message.get("AWSAccountId"), account), children, child_ids, message.get("NewStateReason"),
+    )
+
+
+def _region_and_account(arn: str, name: str, where: str, name_field: str, arn_field: str) -> tuple[str, str]:
+    """The alarm ARN's region and account, once its alarm name is shown to be ``name``."""
     region, account, arn_name = _arn_parts(arn, where)
     if arn_name != name:
-        raise MalformedAlarmMessage(f"{where}: AlarmName {name!r} does not match AlarmArn {arn!r}")
-    stated_account = message.get("AWSAccountId")
-    if isinstance(stated_account, str):
-        account = stated_account
-    children, child_ids = _triggering_children(message.get("TriggeringChildren", []), where)
-    reason = message.get("NewStateReason")
+        raise MalformedAlarmMessage(f"{where}: {name_field} {name!r} does not match {arn_field} {arn!r}")
+    return region, account
+
+
+def _stated(value: Any, default: str) -> str:
+    """A value the envelope states (a non-empty string), else what the ARN says."""
+    return value if isinstance(value, str) and value else default
+
+
+def _signal(source: SignalSource, name: str, arn: str, state: str, previous: str, moment: datetime,
+            region: str, account: str, children: tuple[str, ...], child_ids: tuple[str, ...],
+            reason: Any) -> AlarmSignal:
     return AlarmSignal(
-        source=SignalSource.COMPOSITE,
+        source=source,
         alarm_name=name,
         alarm_arn=arn,
         state=state,
@@ -229,10 +245,8 @@ def parse_state_change_event(event: Mapping[str, Any]) -> AlarmSignal:
     if not resources or not isinstance(resources[0], str):
         raise MalformedAlarmMessage(f"{where}: 'resources' must hold the alarm ARN")
     arn = resources[0]
-    region, account, arn_name = _arn_parts(arn, where)
     name = _require(detail, "alarmName", where)
-    if arn_name != name:
-        raise MalformedAlarmMessage(f"{where}: alarmName {name!r} does not match resource {arn!r}")
+    region, account = _region_and_account(arn, name, where, "alarmName", "resource")
     state_obj = _require(detail, "state", where, Mapping)
     state = _state(_require(state_obj, "value", f"{where} state"), where)
     # The state timestamp is the alarm's own transition time; the envelope "time" is the fallback.
@@ -242,23 +256,9 @@ def parse_state_change_event(event: Mapping[str, Any]) -> AlarmSignal:
     moment = parse_time(stamp, where)
     previous_obj = _require(detail, "previousState", where, Mapping)
     previous = _state(_require(previous_obj, "value", f"{where} previousState"), where)
-    if isinstance(event.get("account"), str) and event["account"]:
-        account = event["account"]
-    tid = transition_id(arn, state, moment)
-    reason = state_obj.get("reason")
-    return AlarmSignal(
-        source=SignalSource.CHILD,
-        alarm_name=name,
-        alarm_arn=arn,
-        state=state,
-        previous_state=previous,
-        state_change_time=moment,
-        region=region,
-        account=account,
-        triggering_children=(name,),
-        transition_id=tid,
-        child_transition_ids=(tid,),
-        reason=reason if isinstance(reason, str) else "",
+    return _signal(
+        SignalSource.CHILD, name, arn, state, previous, moment, region, _stated(event.get("account"), account),
+        (name,), (transition_id(arn, state, moment),), state_obj.get("reason"),
     )
 
 
