@@ -28,7 +28,7 @@ from ops_alert_aws.custom_resource import (
     Outcome,
     Request,
     ResourceFailed,
-    is_failed_create,
+    physical_id_for,
     run,
 )
 from ops_alert_aws.errors import AwsError, describe, is_not_found
@@ -58,12 +58,7 @@ def _topic_arn(props: Any) -> str | None:
 
 def _outcome_id(request: Request, topic_arn: str) -> str:
     """Keep the current physical ID while the topic stays the same (also one from an older version)."""
-    current = request.physical_resource_id
-    if request.request_type == UPDATE and current and not is_failed_create(current):
-        old_topic = topic_from_physical_id(current) or _topic_arn(request.old_properties)
-        if old_topic == topic_arn:
-            return current
-    return physical_id(topic_arn)
+    return physical_id_for(request, topic_arn, physical_id(topic_arn), topic_from_physical_id, _topic_arn)
 
 
 def _masked(addresses: Iterable[str]) -> list[str]:

@@ -117,6 +117,17 @@ def is_failed_create(physical_id: str | None) -> bool:
     return bool(physical_id) and str(physical_id).startswith(_FAILED_CREATE_PREFIX)
 
 
+def physical_id_for(request: Request, wanted: Any, new_id: str, named_by_id: Callable[[str], Any],
+                    named_by_properties: Callable[[Any], Any]) -> str:
+    """An Update keeps the current physical ID while it still names ``wanted`` (read from the ID,
+    else from the old properties: an ID given by an earlier version); anything else gets ``new_id``,
+    which CloudFormation takes for a replacement (and then deletes the old one)."""
+    current = request.physical_resource_id
+    kept = (request.request_type == UPDATE and current and not is_failed_create(current)
+            and (named_by_id(current) or named_by_properties(request.old_properties)) == wanted)
+    return current if kept and current else new_id
+
+
 def parse(event: Any) -> Request:
     """The Request in a custom-resource event; MalformedEvent when it cannot be answered."""
     if not isinstance(event, Mapping):

@@ -55,7 +55,7 @@ from ops_alert_aws.custom_resource import (
     Outcome,
     Request,
     ResourceFailed,
-    is_failed_create,
+    physical_id_for,
     run,
 )
 from ops_alert_aws.errors import AwsError, describe, is_not_found
@@ -209,13 +209,7 @@ def _value(quota: QuotaInfo | None) -> float | None:
 
 def _outcome_id(request: Request, names: StackNames) -> str:
     """Keep the current physical ID unless the customer or model name changed (a replacement)."""
-    current = request.physical_resource_id
-    if request.request_type == UPDATE and current and not is_failed_create(current):
-        ours = names_from_physical_id(current)
-        old_names = ours or _names(request.old_properties)
-        if old_names == names:
-            return current  # also keeps a physical ID given by an earlier version of the stack
-    return physical_id(names)
+    return physical_id_for(request, names, physical_id(names), names_from_physical_id, _names)
 
 
 def create_or_update(request: Request) -> Outcome:
