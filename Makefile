@@ -36,7 +36,7 @@ $(STAMP): $(PACKAGE_STAMP)
 package: $(PACKAGE_STAMP)
 	$(PY) generate.py
 
-# cfn-lint runs inside pytest (tests/template/test_lint.py, every region) on a fresh rendering that
+# cfn-lint runs inside pytest (tests/template/test_lint.py, one region per group that lints the same) on a fresh rendering that
 # `generate.py --check` has just shown equal to build/; `make lint` runs the CLI on its own.
 # Coverage is measured over all of functions/ (handlers as packaged, see pyproject.toml).
 # --dist loadfile: a module's tests share one worker, so module-scoped setup (the moto server and
