@@ -73,3 +73,19 @@ def test_concurrent_first_use_creates_one_client(aws: Any, sessions_created: lis
         thread.join()
     assert len({id(c) for c in seen}) == 1
     assert len(sessions_created) == 1
+
+
+def test_the_bench_can_describe_and_recreate_every_client_listed(aws: Any) -> None:
+    # make bench reads created() to label the clients and re-create them in a fresh process
+    # (tests/bench/cold_start.py); a change of its shape once crashed the bench with a traceback.
+    from tests.bench.run import _client_label
+
+    clients.client("cloudwatch", raw_timestamps=True)
+    clients.support(retry=False)
+    listed = clients.created()
+    assert [_client_label(*c) for c in listed] == [
+        "cloudwatch (raw timestamps)", "support@us-east-1 (one attempt)"]
+    clients.reset()
+    for service, region, raw, retry in listed:
+        clients.client(service, region, raw_timestamps=raw, retry=retry)
+    assert clients.created() == listed

@@ -329,6 +329,12 @@ def main() -> int:
     return 1 if failures else 0
 
 
+def _client_label(service: str, region: str | None, raw_timestamps: bool, retry: bool) -> str:
+    """``support@us-east-1 (one attempt)``: a client as ops_alert_aws.clients.created() lists it."""
+    return (service + (f"@{region}" if region else "") + (" (raw timestamps)" if raw_timestamps else "")
+            + ("" if retry else " (one attempt)"))
+
+
 def _lambda_cost(used_clients: list[tuple[str, str | None, bool, bool]]) -> list[str]:
     failures: list[str] = []
     runs = lambda_cost.COLD_START_RUNS
@@ -340,7 +346,7 @@ def _lambda_cost(used_clients: list[tuple[str, str | None, bool, bool]]) -> list
                  [[c.label, f"{c.cpu * 1000:.0f}", f"{c.peak:.1f}", str(c.modules), f"{c.cpu / original.cpu:.2f}"]
                   for c in starts]))
     print(f"  ours: the processor's zip + layer as `make package` builds them; clients: "
-          f"{', '.join(s + ('@' + r if r else '') + (' (raw timestamps)' if raw else '') for s, r, raw in used_clients)}\n"
+          f"{', '.join(_client_label(*c) for c in used_clients)}\n"
           "  original: no layer code; the standard-library modules a one-file processor uses, boto3, then one\n"
           "  module-level boto3.client() per service its role allows (original-stack.json): "
           f"{', '.join(s + ('@' + r if r else '') for s, r in lambda_cost.ORIGINAL_CLIENTS)}.\n"
