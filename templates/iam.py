@@ -22,7 +22,7 @@ from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, State
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.iam import Policy, Role
 
-from templates.names import alarm_arn, named, ssm_parameter_arn
+from templates.names import DASHBOARD_NAME, C, M, alarm_arn, named, ssm_parameter_arn
 
 BASIC_EXECUTION = Sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
 _BEDROCK_PROFILES = [
@@ -93,7 +93,7 @@ def alarm_updater_role() -> Role:
         policy("CloudWatchDashboardPolicy",
                allow([cloudwatch.GetDashboard, cloudwatch.PutDashboard],
                      [Sub("arn:${AWS::Partition}:cloudwatch::${AWS::AccountId}:dashboard/"
-                          "${CustomerName}-Bedrock-Ops-Alert-${BedrockModelName}")])),
+                          + DASHBOARD_NAME.format(C=C, M=M))])),
         policy("ParameterStorePolicy",
                allow([ssm.PutParameter, ssm.GetParameter], [ssm_parameter_arn("thresholds/*")])),
         bedrock_profiles_policy(),
@@ -136,8 +136,10 @@ def notification_processor_role() -> Role:
                allow([support.CreateCase, support.AddCommunicationToCase, support.DescribeCommunications,
                       support.DescribeCases, support.AddAttachmentsToSet], ["*"])),
         policy("CloudWatchPolicy",
-               # The alarm history confirms that a reported transition really happened (issue 9).
-               allow([cloudwatch.DescribeAlarms, cloudwatch.DescribeAlarmHistory], [alarm_arn("{C}-Bedrock-*-{M}")]),
+               # The alarm history confirms that a reported transition really happened (issue 9). Both on
+               # "*": with a narrower scope CloudWatch returns nothing about composite alarms (API
+               # reference of DescribeAlarms and DescribeAlarmHistory), and the composite is the signal.
+               allow([cloudwatch.DescribeAlarms, cloudwatch.DescribeAlarmHistory], ["*"]),
                # Neither has resource-level permissions; the image is the usage graph attached to a case.
                allow([cloudwatch.GetMetricData, cloudwatch.GetMetricWidgetImage], ["*"])),
         # Resilience resources (templates/resilience.py): follow-up queue as producer and event
