@@ -151,14 +151,15 @@ def _identity(env: ProcessorEnv, customer: str, region: str = "") -> StackIdenti
 
 def _emit(result: SignalResult, identity: StackIdentity) -> None:
     """Put the signal's decision event; a failure is logged and counted, the alert stands."""
-    detail = decision_detail(result, identity, datetime.now(timezone.utc))
-    if detail is None:
-        return  # a repeat: the first run's event stands
+    detail = None
     try:
+        detail = decision_detail(result, identity, datetime.now(timezone.utc))
+        if detail is None:
+            return  # a repeat: the first run's event stands
         event_id = put_decision_event(detail)
     except Exception as exc:  # noqa: BLE001 - the case and the e-mail are done: never fail the alert for it
         logger.error(describe(exc, "Putting the decision event on EventBridge (PutEvents)")
-                     + f": the alert itself was handled; the event's detail: {json.dumps(detail)}")
+                     + f": the alert itself was handled; the event's detail: {json.dumps(detail, default=str)}")
         _count("DecisionEventFailures")
         return
     logger.info(f"decision event put ({event_id})")

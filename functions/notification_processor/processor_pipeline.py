@@ -249,10 +249,14 @@ def process(alarm: Alarm, job: Job) -> Processed:
     current = {} if scenario is Scenario.NON_QUOTA else current_quotas(env, settings, routing.quotas, log)
     plans = plan_quota_requests(routing, scenario, current, settings.increase_percents)
     # Where usage is heading (issue 12): from the usage already read, and the quotas (≤ 2 more calls).
-    quotas = processor_capacity.forecast_quotas(env.quota_codes, current, log) if read else {}
-    capacity = processor_capacity.assess(
-        read.series if read else None, usage, alarm.kinds, settings.thresholds, quotas,
-        read.end if read else job.now, env.usage_lookback_days)
+    try:
+        quotas = processor_capacity.forecast_quotas(env.quota_codes, current, log) if read else {}
+        capacity = processor_capacity.assess(
+            read.series if read else None, usage, alarm.kinds, settings.thresholds, quotas,
+            read.end if read else job.now, env.usage_lookback_days)
+    except Exception as exc:  # noqa: BLE001 - the forecast is advice: the case and the e-mail go without it
+        log.error(describe(exc, "Forecasting capacity") + ": the alert goes on without the forecast")
+        capacity = processor_capacity.Capacity(None, None, {})
     ctx = AlertContext(
         customer=names.customer,
         model_name=env.model_name,

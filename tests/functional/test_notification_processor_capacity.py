@@ -2,6 +2,7 @@
 graphs and CSV attached to the support case (issue 12)."""
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -155,3 +156,18 @@ def test_a_follow_up_whose_graphs_fail_still_appends(world: ProcessorWorld, proc
     assert communication.attachments == []
     assert ("Missing: rpm-14-days.png, tpm-14-days.png, daily-usage.csv could not be attached this time."
             "\n\n[bedrock-ops-alert:") in communication.body
+
+
+def test_a_failing_forecast_never_blocks_the_case_or_the_email(world: ProcessorWorld, processor: Any,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    # The forecast is advice: an unexpected error in it leaves the alert as it would be without it.
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ValueError("no forecast today")
+
+    monkeypatch.setattr(sys.modules["processor_capacity"], "assess", broken)
+    world.load_usage(rpm=2_000, tpm=1_000_000)
+    result = fire(world, processor, "InvocationAnomaly")
+    [case] = world.our_cases()
+    assert result["case"]["status"] == "NEW" and len(world.emails()) == 1
+    assert "CAPACITY FORECAST" not in case.body and "no forecast today" in caplog.text

@@ -156,3 +156,18 @@ def test_putevents_failing_never_loses_the_alert(world: ProcessorWorld, processo
     assert json.loads(logged)["case"]["displayId"] == result["case"]["display_id"]
     # Counted for an alarm on the metric (embedded-metric log line on stdout).
     assert '"DecisionEventFailures":[1.0]' in capsys.readouterr().out
+
+
+def test_an_event_that_cannot_be_built_never_fails_the_alert(world: ProcessorWorld, processor: Any,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    # Built after the case and the e-mail: a failure there must not make Lambda retry the alert.
+    def broken(*_: Any) -> Any:
+        raise TypeError("cannot build the detail")
+
+    monkeypatch.setattr(processor, "decision_detail", broken)
+    world.load_usage(rpm=9_500, tpm=3_000_000)
+    result = fire(world, processor, "Throttles")
+    assert result["status"] == "processed" and result["case"]["status"] == "NEW"
+    assert len(world.emails()) == 1 and world.decision_events() == []
+    assert "cannot build the detail" in caplog.text
