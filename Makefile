@@ -107,7 +107,7 @@ deploy: package
 # The quota codes of a model before deploying (README "Finding the quota codes"), live or offline:
 #   make quota-codes MODEL=<model or profile ID> [REGION=…] [QUOTAS=<saved list-service-quotas JSON>]
 #                    [DEFAULTS=<saved list-aws-default-service-quotas JSON>] [MODELS=<saved model lists>] [DEBUG=1]
-quota-codes: $(STAMP)
+quota-codes: $(PACKAGE_STAMP)
 	@$(PY) -m quota_lookup --model "$(MODEL)" $(if $(REGION),--region "$(REGION)") $(if $(QUOTAS),--quotas "$(QUOTAS)") \
 	  $(if $(DEFAULTS),--defaults "$(DEFAULTS)") $(if $(MODELS),--models "$(MODELS)") $(DEBUG_FLAG)
 

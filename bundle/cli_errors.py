@@ -26,7 +26,7 @@ EXIT_INTERRUPTED = 130
 THROTTLING = {
     "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
     "RequestLimitExceeded", "SlowDown", "RequestThrottled", "ProvisionedThroughputExceededException",
-    "BandwidthLimitExceeded", "LimitExceededException",
+    "BandwidthLimitExceeded",
 }
 BAD_CREDENTIALS = {
     "ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId", "UnrecognizedClientException",

@@ -123,8 +123,8 @@ def read_parameters(path: str) -> dict[str, str]:
     if not source.is_file():
         raise PublishError(f"parameter file {source} does not exist")
     try:
-        data = json.loads(source.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for a file that is not UTF-8
         raise PublishError(f"parameter file {source} is not valid JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         data = data["Parameters"]

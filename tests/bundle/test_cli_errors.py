@@ -39,6 +39,9 @@ CASES = [
      "cannot reach AWS (Could not connect to the endpoint URL: \"https://cloudformation.us-east-7.amazonaws.com\"): check the region"),
     ("connect-timeout", bx.ConnectTimeoutError(endpoint_url="https://sts.amazonaws.com"), "cannot reach AWS"),
     ("throttled", client_error("Throttling", 400, "Rate exceeded"), "AWS throttled DescribeStacks (Throttling: Rate exceeded): wait a minute"),
+    # CloudFormation's LimitExceededException is a quota reached: waiting would not help.
+    ("quota-reached", client_error("LimitExceededException", 400, "Stack limit exceeded"),
+     "AWS refused DescribeStacks: LimitExceededException: Stack limit exceeded"),
     ("expired-token", client_error("ExpiredToken"), "AWS rejected the credentials on DescribeStacks"),
     ("access-denied", client_error("AccessDenied", 403), "not allowed to call DescribeStacks"),
     ("server-error", client_error("InternalFailure", 500), "AWS answered DescribeStacks with HTTP 500"),

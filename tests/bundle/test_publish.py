@@ -177,10 +177,13 @@ def test_parameter_files_in_every_supported_shape(tmp_path: Path, content: objec
     ("{not json", "is not valid JSON"),
     ('[{"Key": "x"}]', "need ParameterKey and ParameterValue"),
     ('"a string"', "expected a JSON object"),
-], ids=["missing-file", "bad-json", "list-without-keys", "wrong-type"])
-def test_bad_parameter_files_are_refused(tmp_path: Path, text: str | None, message: str) -> None:
+    (b"\xff\xfe[]", "is not valid JSON"),
+], ids=["missing-file", "bad-json", "list-without-keys", "wrong-type", "not-utf-8"])
+def test_bad_parameter_files_are_refused(tmp_path: Path, text: str | bytes | None, message: str) -> None:
     path = tmp_path / "params.json"
-    if text is not None:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
         path.write_text(text)
     with pytest.raises(publish.PublishError, match=message):
         publish.read_parameters(str(path))
