@@ -14,10 +14,9 @@ from troposphere.cloudwatch import Dashboard
 
 from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # on sys.path: templates/_paths.py
 from ops_alert.names import StackNames
-from templates.names import C, M, named
+from templates.names import DASHBOARD_NAME, C, M, named
 
 DASHBOARD = "OpsDashboard"
-DASHBOARD_NAME = "{C}-Bedrock-Ops-Alert-{M}"  # = ops_alert.names.StackNames.dashboard_name
 CALC = "QuotaCalculatorCustomResource"
 
 

@@ -36,6 +36,10 @@ def alarm_name(kind: AlarmKind) -> Sub:
     return Sub(f"{C}-Bedrock-{kind.key}-{kind.suffix}-{M}")
 
 
+# The stack's dashboard (issue 12), as StackNames.dashboard_name; the updater's IAM grant names it too.
+DASHBOARD_NAME = "{C}-Bedrock-Ops-Alert-{M}"
+
+
 def named(pattern: str) -> Sub:
     """``named("{C}-Quota-Calculator-{M}")`` → Sub with customer and model filled in."""
     return Sub(pattern.format(C=C, M=M))
