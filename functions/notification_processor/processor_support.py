@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from aws_lambda_powertools import Logger
 from processor_capacity import AttachmentPlan
@@ -61,9 +62,10 @@ class SupportStep:
     # (a set expires after an hour); None when there is no usage to draw.
     attach: AttachmentPlan | None = None
 
-    @property
+    @cached_property
     def key(self) -> bytes | None:
-        """The stack's marker key: seals what we submit, and only sealed markers count."""
+        """The stack's marker key: seals what we submit, and only sealed markers count. Cached for
+        the signal, so a key that cannot be read is asked for once, not at every seal and look-up."""
         return marker_key(self.env, self.logger)
 
 

@@ -323,3 +323,16 @@ def test_a_redriven_escalation_after_the_alarms_recovered_is_delivered_once(
     assert first["status"] == "processed" and first["alarms"] == [world.child_name("Throttles")]
     assert again["status"] == "duplicate"
     assert len(world.emails()) == 1
+
+
+def test_a_marker_key_that_cannot_be_read_is_asked_for_once_per_signal(world: ProcessorWorld, processor: Any,
+                                                                       fault: Any) -> None:
+    # Every seal and look-up needs the key; a failed read must not be repeated for each of them.
+    from tests.fakes.core import active_hub
+
+    secret = world.names.case_marker_key_secret
+    fault.fail("secretsmanager", "GetSecretValue", "AccessDeniedException", times=None)
+    result = fire(world, processor, "ServerErrors")  # our own case: looked up, then opened and sealed
+    reads = [c for c in active_hub().log if c.operation == "GetSecretValue" and c.params.get("SecretId") == secret]
+    assert len(reads) == 1
+    assert result["status"] == "processed" and len(world.emails()) == 1
