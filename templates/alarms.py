@@ -16,20 +16,27 @@ from troposphere.cloudwatch import (
     MetricStat,
 )
 
-from templates.names import CHILD_ALARMS, alarm_name, named
+from templates.names import CHILD_ALARMS, alarm_name, named, placeholder
+from templates.parameters import Parameters
 
 NAMESPACE = "AWS/Bedrock"
 PER_MINUTE = 60  # Layer 2 compares per-minute sums with per-minute (RPM / TPM) thresholds
-MODEL_DIMENSION = [MetricDimension(Name="ModelId", Value=Ref("BedrockModelId"))]
-# Layer 2 watches the short profile ID for application profiles (resolved by the quota calculator).
-RESOLVED_DIMENSION = [MetricDimension(Name="ModelId", Value=GetAtt("QuotaCalculatorCustomResource", "MetricDimensionValue"))]
+
+
+def model_dimension(params: Parameters) -> list[MetricDimension]:
+    return [MetricDimension(Name="ModelId", Value=Ref(params.bedrock_model_id))]
+
+
+def resolved_dimension() -> list[MetricDimension]:
+    """Layer 2 watches the short profile ID for application profiles (resolved by the quota calculator)."""
+    return [MetricDimension(Name="ModelId", Value=GetAtt("QuotaCalculatorCustomResource", "MetricDimensionValue"))]
 
 
 def _name(logical_id: str) -> Sub:
     return alarm_name(CHILD_ALARMS[logical_id])
 
 
-def critical_error_alarm(logical_id: str, metric: str, description: str) -> Alarm:
+def critical_error_alarm(params: Parameters, logical_id: str, metric: str, description: str) -> Alarm:
     return Alarm(
         logical_id,
         AlarmName=_name(logical_id),
@@ -37,21 +44,21 @@ def critical_error_alarm(logical_id: str, metric: str, description: str) -> Alar
         MetricName=metric,
         Namespace=NAMESPACE,
         Statistic="Sum",
-        Period=Ref("AlarmEvaluationPeriod"),
-        EvaluationPeriods=Ref("CriticalAlarmEvaluationPeriods"),
-        Threshold=Ref("ErrorThreshold"),
+        Period=Ref(params.alarm_evaluation_period),
+        EvaluationPeriods=Ref(params.critical_alarm_evaluation_periods),
+        Threshold=Ref(params.error_threshold),
         ComparisonOperator="GreaterThanThreshold",
-        Dimensions=MODEL_DIMENSION,
+        Dimensions=model_dimension(params),
         TreatMissingData="notBreaching",
     )
 
 
-def usage_rate_alarm(logical_id: str, metric: str, threshold_attribute: str, label: str, description: str) -> Alarm:
+def usage_rate_alarm(params: Parameters, logical_id: str, metric: str, threshold_attribute: str, label: str, description: str) -> Alarm:
     return Alarm(
         logical_id,
         AlarmName=_name(logical_id),
         AlarmDescription=description,
-        EvaluationPeriods=Ref("WarningAlarmEvaluationPeriods"),
+        EvaluationPeriods=Ref(params.warning_alarm_evaluation_periods),
         ComparisonOperator="GreaterThanThreshold",
         Threshold=GetAtt("QuotaCalculatorCustomResource", threshold_attribute),
         TreatMissingData="notBreaching",
@@ -59,7 +66,7 @@ def usage_rate_alarm(logical_id: str, metric: str, threshold_attribute: str, lab
             MetricDataQuery(
                 Id="m1",
                 MetricStat=MetricStat(
-                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=RESOLVED_DIMENSION),
+                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=resolved_dimension()),
                     # The thresholds are per minute (SPEC §3), so the sum is too, whatever AlarmEvaluationPeriod
                     # says: a 5-minute sum against a per-minute threshold would fire at a fifth of the budget.
                     Period=PER_MINUTE,
@@ -72,7 +79,7 @@ def usage_rate_alarm(logical_id: str, metric: str, threshold_attribute: str, lab
     )
 
 
-def anomaly_alarm(logical_id: str, index: int, metric: str, stat: str, description: str) -> Alarm:
+def anomaly_alarm(params: Parameters, logical_id: str, index: int, metric: str, stat: str, description: str) -> Alarm:
     metric_id, band_id = f"m{index}", f"ad{index}"
     return Alarm(
         logical_id,
@@ -80,35 +87,36 @@ def anomaly_alarm(logical_id: str, index: int, metric: str, stat: str, descripti
         AlarmDescription=description,
         # Upper side only: a drop in usage is good news, not an incident.
         ComparisonOperator="GreaterThanUpperThreshold",
-        EvaluationPeriods=Ref("AnomalyEvaluationPeriods"),
+        EvaluationPeriods=Ref(params.anomaly_evaluation_periods),
         Metrics=[
             MetricDataQuery(
                 Id=metric_id,
                 MetricStat=MetricStat(
-                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=MODEL_DIMENSION),
-                    Period=Ref("AnomalyDetectionPeriod"),
+                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=model_dimension(params)),
+                    Period=Ref(params.anomaly_detection_period),
                     Stat=stat,
                 ),
             ),
-            MetricDataQuery(Id=band_id, Expression=Sub(f"ANOMALY_DETECTION_BAND({metric_id}, ${{AnomalySensitivity}})")),
+            MetricDataQuery(Id=band_id, Expression=Sub(
+                f"ANOMALY_DETECTION_BAND({metric_id}, {placeholder(params.anomaly_sensitivity)})")),
         ],
         ThresholdMetricId=band_id,
         TreatMissingData="notBreaching",
     )
 
 
-def add_alarms(t: Template) -> None:
+def add_alarms(t: Template, params: Parameters) -> None:
     # Layer 1: critical errors
-    t.add_resource(critical_error_alarm("ClientErrorAlarm", "InvocationClientErrors",
+    t.add_resource(critical_error_alarm(params, "ClientErrorAlarm", "InvocationClientErrors",
                                         "Layer 1: Bedrock client errors (4xx, often quota-related) above ErrorThreshold"))
-    t.add_resource(critical_error_alarm("ServerErrorAlarm", "InvocationServerErrors",
+    t.add_resource(critical_error_alarm(params, "ServerErrorAlarm", "InvocationServerErrors",
                                         "Layer 1: Bedrock server errors (5xx) above ErrorThreshold"))
-    t.add_resource(critical_error_alarm("ThrottleAlarm", "InvocationThrottles",
+    t.add_resource(critical_error_alarm(params, "ThrottleAlarm", "InvocationThrottles",
                                         "Layer 1: Bedrock throttled requests above ErrorThreshold"))
     # Layer 2: usage rate against the quota-derived thresholds
-    t.add_resource(usage_rate_alarm("HighInvocationRateAlarm", "Invocations", "RpmThreshold", "CombinedRPM",
+    t.add_resource(usage_rate_alarm(params, "HighInvocationRateAlarm", "Invocations", "RpmThreshold", "CombinedRPM",
                                     "Layer 2: requests per minute above RequestsPerMinuteThresholdPercent of the RPM quota"))
-    t.add_resource(usage_rate_alarm("HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold", "CombinedTPM",
+    t.add_resource(usage_rate_alarm(params, "HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold", "CombinedTPM",
                                     "Layer 2: tokens per minute above TokensPerMinuteThresholdPercent of the TPM quota"))
     t.add_resource(Alarm(
         "HighLatencyAlarm",
@@ -117,11 +125,11 @@ def add_alarms(t: Template) -> None:
         MetricName="InvocationLatency",
         Namespace=NAMESPACE,
         Statistic="Average",
-        Period=Ref("LatencyAlarmPeriod"),
-        EvaluationPeriods=Ref("LatencyAlarmEvaluationPeriods"),
-        Threshold=Ref("LatencyThresholdMs"),
+        Period=Ref(params.latency_alarm_period),
+        EvaluationPeriods=Ref(params.latency_alarm_evaluation_periods),
+        Threshold=Ref(params.latency_threshold_ms),
         ComparisonOperator="GreaterThanThreshold",
-        Dimensions=MODEL_DIMENSION,
+        Dimensions=model_dimension(params),
         TreatMissingData="notBreaching",
     ))
     # Layer 3: anomaly detection
@@ -133,14 +141,14 @@ def add_alarms(t: Template) -> None:
     ]
     for logical_id, metric, stat in detectors:
         t.add_resource(AnomalyDetector(logical_id, MetricName=metric, Namespace=NAMESPACE, Stat=stat,
-                                       Dimensions=MODEL_DIMENSION))
-    t.add_resource(anomaly_alarm("InvocationAnomalyAlarm", 1, "Invocations", "Sum",
+                                       Dimensions=model_dimension(params)))
+    t.add_resource(anomaly_alarm(params, "InvocationAnomalyAlarm", 1, "Invocations", "Sum",
                                  "Layer 3: invocations above the anomaly band"))
-    t.add_resource(anomaly_alarm("InputTokenAnomalyAlarm", 2, "InputTokenCount", "Sum",
+    t.add_resource(anomaly_alarm(params, "InputTokenAnomalyAlarm", 2, "InputTokenCount", "Sum",
                                  "Layer 3: input tokens above the anomaly band"))
-    t.add_resource(anomaly_alarm("OutputTokenAnomalyAlarm", 3, "OutputTokenCount", "Sum",
+    t.add_resource(anomaly_alarm(params, "OutputTokenAnomalyAlarm", 3, "OutputTokenCount", "Sum",
                                  "Layer 3: output tokens above the anomaly band"))
-    t.add_resource(anomaly_alarm("LatencyAnomalyAlarm", 4, "InvocationLatency", "Average",
+    t.add_resource(anomaly_alarm(params, "LatencyAnomalyAlarm", 4, "InvocationLatency", "Average",
                                  "Layer 3: average latency above the anomaly band"))
     # Composite: any child in ALARM; notifies the raw topic, which triggers the processor.
     t.add_resource(CompositeAlarm(

@@ -14,21 +14,22 @@ from troposphere.cloudwatch import Dashboard
 
 from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # on sys.path: templates/_paths.py
 from ops_alert.names import StackNames
-from templates.names import DASHBOARD_NAME, C, M, named
+from templates.names import DASHBOARD_NAME, C, M, named, placeholder
+from templates.parameters import Parameters
 
 DASHBOARD = "OpsDashboard"
 CALC = "QuotaCalculatorCustomResource"
 
 
-def _lines(what: str, attribute: str, percent_parameter: str) -> tuple[Line, ...]:
+def _lines(what: str, attribute: str, percent_parameter: object) -> tuple[Line, ...]:
     threshold = f"${{{CALC}.{attribute}}}"
     return (
         Line(f"{what} alarm threshold", threshold, "#ff7f0e"),
-        Line(f"{what} quota", f"{threshold}*100/${{{percent_parameter}}}", "#d62728"),
+        Line(f"{what} quota", f"{threshold}*100/{placeholder(percent_parameter)}", "#d62728"),
     )
 
 
-def template_spec() -> DashboardSpec:
+def template_spec(params: Parameters) -> DashboardSpec:
     return DashboardSpec(
         names=StackNames(C, M),
         region="${AWS::Region}",
@@ -36,20 +37,20 @@ def template_spec() -> DashboardSpec:
         partition="${AWS::Partition}",
         dimensions=(f"${{{CALC}.MetricDimensionValue}}",),
         lines={
-            "rpm": _lines("RPM", "RpmThreshold", "RequestsPerMinuteThresholdPercent"),
-            "tpm": _lines("TPM", "TpmThreshold", "TokensPerMinuteThresholdPercent"),
+            "rpm": _lines("RPM", "RpmThreshold", params.requests_per_minute_threshold_percent),
+            "tpm": _lines("TPM", "TpmThreshold", params.tokens_per_minute_threshold_percent),
         },
-        anomaly_band_width="${AnomalySensitivity}",
-        anomaly_period="${AnomalyDetectionPeriod}",
-        latency_threshold_ms="${LatencyThresholdMs}",
+        anomaly_band_width=placeholder(params.anomaly_sensitivity),
+        anomaly_period=placeholder(params.anomaly_detection_period),
+        latency_threshold_ms=placeholder(params.latency_threshold_ms),
     )
 
 
-def add_dashboard(t: Template) -> None:
+def add_dashboard(t: Template, params: Parameters) -> None:
     t.add_resource(Dashboard(
         DASHBOARD,
         DashboardName=named(DASHBOARD_NAME),
-        DashboardBody=Sub(body_json(dashboard(template_spec()))),
+        DashboardBody=Sub(body_json(dashboard(template_spec(params)))),
     ))
     t.add_output(Output(
         "DashboardUrl",

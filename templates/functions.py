@@ -25,8 +25,10 @@ from troposphere.logs import LogGroup
 
 from ops_alert import processor_env as var
 from ops_alert.alarms import ALARM_KINDS, BY_KEY, QuotaKind
-from templates.names import named
-from templates.parameters import SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE
+from templates.configuration import Settings
+from templates.names import named, placeholder
+from templates.parameters import SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE, Parameters
+from templates.security import Security
 
 RUNTIME = "python3.14"
 ARCHITECTURE = "arm64"
@@ -63,7 +65,7 @@ def checkov_skips(*skips: tuple[str, str]) -> dict[str, Any]:
     return {"checkov": {"skip": [{"id": i, "comment": c} for i, c in skips]}}
 
 
-def log_group(logical_id: str, artifact: str) -> LogGroup:
+def log_group(logical_id: str, artifact: str, security: Security) -> LogGroup:
     """The function's own log group: kept LOG_RETENTION_DAYS, encrypted with the stack's key.
 
     Not ``/aws/lambda/<name>``: Lambda created that one implicitly for the original stack's
@@ -72,12 +74,13 @@ def log_group(logical_id: str, artifact: str) -> LogGroup:
     return LogGroup(f"{logical_id}LogGroup",
                     LogGroupName=named(LOG_GROUP_PREFIX + artifact.replace("_", "-")),
                     RetentionInDays=LOG_RETENTION_DAYS,
-                    KmsKeyId=GetAtt("BedrockOpsAlertEncryptionKey", "Arn"),
+                    KmsKeyId=GetAtt(security.key, "Arn"),
                     Metadata=checkov_skips(RETENTION))
 
 
 def lambda_function(logical_id: str, name: str, artifact: str, handler: str, timeout: int,
-                    keys: Mapping[str, str], *, role: str, env: dict[str, Any] | None = None,
+                    keys: Mapping[str, str], params: Parameters, security: Security, *, role: str,
+                    env: dict[str, Any] | None = None,
                     memory: int = 256, **extra: Any) -> Function:
     props: dict[str, Any] = dict(
         FunctionName=named(name),
@@ -89,13 +92,13 @@ def lambda_function(logical_id: str, name: str, artifact: str, handler: str, tim
         MemorySize=memory,
         Architectures=[ARCHITECTURE],
         Layers=[Ref(LAYER)],
-        Code=Code(S3Bucket=Ref("LambdaS3Bucket"), S3Key=keys[artifact]),
+        Code=Code(S3Bucket=Ref(params.lambda_s3_bucket), S3Key=keys[artifact]),
         LoggingConfig=LoggingConfig(LogGroup=Ref(f"{logical_id}LogGroup")),
     )
     if env:
         props["Environment"] = Environment(Variables=env)
         # Environment variables hold only names, but encrypting them with the stack's key costs nothing.
-        props["KmsKeyArn"] = GetAtt("BedrockOpsAlertEncryptionKey", "Arn")
+        props["KmsKeyArn"] = GetAtt(security.key, "Arn")
     return Function(logical_id, **props, **extra)
 
 
@@ -104,56 +107,58 @@ def dead_letter() -> DeadLetterConfig:
     return DeadLetterConfig(TargetArn=GetAtt("AlertDeadLetterQueue", "Arn"))
 
 
-def add_functions(t: Template, keys: Mapping[str, str]) -> None:
+def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, security: Security,
+                  settings: Settings) -> None:
     for logical_id, artifact in (("QuotaCalculator", "quota_calculator"), ("AlarmUpdater", "alarm_updater"),
                                  ("EmailSubscriptionManager", "email_subscription_manager"),
                                  ("NotificationProcessor", "notification_processor")):
-        t.add_resource(log_group(logical_id, artifact))
+        t.add_resource(log_group(logical_id, artifact, security))
     t.add_resource(LayerVersion(
         LAYER,
         LayerName=named("{C}-Quota-Utils-Layer-{M}"),
         Description="Bedrock Ops Alert decision rules and AWS adapters",
-        Content=Content(S3Bucket=Ref("LambdaS3Bucket"), S3Key=keys["quota_utils_layer"]),
+        Content=Content(S3Bucket=Ref(params.lambda_s3_bucket), S3Key=keys["quota_utils_layer"]),
         CompatibleRuntimes=[RUNTIME],
         CompatibleArchitectures=[ARCHITECTURE],
     ))
 
     t.add_resource(lambda_function(
         "QuotaCalculator", "{C}-Quota-Calculator-{M}", "quota_calculator", "quota_calculator.handler", 300,
-        keys, role="QuotaCalculatorRole", Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE)))
+        keys, params, security, role="QuotaCalculatorRole", Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE)))
     t.add_resource(CustomResource(
         "QuotaCalculatorCustomResource",
         ServiceToken=GetAtt("QuotaCalculator", "Arn"),
-        RequestsPerMinuteQuotaCode=Ref("RequestsPerMinuteQuotaCode"),
-        TokensPerMinuteQuotaCode=Ref("TokensPerMinuteQuotaCode"),
-        QuotaCodeCheck=Ref("QuotaCodeCheck"),
-        RequestsPerMinuteThresholdPercent=Ref("RequestsPerMinuteThresholdPercent"),
-        TokensPerMinuteThresholdPercent=Ref("TokensPerMinuteThresholdPercent"),
-        CustomerName=Ref("CustomerName"),
-        BedrockModelName=Ref("BedrockModelName"),
-        BedrockModelId=Ref("BedrockModelId"),
-        InferenceProfileType=Ref("InferenceProfileType"),
+        RequestsPerMinuteQuotaCode=Ref(params.requests_per_minute_quota_code),
+        TokensPerMinuteQuotaCode=Ref(params.tokens_per_minute_quota_code),
+        QuotaCodeCheck=Ref(params.quota_code_check),
+        RequestsPerMinuteThresholdPercent=Ref(params.requests_per_minute_threshold_percent),
+        TokensPerMinuteThresholdPercent=Ref(params.tokens_per_minute_threshold_percent),
+        CustomerName=Ref(params.customer_name),
+        BedrockModelName=Ref(params.bedrock_model_name),
+        BedrockModelId=Ref(params.bedrock_model_id),
+        InferenceProfileType=Ref(params.inference_profile_type),
     ))
 
     t.add_resource(lambda_function(
-        "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300, keys,
+        "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300, keys, params, security,
         role="AlarmUpdaterRole", DeadLetterConfig=dead_letter(), Metadata=checkov_skips(NO_VPC, NO_RESERVATION),
         env={
-            "CUSTOMER_NAME": Ref("CustomerName"),
-            "BEDROCK_MODEL_NAME": Ref("BedrockModelName"),
-            "RPM_QUOTA_CODE": Ref("RequestsPerMinuteQuotaCode"),
-            "TPM_QUOTA_CODE": Ref("TokensPerMinuteQuotaCode"),
-            "RPM_THRESHOLD_PERCENT": Ref("RequestsPerMinuteThresholdPercent"),
-            "TPM_THRESHOLD_PERCENT": Ref("TokensPerMinuteThresholdPercent"),
-            "INFERENCE_PROFILE_TYPE": Ref("InferenceProfileType"),
-            "BEDROCK_MODEL_ID": Ref("BedrockModelId"),
+            "CUSTOMER_NAME": Ref(params.customer_name),
+            "BEDROCK_MODEL_NAME": Ref(params.bedrock_model_name),
+            "RPM_QUOTA_CODE": Ref(params.requests_per_minute_quota_code),
+            "TPM_QUOTA_CODE": Ref(params.tokens_per_minute_quota_code),
+            "RPM_THRESHOLD_PERCENT": Ref(params.requests_per_minute_threshold_percent),
+            "TPM_THRESHOLD_PERCENT": Ref(params.tokens_per_minute_threshold_percent),
+            "INFERENCE_PROFILE_TYPE": Ref(params.inference_profile_type),
+            "BEDROCK_MODEL_ID": Ref(params.bedrock_model_id),
         }))
     t.add_resource(Rule(
         "ThresholdUpdateSchedule",
         Condition=SCHEDULE_ENABLED,
         Name=named("{C}-Threshold-Update-Schedule-{M}"),
         Description="Keeps the Layer 2 alarm thresholds in step with the model's quotas",
-        ScheduleExpression=If(SINGLE_DAY_SCHEDULE, "rate(1 day)", Sub("rate(${ThresholdUpdateScheduleIntervalDays} days)")),
+        ScheduleExpression=If(SINGLE_DAY_SCHEDULE, "rate(1 day)",
+                              Sub(f"rate({placeholder(params.threshold_update_schedule_interval_days)} days)")),
         State="ENABLED",
         Targets=[Target(Arn=GetAtt("AlarmUpdater", "Arn"), Id="AlarmUpdaterTarget")],
     ))
@@ -168,44 +173,44 @@ def add_functions(t: Template, keys: Mapping[str, str]) -> None:
 
     t.add_resource(lambda_function(
         "EmailSubscriptionManager", "{C}-Email-Subscription-Manager-{M}", "email_subscription_manager",
-        "email_subscription_manager.handler", 120, keys, role="EmailSubscriptionManagerRole",
+        "email_subscription_manager.handler", 120, keys, params, security, role="EmailSubscriptionManagerRole",
         Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE)))
 
     t.add_resource(lambda_function(
         "NotificationProcessor", "{C}-Bedrock-Notification-Processor-{M}", "notification_processor",
-        "notification_processor.handler", 600, keys, role="NotificationProcessorRole", memory=512,
+        "notification_processor.handler", 600, keys, params, security, role="NotificationProcessorRole", memory=512,
         DeadLetterConfig=dead_letter(),
         Metadata=checkov_skips(NO_VPC),
         # One at a time: two alarms at the same moment are handled in turn, so the second sees the
         # first one's case instead of opening another. Throttled async events wait in Lambda's queue.
         ReservedConcurrentExecutions=1,
         env={
-            var.CUSTOMER_NAME_SECRET: Ref("CustomerNameSecret"),
-            var.BEDROCK_MODEL_ID: Ref("BedrockModelId"),
+            var.CUSTOMER_NAME_SECRET: Ref(security.customer_name_secret),
+            var.BEDROCK_MODEL_ID: Ref(params.bedrock_model_id),
             var.BEDROCK_MODEL_ID_DISPLAY: GetAtt("QuotaCalculatorCustomResource", "ResolvedModelIdDisplay"),
-            var.INFERENCE_PROFILE_TYPE: Ref("InferenceProfileType"),
-            var.BEDROCK_MODEL_NAME: Ref("BedrockModelName"),
-            var.GEO_DATA_RESIDENCY_REQUIREMENT: Ref("GeoDataResidencyRequirement"),
-            var.INPUT_MODALITIES: Ref("InputModalities"),
-            var.STAKEHOLDER_EMAILS_SECRET: Ref("StakeholderEmailsSecret"),
-            var.NOTIFICATION_PREFERENCE_PARAM: Ref("NotificationPreferenceParameter"),
+            var.INFERENCE_PROFILE_TYPE: Ref(params.inference_profile_type),
+            var.BEDROCK_MODEL_NAME: Ref(params.bedrock_model_name),
+            var.GEO_DATA_RESIDENCY_REQUIREMENT: Ref(params.geo_data_residency_requirement),
+            var.INPUT_MODALITIES: Ref(params.input_modalities),
+            var.STAKEHOLDER_EMAILS_SECRET: Ref(security.stakeholder_emails_secret),
+            var.NOTIFICATION_PREFERENCE_PARAM: Ref(settings.notification_preference),
             var.FORMATTED_TOPIC_ARN: Ref("FormattedNotificationTopic"),
-            var.ENABLE_AUTOMATED_SUPPORT_CASE_PARAM: Ref("EnableAutomatedSupportCaseParameter"),
-            var.USE_CASE_DESCRIPTION_PARAM: Ref("UseCaseDescriptionParameter"),
-            var.TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM: Ref("TokensPerMinuteIncreasePercentParameter"),
-            var.REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM: Ref("RequestsPerMinuteIncreasePercentParameter"),
-            var.SUPPORT_CASE_LOOKBACK_DAYS: Ref("SupportCaseLookbackDays"),
+            var.ENABLE_AUTOMATED_SUPPORT_CASE_PARAM: Ref(settings.enable_automated_support_case),
+            var.USE_CASE_DESCRIPTION_PARAM: Ref(settings.use_case_description),
+            var.TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM: Ref(settings.tokens_per_minute_increase_percent),
+            var.REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM: Ref(settings.requests_per_minute_increase_percent),
+            var.SUPPORT_CASE_LOOKBACK_DAYS: Ref(params.support_case_lookback_days),
             var.AUTOMATION_REPLY_MAX_ATTEMPTS: "120",
-            var.REQUESTS_PER_MINUTE_QUOTA_CODE: Ref("RequestsPerMinuteQuotaCode"),
-            var.TOKENS_PER_MINUTE_QUOTA_CODE: Ref("TokensPerMinuteQuotaCode"),
+            var.REQUESTS_PER_MINUTE_QUOTA_CODE: Ref(params.requests_per_minute_quota_code),
+            var.TOKENS_PER_MINUTE_QUOTA_CODE: Ref(params.tokens_per_minute_quota_code),
             var.ELIGIBLE_ALARM_PATTERNS: ELIGIBLE_ALARM_PATTERNS,
             var.RPM_ALARM_PATTERNS: RPM_ALARM_PATTERNS,
             var.TPM_ALARM_PATTERNS: TPM_ALARM_PATTERNS,
             # Added: names the composite alarm without a secret read, and wires the resilience resources.
-            var.CUSTOMER_NAME: Ref("CustomerName"),
+            var.CUSTOMER_NAME: Ref(params.customer_name),
             var.IDEMPOTENCY_TABLE: Ref("IdempotencyTable"),
             var.FOLLOW_UP_QUEUE_URL: Ref("FollowUpQueue"),
-            var.CASE_MARKER_KEY_SECRET: Ref("CaseMarkerKeySecret"),
+            var.CASE_MARKER_KEY_SECRET: Ref(security.case_marker_key_secret),
             var.POWERTOOLS_SERVICE_NAME: "bedrock-ops-alert",
             # Named in the decision events (issue 13).
             var.STACK_NAME: Ref("AWS::StackName"),

@@ -22,13 +22,16 @@ from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, State
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.iam import Policy, Role
 
-from templates.names import DASHBOARD_NAME, C, M, alarm_arn, named, ssm_parameter_arn
+from templates.names import DASHBOARD_NAME, C, M, alarm_arn, named, placeholder, ssm_parameter_arn
+from templates.parameters import Parameters
+from templates.security import Security
 
 BASIC_EXECUTION = Sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
 _BEDROCK_PROFILES = [
     Sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/*"),
     Sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:application-inference-profile/*"),
 ]
+_BEDROCK_QUOTA_ARN = "arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/"
 _BEDROCK_QUOTAS = Condition(StringEquals("servicequotas:service", "bedrock"))
 
 
@@ -108,23 +111,24 @@ def email_subscription_role() -> Role:
     ])
 
 
-def notification_processor_role() -> Role:
+def notification_processor_role(params: Parameters, security: Security) -> Role:
     """Exactly the calls the processor makes (functions/notification_processor, ops_alert_aws)."""
     return lambda_role("NotificationProcessorRole", "{C}-Bedrock-Processor-Role-{M}-${{AWS::Region}}", [
         # Secrets, the encrypted topic and queues.
         policy("KMSPolicy",
-               allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt("BedrockOpsAlertEncryptionKey", "Arn")])),
+               allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt(security.key, "Arn")])),
         policy("SNSPolicy", allow([sns.Publish], [Ref("FormattedNotificationTopic")])),
         policy("SecretsManagerPolicy",
                allow([secretsmanager.GetSecretValue],
-                     [Ref("CustomerNameSecret"), Ref("StakeholderEmailsSecret"), Ref("CaseMarkerKeySecret")])),
+                     [Ref(security.customer_name_secret), Ref(security.stakeholder_emails_secret),
+                      Ref(security.case_marker_key_secret)])),
         policy("ParameterStorePolicy", allow([ssm.GetParameters], [ssm_parameter_arn("*")])),
         policy("ServiceQuotasPolicy",
                allow([servicequotas.GetServiceQuota, servicequotas.GetAWSDefaultServiceQuota,
                       servicequotas.GetRequestedServiceQuotaChange], ["*"]),
                allow([servicequotas.RequestServiceQuotaIncrease], [
-                   Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${TokensPerMinuteQuotaCode}"),
-                   Sub("arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:bedrock/${RequestsPerMinuteQuotaCode}"),
+                   Sub(_BEDROCK_QUOTA_ARN + placeholder(params.tokens_per_minute_quota_code)),
+                   Sub(_BEDROCK_QUOTA_ARN + placeholder(params.requests_per_minute_quota_code)),
                ], _BEDROCK_QUOTAS),
                # No servicequotas:service condition here: the key exists only on RequestServiceQuotaIncrease
                # (and PutServiceQuotaIncreaseRequestIntoTemplate); on this action it would never match and
@@ -160,15 +164,16 @@ def notification_processor_role() -> Role:
     ])
 
 
-def dead_letter_policy() -> Policy:
+def dead_letter_policy(security: Security) -> Policy:
     """Lambda writes a failed asynchronous event to the (KMS-encrypted) dead-letter queue as the function's role."""
     return policy("DeadLetterPolicy",
                   allow([sqs.SendMessage], [GetAtt("AlertDeadLetterQueue", "Arn")]),
-                  allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt("BedrockOpsAlertEncryptionKey", "Arn")]))
+                  allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt(security.key, "Arn")]))
 
 
-def add_iam(t: Template) -> None:
+def add_iam(t: Template, params: Parameters, security: Security) -> None:
     updater = alarm_updater_role()
-    updater.Policies.append(dead_letter_policy())
-    for role in (quota_calculator_role(), updater, email_subscription_role(), notification_processor_role()):
+    updater.Policies.append(dead_letter_policy(security))
+    for role in (quota_calculator_role(), updater, email_subscription_role(),
+                 notification_processor_role(params, security)):
         t.add_resource(role)

@@ -5,6 +5,8 @@ names at run time, and tests/template checks the two agree.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from troposphere import Sub
 
 from ops_alert.alarms import ALARM_KINDS, AlarmKind
@@ -38,6 +40,12 @@ def alarm_name(kind: AlarmKind) -> Sub:
 
 # The stack's dashboard (issue 12), as StackNames.dashboard_name; the updater's IAM grant names it too.
 DASHBOARD_NAME = "{C}-Bedrock-Ops-Alert-{M}"
+
+
+def placeholder(obj: Any, attribute: str | None = None) -> str:
+    """``${LogicalId}`` or ``${LogicalId.Attribute}`` of a troposphere object, for a Fn::Sub string:
+    the Sub counterpart of ``Ref(obj)`` / ``GetAtt(obj, attribute)``."""
+    return f"${{{obj.title}.{attribute}}}" if attribute else f"${{{obj.title}}}"
 
 
 def named(pattern: str) -> Sub:

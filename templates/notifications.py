@@ -10,6 +10,8 @@ from troposphere.cloudformation import CustomResource
 from troposphere.sns import SubscriptionResource, Topic, TopicPolicy
 
 from templates.names import alarm_arn, named
+from templates.parameters import Parameters
+from templates.security import Security
 
 RAW_TOPIC = "RawAlarmTopic"
 FORMATTED_TOPIC = "FormattedNotificationTopic"
@@ -30,11 +32,11 @@ def raw_topic_policy() -> PolicyDocument:
     )
 
 
-def add_notifications(t: Template) -> None:
+def add_notifications(t: Template, params: Parameters, security: Security) -> None:
     t.add_resource(Topic(RAW_TOPIC, TopicName=named("{C}-Bedrock-Alarms-Raw-{M}"),
-                         KmsMasterKeyId=Ref("BedrockOpsAlertEncryptionKey")))
+                         KmsMasterKeyId=Ref(security.key)))
     t.add_resource(Topic(FORMATTED_TOPIC, TopicName=named("{C}-Bedrock-Alarms-Formatted-{M}"),
-                         KmsMasterKeyId=Ref("BedrockOpsAlertEncryptionKey")))
+                         KmsMasterKeyId=Ref(security.key)))
     t.add_resource(TopicPolicy("RawAlarmTopicPolicy", Topics=[Ref(RAW_TOPIC)], PolicyDocument=raw_topic_policy()))
     t.add_resource(SubscriptionResource("RawAlarmSubscription", Protocol="lambda", TopicArn=Ref(RAW_TOPIC),
                                 Endpoint=GetAtt("NotificationProcessor", "Arn")))
@@ -46,5 +48,5 @@ def add_notifications(t: Template) -> None:
         "EmailSubscriptions",
         ServiceToken=GetAtt("EmailSubscriptionManager", "Arn"),
         TopicArn=Ref(FORMATTED_TOPIC),
-        EmailList=Ref("StakeholderEmailList"),
+        EmailList=Ref(params.stakeholder_email_list),
     ))

@@ -1,63 +1,51 @@
 """The 23 outputs of the original stack, same names and meanings, plus QuotaCodeWarnings (issue 8)."""
 from __future__ import annotations
 
+from typing import Any
+
 from troposphere import GetAtt, Output, Ref, Template
 
-from templates.names import ssm_parameter_name
+from templates.configuration import Settings
+from templates.parameters import Parameters
+from templates.security import Security
 
-_REFS = {
-    "MonitoredModelId": ("BedrockModelId", "Model or inference profile ID being monitored"),
-    "BedrockOpsAlertEncryptionKeyId": ("BedrockOpsAlertEncryptionKey", "KMS key encrypting topics and secrets"),
-    "BedrockOpsAlertEncryptionKeyAlias": ("BedrockOpsAlertEncryptionKeyAlias", "Alias of the KMS key"),
-    "RawAlarmTopicArn": ("RawAlarmTopic", "Topic the composite alarm notifies"),
-    "FormattedNotificationTopicArn": ("FormattedNotificationTopic", "Topic the SRE team's e-mails come from"),
-    "CompositeAlarmName": ("BedrockQuotaHealthAlarm", "Name of the composite alarm"),
-    "ErrorThreshold": ("ErrorThreshold", "Layer 1 error threshold"),
-    "CriticalAlarmEvaluationPeriods": ("CriticalAlarmEvaluationPeriods", "Layer 1 evaluation periods"),
-    "WarningAlarmEvaluationPeriods": ("WarningAlarmEvaluationPeriods", "Layer 2 evaluation periods"),
-    "AlarmEvaluationPeriod": ("AlarmEvaluationPeriod", "Layer 1/2 alarm period (seconds)"),
-    "LatencyThresholdMs": ("LatencyThresholdMs", "HighLatency threshold (ms)"),
-    "AnomalySensitivity": ("AnomalySensitivity", "Anomaly band width"),
-    "AnomalyEvaluationPeriods": ("AnomalyEvaluationPeriods", "Anomaly evaluation periods"),
-    "AlarmUpdaterFunctionName": ("AlarmUpdater", "Invoke after a quota increase is approved to move thresholds now"),
-    "ThresholdUpdateScheduleEnabled": ("EnableAutomatedThresholdUpdate", "Whether thresholds follow quotas on a schedule"),
-    "ThresholdUpdateInterval": ("ThresholdUpdateScheduleIntervalDays", "Days between threshold updates"),
-}
-_ATTRIBUTES = {
-    "BedrockOpsAlertEncryptionKeyArn": ("BedrockOpsAlertEncryptionKey", "Arn", "ARN of the KMS key"),
-    "CalculatedRpmThreshold": ("QuotaCalculatorCustomResource", "RpmThreshold", "Layer 2 RPM alarm threshold"),
-    "CalculatedTpmThreshold": ("QuotaCalculatorCustomResource", "TpmThreshold", "Layer 2 TPM alarm threshold"),
-    "QuotaCodeWarnings": ("QuotaCalculatorCustomResource", "QuotaCodeWarnings",
-                          "none, or the quota-code refusals deployed anyway (QuotaCodeCheck=WarnOnly)"),
-}
-_SSM = {
-    "NotificationPreferenceParameter": "notification-preference",
-    "EnableAutomatedSupportCaseParameter": "enable-automated-support-case",
-    "TokensPerMinuteIncreasePercentParameter": "tokens-per-minute-increase-percent",
-    "RequestsPerMinuteIncreasePercentParameter": "requests-per-minute-increase-percent",
-}
-
-# The original's output order.
-ORDER = [
-    "MonitoredModelId", "BedrockOpsAlertEncryptionKeyId", "BedrockOpsAlertEncryptionKeyArn",
-    "BedrockOpsAlertEncryptionKeyAlias", "RawAlarmTopicArn", "FormattedNotificationTopicArn", "CompositeAlarmName",
-    "CalculatedRpmThreshold", "CalculatedTpmThreshold", "ErrorThreshold", "CriticalAlarmEvaluationPeriods",
-    "WarningAlarmEvaluationPeriods", "AlarmEvaluationPeriod", "LatencyThresholdMs", "AnomalySensitivity",
-    "AnomalyEvaluationPeriods", "AlarmUpdaterFunctionName", "ThresholdUpdateScheduleEnabled",
-    "ThresholdUpdateInterval", "NotificationPreferenceParameter", "EnableAutomatedSupportCaseParameter",
-    "TokensPerMinuteIncreasePercentParameter", "RequestsPerMinuteIncreasePercentParameter",
-    "QuotaCodeWarnings",  # not in the original (issue 8)
-]
+_SETTING = "SSM parameter to edit this setting without a stack update"
 
 
-def add_outputs(t: Template) -> None:
-    for name in ORDER:
-        if name in _REFS:
-            target, description = _REFS[name]
-            t.add_output(Output(name, Value=Ref(target), Description=description))
-        elif name in _ATTRIBUTES:
-            target, attribute, description = _ATTRIBUTES[name]
-            t.add_output(Output(name, Value=GetAtt(target, attribute), Description=description))
-        else:
-            t.add_output(Output(name, Value=ssm_parameter_name(_SSM[name]),
-                                Description="SSM parameter to edit this setting without a stack update"))
+def add_outputs(t: Template, params: Parameters, security: Security, settings: Settings) -> None:
+    calculator = "QuotaCalculatorCustomResource"
+    # Output name → (value, description), in the original's order.
+    outputs: dict[str, tuple[Any, str]] = {
+        "MonitoredModelId": (Ref(params.bedrock_model_id), "Model or inference profile ID being monitored"),
+        "BedrockOpsAlertEncryptionKeyId": (Ref(security.key), "KMS key encrypting topics and secrets"),
+        "BedrockOpsAlertEncryptionKeyArn": (GetAtt(security.key, "Arn"), "ARN of the KMS key"),
+        "BedrockOpsAlertEncryptionKeyAlias": (Ref(security.key_alias), "Alias of the KMS key"),
+        "RawAlarmTopicArn": (Ref("RawAlarmTopic"), "Topic the composite alarm notifies"),
+        "FormattedNotificationTopicArn": (Ref("FormattedNotificationTopic"), "Topic the SRE team's e-mails come from"),
+        "CompositeAlarmName": (Ref("BedrockQuotaHealthAlarm"), "Name of the composite alarm"),
+        "CalculatedRpmThreshold": (GetAtt(calculator, "RpmThreshold"), "Layer 2 RPM alarm threshold"),
+        "CalculatedTpmThreshold": (GetAtt(calculator, "TpmThreshold"), "Layer 2 TPM alarm threshold"),
+        "ErrorThreshold": (Ref(params.error_threshold), "Layer 1 error threshold"),
+        "CriticalAlarmEvaluationPeriods": (Ref(params.critical_alarm_evaluation_periods), "Layer 1 evaluation periods"),
+        "WarningAlarmEvaluationPeriods": (Ref(params.warning_alarm_evaluation_periods), "Layer 2 evaluation periods"),
+        "AlarmEvaluationPeriod": (Ref(params.alarm_evaluation_period), "Layer 1/2 alarm period (seconds)"),
+        "LatencyThresholdMs": (Ref(params.latency_threshold_ms), "HighLatency threshold (ms)"),
+        "AnomalySensitivity": (Ref(params.anomaly_sensitivity), "Anomaly band width"),
+        "AnomalyEvaluationPeriods": (Ref(params.anomaly_evaluation_periods), "Anomaly evaluation periods"),
+        "AlarmUpdaterFunctionName": (Ref("AlarmUpdater"),
+                                     "Invoke after a quota increase is approved to move thresholds now"),
+        "ThresholdUpdateScheduleEnabled": (Ref(params.enable_automated_threshold_update),
+                                           "Whether thresholds follow quotas on a schedule"),
+        "ThresholdUpdateInterval": (Ref(params.threshold_update_schedule_interval_days),
+                                    "Days between threshold updates"),
+        # The parameter's name, not a Ref: the original's outputs gave the name.
+        "NotificationPreferenceParameter": (settings.notification_preference.Name, _SETTING),
+        "EnableAutomatedSupportCaseParameter": (settings.enable_automated_support_case.Name, _SETTING),
+        "TokensPerMinuteIncreasePercentParameter": (settings.tokens_per_minute_increase_percent.Name, _SETTING),
+        "RequestsPerMinuteIncreasePercentParameter": (settings.requests_per_minute_increase_percent.Name, _SETTING),
+        # Not in the original (issue 8).
+        "QuotaCodeWarnings": (GetAtt(calculator, "QuotaCodeWarnings"),
+                              "none, or the quota-code refusals deployed anyway (QuotaCodeCheck=WarnOnly)"),
+    }
+    for name, (value, description) in outputs.items():
+        t.add_output(Output(name, Value=value, Description=description))

@@ -6,7 +6,7 @@ existing parameter files must deploy unchanged. Descriptions are ours.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from troposphere import Equals, Parameter, Ref, Template
@@ -149,29 +149,68 @@ GROUPS: list[tuple[str, list[Param]]] = [
     ]),
 ]
 
-# The order in which the original template declared its parameters (kept for readable diffs);
-# QuotaCodeCheck (not in the original) follows the quota codes it governs.
-DECLARATION_ORDER = [
-    "CustomerName", "StakeholderEmailList", "NotificationPreference", "BedrockModelName",
-    "InferenceProfileType", "BedrockModelId", "GeoDataResidencyRequirement", "InputModalities",
-    "LambdaS3Bucket", "EnableAutomatedSupportCase", "SupportCaseLookbackDays", "UseCaseDescription",
-    "TokensPerMinuteIncreasePercent", "TokensPerMinuteQuotaCode", "RequestsPerMinuteIncreasePercent",
-    "RequestsPerMinuteQuotaCode", "QuotaCodeCheck", "ErrorThreshold", "CriticalAlarmEvaluationPeriods",
-    "RequestsPerMinuteThresholdPercent", "TokensPerMinuteThresholdPercent", "LatencyThresholdMs",
-    "WarningAlarmEvaluationPeriods", "LatencyAlarmPeriod", "LatencyAlarmEvaluationPeriods",
-    "AnomalyDetectionPeriod", "AnomalyEvaluationPeriods", "AnomalySensitivity", "AlarmEvaluationPeriod",
-    "EnableAutomatedThresholdUpdate", "ThresholdUpdateScheduleIntervalDays",
-]
+@dataclass(frozen=True)
+class Parameters:
+    """The template's parameters, one troposphere object each, created once by add_parameters and
+    passed to the modules that use them (``Ref(params.customer_name)``, ``placeholder(...)`` in a Sub).
+
+    Field order is the order in which the original template declared its parameters (kept for
+    readable diffs); QuotaCodeCheck (not in the original) follows the quota codes it governs. Each
+    field is its parameter's name in snake case (``lambda_s3_bucket`` → LambdaS3Bucket).
+    """
+
+    customer_name: Parameter
+    stakeholder_email_list: Parameter
+    notification_preference: Parameter
+    bedrock_model_name: Parameter
+    inference_profile_type: Parameter
+    bedrock_model_id: Parameter
+    geo_data_residency_requirement: Parameter
+    input_modalities: Parameter
+    lambda_s3_bucket: Parameter
+    enable_automated_support_case: Parameter
+    support_case_lookback_days: Parameter
+    use_case_description: Parameter
+    tokens_per_minute_increase_percent: Parameter
+    tokens_per_minute_quota_code: Parameter
+    requests_per_minute_increase_percent: Parameter
+    requests_per_minute_quota_code: Parameter
+    quota_code_check: Parameter
+    error_threshold: Parameter
+    critical_alarm_evaluation_periods: Parameter
+    requests_per_minute_threshold_percent: Parameter
+    tokens_per_minute_threshold_percent: Parameter
+    latency_threshold_ms: Parameter
+    warning_alarm_evaluation_periods: Parameter
+    latency_alarm_period: Parameter
+    latency_alarm_evaluation_periods: Parameter
+    anomaly_detection_period: Parameter
+    anomaly_evaluation_periods: Parameter
+    anomaly_sensitivity: Parameter
+    alarm_evaluation_period: Parameter
+    enable_automated_threshold_update: Parameter
+    threshold_update_schedule_interval_days: Parameter
+
+
+def parameter_name(field_name: str) -> str:
+    """``lambda_s3_bucket`` → ``LambdaS3Bucket``: the template parameter behind a Parameters field."""
+    return "".join(part.capitalize() for part in field_name.split("_"))
+
+
+DECLARATION_ORDER = [parameter_name(f.name) for f in fields(Parameters)]
 
 SCHEDULE_ENABLED = "EnableAutomatedThresholdUpdateCondition"
 SINGLE_DAY_SCHEDULE = "IsSingleDaySchedule"
 
 
-def add_parameters(t: Template) -> None:
+def add_parameters(t: Template) -> Parameters:
     by_name = {p.name: p for _, params in GROUPS for p in params}
-    for name in DECLARATION_ORDER:
-        p = by_name[name]
-        t.add_parameter(Parameter(p.name, Type=p.type, Description=p.description, **p.constraints))
+    if set(by_name) != set(DECLARATION_ORDER):
+        raise ValueError(f"GROUPS and the Parameters fields differ: {sorted(set(by_name) ^ set(DECLARATION_ORDER))}")
+    created = {}
+    for f in fields(Parameters):
+        p = by_name[parameter_name(f.name)]
+        created[f.name] = t.add_parameter(Parameter(p.name, Type=p.type, Description=p.description, **p.constraints))
     t.set_metadata({
         "AWS::CloudFormation::Interface": {
             "ParameterGroups": [
@@ -181,5 +220,7 @@ def add_parameters(t: Template) -> None:
             "ParameterLabels": {p.name: {"default": p.label} for _, params in GROUPS for p in params},
         }
     })
-    t.add_condition(SCHEDULE_ENABLED, Equals(Ref("EnableAutomatedThresholdUpdate"), "Yes"))
-    t.add_condition(SINGLE_DAY_SCHEDULE, Equals(Ref("ThresholdUpdateScheduleIntervalDays"), 1))
+    parameters = Parameters(**created)
+    t.add_condition(SCHEDULE_ENABLED, Equals(Ref(parameters.enable_automated_threshold_update), "Yes"))
+    t.add_condition(SINGLE_DAY_SCHEDULE, Equals(Ref(parameters.threshold_update_schedule_interval_days), 1))
+    return parameters

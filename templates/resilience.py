@@ -30,9 +30,9 @@ from troposphere.dynamodb import (
 from troposphere.events import Rule, Target
 from troposphere.sqs import Queue, QueuePolicy, RedrivePolicy
 
-from templates.names import CHILD_ALARMS, alarm_name, named
+from templates.names import CHILD_ALARMS, C, M, alarm_name, named
+from templates.security import Security
 
-KEY = "BedrockOpsAlertEncryptionKey"
 DLQ = "AlertDeadLetterQueue"
 FOLLOW_UP = "FollowUpQueue"
 IDEMPOTENCY = "IdempotencyTable"
@@ -41,22 +41,21 @@ FOURTEEN_DAYS = 14 * 24 * 3600  # the longest SQS retention: time to notice and 
 PROCESSOR_TIMEOUT = 600
 
 
-def add_resilience(t: Template) -> None:
+def add_resilience(t: Template, security: Security) -> None:
     t.add_resource(Queue(
         DLQ,
         QueueName=named("{C}-Bedrock-Ops-Alert-DLQ-{M}"),
-        KmsMasterKeyId=Ref(KEY),
+        KmsMasterKeyId=Ref(security.key),
         MessageRetentionPeriod=FOURTEEN_DAYS,
         # Only our own follow-up queue may redrive into it. Its ARN is written out (not GetAtt):
         # the follow-up queue's RedrivePolicy already depends on this queue.
         RedriveAllowPolicy={"redrivePermission": "byQueue", "sourceQueueArns": [Sub(
-            "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
-            "${CustomerName}-Bedrock-Ops-Alert-Follow-Up-${BedrockModelName}")]},
+            f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{C}-Bedrock-Ops-Alert-Follow-Up-{M}")]},
     ))
     t.add_resource(Queue(
         FOLLOW_UP,
         QueueName=named("{C}-Bedrock-Ops-Alert-Follow-Up-{M}"),
-        KmsMasterKeyId=Ref(KEY),
+        KmsMasterKeyId=Ref(security.key),
         # AWS's guidance for Lambda event sources: at least six times the function timeout.
         VisibilityTimeout=6 * PROCESSOR_TIMEOUT,
         MessageRetentionPeriod=FOURTEEN_DAYS,
@@ -80,7 +79,7 @@ def add_resilience(t: Template) -> None:
         AttributeDefinitions=[AttributeDefinition(AttributeName="id", AttributeType="S")],
         KeySchema=[KeySchema(AttributeName="id", KeyType="HASH")],
         TimeToLiveSpecification=TimeToLiveSpecification(AttributeName="expiration", Enabled=True),
-        SSESpecification=SSESpecification(SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=Ref(KEY)),
+        SSESpecification=SSESpecification(SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=Ref(security.key)),
         PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
     ))
     # Retries of asynchronous invocations (SNS, EventBridge): Lambda's maximum, stated explicitly.
