@@ -214,4 +214,7 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
             var.POWERTOOLS_SERVICE_NAME: "bedrock-ops-alert",
             # Named in the decision events (issue 13).
             var.STACK_NAME: Ref("AWS::StackName"),
+            # Issue 12: the per-day token quota and the percent its forecast threshold uses.
+            var.DAILY_TOKEN_QUOTA_CODE: GetAtt("QuotaCalculatorCustomResource", "DailyTokenQuotaCode"),
+            var.TPM_THRESHOLD_PERCENT: Ref("TokensPerMinuteThresholdPercent"),
         }))

@@ -1,9 +1,10 @@
 """Capacity foresight for one alert: the forecast, the TPM-reservation advice, the dashboard link
 and the graphs and data attached to the support case (issue 12).
 
-Cost: at most two GetServiceQuota calls for the forecast (the RPM and TPM quotas not already read
-for the request), and, only when a case is opened or appended to, two GetMetricWidgetImage calls
-and one AddAttachmentsToSet. Nothing here fails the alert: a quota that cannot be read leaves the
+Cost: GetServiceQuota calls for the forecast: the RPM and TPM quotas not already read for the
+request (usually at most one) and the per-day token quota (one, when the model has one); and,
+only when a case is opened or appended to, two GetMetricWidgetImage calls and one
+AddAttachmentsToSet. Nothing here fails the alert: a quota that cannot be read leaves the
 forecast without that target, and a failed attachment is logged and named in the case text.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ops_alert.forecast import CapacityOutlook, capacity_outlook, daily_csv
 from ops_alert.names import StackNames
 from ops_alert.quota_codes import QuotaInfo, is_quota_code
 from ops_alert.scenario import ThresholdsLike
+from ops_alert.thresholds import threshold
 from ops_alert.throttling import ReservationAdvice, reservation_advice
 from ops_alert.usage import CombinedSeries, UsageStats
 from ops_alert_aws import case_attachments
@@ -37,6 +39,29 @@ class Capacity:
     outlook: CapacityOutlook | None
     reservation: ReservationAdvice | None
     quotas: Mapping[QuotaKind, float | None]
+
+
+@dataclass(frozen=True)
+class DailyQuota:
+    """The per-day token quota and its threshold (TPM threshold percent of it); None: unknown."""
+
+    quota: float | None = None
+    threshold: int | None = None
+
+
+def daily_quota(code: str, tpm_percent: str, log: Logger) -> DailyQuota:
+    """One GetServiceQuota for the per-day token quota the quota calculator found (NA: none)."""
+    if not is_quota_code(code):
+        return DailyQuota()
+    try:
+        value = get_bedrock_quota(code).value
+    except Exception as exc:  # noqa: BLE001 - the forecast then shows no per-day quota
+        log.warning(describe(exc, f"Reading the per-day token quota {code} (GetServiceQuota)") + ": not forecast")
+        return DailyQuota()
+    try:
+        return DailyQuota(value, threshold(value, tpm_percent))
+    except ValueError:  # no or a bad TPM_THRESHOLD_PERCENT: the quota alone is still worth showing
+        return DailyQuota(value)
 
 
 def forecast_quotas(
@@ -68,6 +93,7 @@ def assess(
     quotas: Mapping[QuotaKind, float | None],
     end: datetime,
     days: int,
+    daily: DailyQuota | None = None,
 ) -> Capacity:
     """The forecast from the usage already read, and the reservation advice (pure)."""
     tpm_quota = quotas.get(QuotaKind.TPM)
@@ -75,9 +101,9 @@ def assess(
     if series is not None:
         rpm_t = thresholds.rpm if thresholds else None
         tpm_t = thresholds.tpm if thresholds else None
-        # No per-day quota is read yet: its row says so instead of guessing TPM x 1,440.
-        outlook = capacity_outlook(series, end, days, (rpm_t, tpm_t, None),
-                                   (quotas.get(QuotaKind.RPM), tpm_quota, None))
+        per_day = daily or DailyQuota()
+        outlook = capacity_outlook(series, end, days, (rpm_t, tpm_t, per_day.threshold),
+                                   (quotas.get(QuotaKind.RPM), tpm_quota, per_day.quota))
     return Capacity(outlook, reservation_advice(kinds, usage, tpm_quota), quotas)
 
 

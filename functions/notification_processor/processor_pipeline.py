@@ -251,9 +251,11 @@ def process(alarm: Alarm, job: Job) -> Processed:
     # Where usage is heading (issue 12): from the usage already read, and the quotas (≤ 2 more calls).
     try:
         quotas = processor_capacity.forecast_quotas(env.quota_codes, current, log) if read else {}
+        daily = (processor_capacity.daily_quota(env.daily_token_quota_code, env.tpm_threshold_percent, log)
+                 if read else processor_capacity.DailyQuota())
         capacity = processor_capacity.assess(
             read.series if read else None, usage, alarm.kinds, settings.thresholds, quotas,
-            read.end if read else job.now, env.usage_lookback_days)
+            read.end if read else job.now, env.usage_lookback_days, daily)
     except Exception as exc:  # noqa: BLE001 - the forecast is advice: the case and the e-mail go without it
         log.error(describe(exc, "Forecasting capacity") + ": the alert goes on without the forecast")
         capacity = processor_capacity.Capacity(None, None, {})

@@ -74,6 +74,10 @@ class ProcessorEnv:
     stack_name: str = ""  # STACK_NAME: named in the decision events
     # The stack's marker key (issue 9): seals our case markers. None (older stacks): none count.
     case_marker_key_secret: str | None = None
+    # Issue 12: the per-day token quota the quota calculator found (NA: none), and the TPM
+    # threshold percent that also applies to it. Absent on a stack from an older template.
+    daily_token_quota_code: str = NO_QUOTA_CODE
+    tpm_threshold_percent: str = ""
 
     @property
     def quota_codes(self) -> dict[QuotaKind, str]:
@@ -128,6 +132,8 @@ class ProcessorEnv:
             usage_lookback_days=number(var.USAGE_LOOKBACK_DAYS, DEFAULT_USAGE_LOOKBACK_DAYS),
             stack_name=env.get(var.STACK_NAME, "").strip(),
             case_marker_key_secret=env.get(var.CASE_MARKER_KEY_SECRET, "").strip() or None,
+            daily_token_quota_code=env.get(var.DAILY_TOKEN_QUOTA_CODE, "").strip() or NO_QUOTA_CODE,
+            tpm_threshold_percent=env.get(var.TPM_THRESHOLD_PERCENT, "").strip(),
         )
         if result.customer is None and not result.customer_name_secret:
             missing.append(f"{var.CUSTOMER_NAME} or {var.CUSTOMER_NAME_SECRET}")

@@ -9,8 +9,9 @@ Create / Update:
      failing with a message that names the right code;
   4. compute the thresholds (a missing RPM quota gives a threshold that never fires);
   5. write the thresholds, their UTC timestamp and the display model ID to SSM;
-  6. answer RpmThreshold, TpmThreshold, MetricDimensionValue, ResolvedModelIdDisplay and
-     QuotaCodeWarnings ("none", or the refusals deployed anyway under QuotaCodeCheck=WarnOnly).
+  6. answer RpmThreshold, TpmThreshold, MetricDimensionValue, ResolvedModelIdDisplay,
+     QuotaCodeWarnings ("none", or the refusals deployed anyway under QuotaCodeCheck=WarnOnly) and
+     DailyTokenQuotaCode (the model's per-day token quota, found like the others; NA if none).
 Delete: remove the SSM parameters the functions wrote; never block the stack's deletion.
 
 The physical ID names the customer and model (``bedrock-ops-alert/quota-thresholds/C/M``), so it is
@@ -38,11 +39,14 @@ from ops_alert.profiles import (
 )
 from ops_alert.quota_codes import (
     CHECK_PARAMETER,
+    NO_QUOTA_CODE,
     CodeCheckMode,
     QuotaCheck,
     QuotaCodeError,
     QuotaInfo,
+    QuotaRate,
     decide,
+    find_quota,
     parse_check_mode,
     validate_quota_code,
 )
@@ -139,6 +143,9 @@ def resolve_model(settings: DeploymentSettings) -> ResolvedModel:
 class ValidatedQuotas:
     quotas: Quotas
     warnings: tuple[str, ...] = ()  # refusals deployed anyway under QuotaCodeCheck=WarnOnly
+    # "Model invocation max tokens per day for X" (or its global twin), found like the others;
+    # None when the model has none, or no single best one (the processor then shows no per-day quota).
+    per_day: QuotaInfo | None = None
 
 
 NO_WARNINGS = "none"
@@ -179,7 +186,13 @@ def validate_codes(settings: DeploymentSettings, quota_model_id: str,
     for warning in warnings:
         logger.warning("Quota code refused by the check, deployed anyway", extra={"warning": warning, "mode": mode.value})
     rpm, tpm = decided
-    return ValidatedQuotas(Quotas(rpm=_value(rpm), tpm=_value(tpm)), tuple(warnings))
+    return ValidatedQuotas(Quotas(rpm=_value(rpm), tpm=_value(tpm)), tuple(warnings),
+                           per_day_quota(quota_model_id, catalogue))
+
+
+def per_day_quota(quota_model_id: str, catalogue: list[QuotaInfo]) -> QuotaInfo | None:
+    """The model's per-day token quota from the listing already read (no extra call)."""
+    return find_quota(QuotaRate.TPD, quota_model_id, catalogue)
 
 
 def read_check_mode(request: Request) -> CodeCheckMode:
@@ -237,6 +250,7 @@ def create_or_update(request: Request) -> Outcome:
         "MetricDimensionValue": model.dimension,
         "ResolvedModelIdDisplay": display,
         "QuotaCodeWarnings": warnings_text(validated.warnings),
+        "DailyTokenQuotaCode": validated.per_day.code if validated.per_day else NO_QUOTA_CODE,
     })
 
 

@@ -159,6 +159,9 @@ class ProcessorWorld:
             "FollowUpQueue": follow_up,
             "AWS::StackName": "acme-opus",
             "CaseMarkerKeySecret": n.case_marker_key_secret,
+            # The global Opus profile has no "Model invocation max tokens per day" quota of its own.
+            "QuotaCalculatorCustomResource.DailyTokenQuotaCode": "NA",
+            "TokensPerMinuteThresholdPercent": "80",
         })
         return self.env
 

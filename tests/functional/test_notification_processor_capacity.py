@@ -171,3 +171,42 @@ def test_a_failing_forecast_never_blocks_the_case_or_the_email(world: ProcessorW
     [case] = world.our_cases()
     assert result["case"]["status"] == "NEW" and len(world.emails()) == 1
     assert "CAPACITY FORECAST" not in case.body and "no forecast today" in caplog.text
+
+
+PER_DAY_CODE = "L-9C972E3A"  # "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1": 2,250,000,000
+
+
+@pytest.mark.parametrize(
+    ("env", "quota", "threshold"),
+    [
+        pytest.param({"DAILY_TOKEN_QUOTA_CODE": PER_DAY_CODE, "TPM_THRESHOLD_PERCENT": "80"},
+                     2_250_000_000.0, 1_800_000_000, id="per-day-quota-and-threshold"),
+        pytest.param({"DAILY_TOKEN_QUOTA_CODE": PER_DAY_CODE, "TPM_THRESHOLD_PERCENT": None}, 2_250_000_000.0, None,
+                     id="no-threshold-percent"),
+        pytest.param({"DAILY_TOKEN_QUOTA_CODE": "NA", "TPM_THRESHOLD_PERCENT": "80"}, None, None, id="no-per-day-quota"),
+    ],
+)
+def test_rolling_24_hour_tokens_against_the_per_day_quota(
+    world: ProcessorWorld, processor: Any, aws_calls: Counter[str], monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str | None], quota: float | None, threshold: int | None
+) -> None:
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    world.aws.service_quotas.add_quota(PER_DAY_CODE, "Model invocation max tokens per day for Anthropic Claude "
+                                       "Opus 4.6 V1", 2_250_000_000)
+    growing_usage(world, rpm0=6_000, rpm_step=100, tpm0=1_000_000, tpm_step=50_000)
+    result = fire(world, processor, "Throttles")
+    daily = result["forecast"][2]
+    assert daily["measure"] == "Tokens / 24 h"
+    assert (daily["quota"]["target"], daily["threshold"]["target"]) == (quota, threshold)
+    # Throttles read the RPM and TPM quotas for the request; the per-day quota is one more call.
+    assert aws_calls["service-quotas:GetServiceQuota"] == 2 + (quota is not None)
+    body = " ".join(world.our_cases()[0].body.split())
+    if quota:
+        # One busy minute a day: the latest 24 hours hold 1,650,000 tokens, 0 % of 2.25 billion.
+        assert "Rolling 24-hour tokens: 1,650,000 (0 % of the per-day quota 2,250,000,000)." in body
+    else:
+        assert "Rolling 24-hour tokens: 1,650,000 (per-day token quota not known)." in body

@@ -76,7 +76,7 @@ def test_create_validates_computes_and_stores_the_thresholds(invoke: Callable[..
     assert response.status == "SUCCESS", response.body["Reason"]
     assert response.body["Data"] == {"RpmThreshold": "8000", "TpmThreshold": "5000000",
                                      "MetricDimensionValue": OPUS_GLOBAL, "ResolvedModelIdDisplay": OPUS_GLOBAL,
-                                     "QuotaCodeWarnings": "none"}
+                                     "QuotaCodeWarnings": "none", "DailyTokenQuotaCode": "NA"}
     assert response.body["PhysicalResourceId"] == "bedrock-ops-alert/quota-thresholds/Acme/G-Opus-4-6"
     assert response.body["NoEcho"] is False and response.header("Content-Type") == ""
     stored = ssm_values()
@@ -138,8 +138,10 @@ def test_an_application_profile_over_one_model_uses_on_demand_quotas(invoke: Cal
     body = invoke(props={"InferenceProfileType": "Application", "BedrockModelId": APP_ID,
                          "RequestsPerMinuteQuotaCode": rpm, "TokensPerMinuteQuotaCode": tpm}).body
     assert body["Status"] == "SUCCESS", body["Reason"]
+    per_day = code_of(world, "Model invocation max tokens per day for Meta Llama 3.1 70B Instruct")
     assert body["Data"] == {"RpmThreshold": "320", "TpmThreshold": "240000", "MetricDimensionValue": APP_ID,
-                            "ResolvedModelIdDisplay": llama, "QuotaCodeWarnings": "none"}
+                            "ResolvedModelIdDisplay": llama, "QuotaCodeWarnings": "none",
+                            "DailyTokenQuotaCode": per_day}
 
 
 # -- Bad input: every one FAILED, with a reason that says what to fix ------------------------------
