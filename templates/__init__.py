@@ -15,11 +15,12 @@ from templates.configuration import add_configuration
 from templates.dashboard import add_dashboard
 from templates.functions import add_functions
 from templates.iam import add_iam
-from templates.notifications import add_notifications
+from templates.notifications import add_subscriptions, add_topics
 from templates.outputs import add_outputs
 from templates.parameters import add_parameters
 from templates.resilience import add_resilience
 from templates.security import add_security
+from templates.stores import add_stores
 
 DESCRIPTION = (
     "Bedrock Ops Alert: three-layer CloudWatch monitoring of one Amazon Bedrock model, usage-validated "
@@ -30,14 +31,18 @@ DESCRIPTION = (
 def build_template(keys: Mapping[str, str]) -> Template:
     t = Template(Description=DESCRIPTION)
     t.set_version("2010-09-09")
+    # Each step takes what earlier steps created and returns what it creates (troposphere objects
+    # in a frozen dataclass), so a reference is an object, never a logical ID written out again.
     params = add_parameters(t)
     security = add_security(t, params)
     settings = add_configuration(t, params)
-    add_notifications(t, params, security)
-    add_iam(t, params, security)
-    add_functions(t, keys, params, security, settings)
-    add_alarms(t, params)
-    add_resilience(t, security)
-    add_outputs(t, params, security, settings)
-    add_dashboard(t, params)
+    topics = add_topics(t, security)
+    stores = add_stores(t, security)
+    roles = add_iam(t, params, security, topics, stores)
+    functions = add_functions(t, keys, params, security, settings, topics, stores, roles)
+    add_subscriptions(t, params, topics, functions.notification_processor, functions.email_subscription_manager)
+    alarms = add_alarms(t, params, functions.quota_calculator_resource, topics)
+    add_resilience(t, stores, roles, functions, topics)
+    add_outputs(t, params, security, settings, topics, functions, alarms)
+    add_dashboard(t, params, functions.quota_calculator_resource)
     return t

@@ -5,7 +5,10 @@ application profiles as m1+…+mN), Layer 3 upper-side anomaly bands. Missing da
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from troposphere import GetAtt, Ref, Sub, Template
+from troposphere.cloudformation import CustomResource
 from troposphere.cloudwatch import (
     Alarm,
     AnomalyDetector,
@@ -17,6 +20,7 @@ from troposphere.cloudwatch import (
 )
 
 from templates.names import CHILD_ALARMS, alarm_name, named, placeholder
+from templates.notifications import Topics
 from templates.parameters import Parameters
 
 NAMESPACE = "AWS/Bedrock"
@@ -27,9 +31,9 @@ def model_dimension(params: Parameters) -> list[MetricDimension]:
     return [MetricDimension(Name="ModelId", Value=Ref(params.bedrock_model_id))]
 
 
-def resolved_dimension() -> list[MetricDimension]:
+def resolved_dimension(calculator: CustomResource) -> list[MetricDimension]:
     """Layer 2 watches the short profile ID for application profiles (resolved by the quota calculator)."""
-    return [MetricDimension(Name="ModelId", Value=GetAtt("QuotaCalculatorCustomResource", "MetricDimensionValue"))]
+    return [MetricDimension(Name="ModelId", Value=GetAtt(calculator, "MetricDimensionValue"))]
 
 
 def _name(logical_id: str) -> Sub:
@@ -53,20 +57,21 @@ def critical_error_alarm(params: Parameters, logical_id: str, metric: str, descr
     )
 
 
-def usage_rate_alarm(params: Parameters, logical_id: str, metric: str, threshold_attribute: str, label: str, description: str) -> Alarm:
+def usage_rate_alarm(params: Parameters, calculator: CustomResource, logical_id: str, metric: str,
+                     threshold_attribute: str, label: str, description: str) -> Alarm:
     return Alarm(
         logical_id,
         AlarmName=_name(logical_id),
         AlarmDescription=description,
         EvaluationPeriods=Ref(params.warning_alarm_evaluation_periods),
         ComparisonOperator="GreaterThanThreshold",
-        Threshold=GetAtt("QuotaCalculatorCustomResource", threshold_attribute),
+        Threshold=GetAtt(calculator, threshold_attribute),
         TreatMissingData="notBreaching",
         Metrics=[
             MetricDataQuery(
                 Id="m1",
                 MetricStat=MetricStat(
-                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=resolved_dimension()),
+                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=resolved_dimension(calculator)),
                     # The thresholds are per minute (SPEC §3), so the sum is too, whatever AlarmEvaluationPeriod
                     # says: a 5-minute sum against a per-minute threshold would fire at a fifth of the budget.
                     Period=PER_MINUTE,
@@ -105,34 +110,51 @@ def anomaly_alarm(params: Parameters, logical_id: str, index: int, metric: str, 
     )
 
 
-def add_alarms(t: Template, params: Parameters) -> None:
-    # Layer 1: critical errors
-    t.add_resource(critical_error_alarm(params, "ClientErrorAlarm", "InvocationClientErrors",
-                                        "Layer 1: Bedrock client errors (4xx, often quota-related) above ErrorThreshold"))
-    t.add_resource(critical_error_alarm(params, "ServerErrorAlarm", "InvocationServerErrors",
-                                        "Layer 1: Bedrock server errors (5xx) above ErrorThreshold"))
-    t.add_resource(critical_error_alarm(params, "ThrottleAlarm", "InvocationThrottles",
-                                        "Layer 1: Bedrock throttled requests above ErrorThreshold"))
-    # Layer 2: usage rate against the quota-derived thresholds
-    t.add_resource(usage_rate_alarm(params, "HighInvocationRateAlarm", "Invocations", "RpmThreshold", "CombinedRPM",
-                                    "Layer 2: requests per minute above RequestsPerMinuteThresholdPercent of the RPM quota"))
-    t.add_resource(usage_rate_alarm(params, "HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold", "CombinedTPM",
-                                    "Layer 2: tokens per minute above TokensPerMinuteThresholdPercent of the TPM quota"))
-    t.add_resource(Alarm(
-        "HighLatencyAlarm",
-        AlarmName=_name("HighLatencyAlarm"),
-        AlarmDescription="Layer 2: average invocation latency above LatencyThresholdMs",
-        MetricName="InvocationLatency",
-        Namespace=NAMESPACE,
-        Statistic="Average",
-        Period=Ref(params.latency_alarm_period),
-        EvaluationPeriods=Ref(params.latency_alarm_evaluation_periods),
-        Threshold=Ref(params.latency_threshold_ms),
-        ComparisonOperator="GreaterThanThreshold",
-        Dimensions=model_dimension(params),
-        TreatMissingData="notBreaching",
-    ))
-    # Layer 3: anomaly detection
+@dataclass(frozen=True)
+class Alarms:
+    children: tuple[Alarm, ...]  # in the catalogue's order (names.CHILD_ALARMS)
+    composite: CompositeAlarm
+
+
+def add_alarms(t: Template, params: Parameters, calculator: CustomResource, topics: Topics) -> Alarms:
+    children = [
+        # Layer 1: critical errors
+        critical_error_alarm(params, "ClientErrorAlarm", "InvocationClientErrors",
+                             "Layer 1: Bedrock client errors (4xx, often quota-related) above ErrorThreshold"),
+        critical_error_alarm(params, "ServerErrorAlarm", "InvocationServerErrors",
+                             "Layer 1: Bedrock server errors (5xx) above ErrorThreshold"),
+        critical_error_alarm(params, "ThrottleAlarm", "InvocationThrottles",
+                             "Layer 1: Bedrock throttled requests above ErrorThreshold"),
+        # Layer 2: usage rate against the quota-derived thresholds
+        usage_rate_alarm(params, calculator, "HighInvocationRateAlarm", "Invocations", "RpmThreshold", "CombinedRPM",
+                         "Layer 2: requests per minute above RequestsPerMinuteThresholdPercent of the RPM quota"),
+        usage_rate_alarm(params, calculator, "HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold",
+                         "CombinedTPM",
+                         "Layer 2: tokens per minute above TokensPerMinuteThresholdPercent of the TPM quota"),
+        Alarm(
+            "HighLatencyAlarm",
+            AlarmName=_name("HighLatencyAlarm"),
+            AlarmDescription="Layer 2: average invocation latency above LatencyThresholdMs",
+            MetricName="InvocationLatency",
+            Namespace=NAMESPACE,
+            Statistic="Average",
+            Period=Ref(params.latency_alarm_period),
+            EvaluationPeriods=Ref(params.latency_alarm_evaluation_periods),
+            Threshold=Ref(params.latency_threshold_ms),
+            ComparisonOperator="GreaterThanThreshold",
+            Dimensions=model_dimension(params),
+            TreatMissingData="notBreaching",
+        ),
+        # Layer 3: anomaly detection
+        anomaly_alarm(params, "InvocationAnomalyAlarm", 1, "Invocations", "Sum",
+                      "Layer 3: invocations above the anomaly band"),
+        anomaly_alarm(params, "InputTokenAnomalyAlarm", 2, "InputTokenCount", "Sum",
+                      "Layer 3: input tokens above the anomaly band"),
+        anomaly_alarm(params, "OutputTokenAnomalyAlarm", 3, "OutputTokenCount", "Sum",
+                      "Layer 3: output tokens above the anomaly band"),
+        anomaly_alarm(params, "LatencyAnomalyAlarm", 4, "InvocationLatency", "Average",
+                      "Layer 3: average latency above the anomaly band"),
+    ]
     detectors = [
         ("InvocationAnomalyDetector", "Invocations", "Sum"),
         ("InputTokenAnomalyDetector", "InputTokenCount", "Sum"),
@@ -142,20 +164,19 @@ def add_alarms(t: Template, params: Parameters) -> None:
     for logical_id, metric, stat in detectors:
         t.add_resource(AnomalyDetector(logical_id, MetricName=metric, Namespace=NAMESPACE, Stat=stat,
                                        Dimensions=model_dimension(params)))
-    t.add_resource(anomaly_alarm(params, "InvocationAnomalyAlarm", 1, "Invocations", "Sum",
-                                 "Layer 3: invocations above the anomaly band"))
-    t.add_resource(anomaly_alarm(params, "InputTokenAnomalyAlarm", 2, "InputTokenCount", "Sum",
-                                 "Layer 3: input tokens above the anomaly band"))
-    t.add_resource(anomaly_alarm(params, "OutputTokenAnomalyAlarm", 3, "OutputTokenCount", "Sum",
-                                 "Layer 3: output tokens above the anomaly band"))
-    t.add_resource(anomaly_alarm(params, "LatencyAnomalyAlarm", 4, "InvocationLatency", "Average",
-                                 "Layer 3: average latency above the anomaly band"))
+    # The composite's rule lists the children in the catalogue's order, every one of them.
+    ordered = tuple(sorted(children, key=lambda alarm: list(CHILD_ALARMS).index(alarm.title)))
+    if [alarm.title for alarm in ordered] != list(CHILD_ALARMS):
+        raise ValueError("templates/alarms.py must create exactly the child alarms of names.CHILD_ALARMS")
+    for alarm in ordered:
+        t.add_resource(alarm)
     # Composite: any child in ALARM; notifies the raw topic, which triggers the processor.
-    t.add_resource(CompositeAlarm(
+    composite = t.add_resource(CompositeAlarm(
         "BedrockQuotaHealthAlarm",
         AlarmName=named("{C}-Bedrock-QuotaHealth-Composite-{M}"),
         AlarmDescription="Bedrock model quota health: any of the ten Layer 1-3 alarms is in ALARM",
-        AlarmRule=Sub(" OR ".join(f"ALARM(${{{lid}}})" for lid in CHILD_ALARMS)),
-        AlarmActions=[Ref("RawAlarmTopic")],
+        AlarmRule=Sub(" OR ".join(f"ALARM({placeholder(alarm)})" for alarm in ordered)),
+        AlarmActions=[Ref(topics.raw)],
         ActionsEnabled=True,
     ))
+    return Alarms(children=ordered, composite=composite)

@@ -10,6 +10,7 @@ updater replaces it with the quota value itself on its first run.
 from __future__ import annotations
 
 from troposphere import Output, Sub, Template
+from troposphere.cloudformation import CustomResource
 from troposphere.cloudwatch import Dashboard
 
 from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # on sys.path: templates/_paths.py
@@ -17,28 +18,25 @@ from ops_alert.names import StackNames
 from templates.names import DASHBOARD_NAME, C, M, named, placeholder
 from templates.parameters import Parameters
 
-DASHBOARD = "OpsDashboard"
-CALC = "QuotaCalculatorCustomResource"
 
-
-def _lines(what: str, attribute: str, percent_parameter: object) -> tuple[Line, ...]:
-    threshold = f"${{{CALC}.{attribute}}}"
+def _lines(what: str, calculator: CustomResource, attribute: str, percent_parameter: object) -> tuple[Line, ...]:
+    threshold = placeholder(calculator, attribute)
     return (
         Line(f"{what} alarm threshold", threshold, "#ff7f0e"),
         Line(f"{what} quota", f"{threshold}*100/{placeholder(percent_parameter)}", "#d62728"),
     )
 
 
-def template_spec(params: Parameters) -> DashboardSpec:
+def template_spec(params: Parameters, calculator: CustomResource) -> DashboardSpec:
     return DashboardSpec(
         names=StackNames(C, M),
         region="${AWS::Region}",
         account="${AWS::AccountId}",
         partition="${AWS::Partition}",
-        dimensions=(f"${{{CALC}.MetricDimensionValue}}",),
+        dimensions=(placeholder(calculator, "MetricDimensionValue"),),
         lines={
-            "rpm": _lines("RPM", "RpmThreshold", params.requests_per_minute_threshold_percent),
-            "tpm": _lines("TPM", "TpmThreshold", params.tokens_per_minute_threshold_percent),
+            "rpm": _lines("RPM", calculator, "RpmThreshold", params.requests_per_minute_threshold_percent),
+            "tpm": _lines("TPM", calculator, "TpmThreshold", params.tokens_per_minute_threshold_percent),
         },
         anomaly_band_width=placeholder(params.anomaly_sensitivity),
         anomaly_period=placeholder(params.anomaly_detection_period),
@@ -46,14 +44,15 @@ def template_spec(params: Parameters) -> DashboardSpec:
     )
 
 
-def add_dashboard(t: Template, params: Parameters) -> None:
-    t.add_resource(Dashboard(
-        DASHBOARD,
+def add_dashboard(t: Template, params: Parameters, calculator: CustomResource) -> None:
+    ops_dashboard = t.add_resource(Dashboard(
+        "OpsDashboard",
         DashboardName=named(DASHBOARD_NAME),
-        DashboardBody=Sub(body_json(dashboard(template_spec(params)))),
+        DashboardBody=Sub(body_json(dashboard(template_spec(params, calculator)))),
     ))
     t.add_output(Output(
         "DashboardUrl",
         Description="CloudWatch dashboard of this model: usage against thresholds and quotas, anomalies, alarms",
-        Value=Sub(f"https://console.aws.amazon.com/cloudwatch/home?region=${{AWS::Region}}#dashboards/dashboard/${{{DASHBOARD}}}"),
+        Value=Sub("https://console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards/dashboard/"
+                  + placeholder(ops_dashboard)),
     ))

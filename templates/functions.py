@@ -6,9 +6,10 @@ gives a new key and CloudFormation updates the function (the original's fixed ke
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from troposphere import GetAtt, If, Ref, Sub, Template
+from troposphere import GetAtt, If, Parameter, Ref, StackName, Sub, Template
 from troposphere.awslambda import (
     Code,
     Content,
@@ -21,18 +22,22 @@ from troposphere.awslambda import (
 )
 from troposphere.cloudformation import CustomResource
 from troposphere.events import Rule, Target
+from troposphere.iam import Role
+from troposphere.kms import Key
 from troposphere.logs import LogGroup
 
 from ops_alert import processor_env as var
 from ops_alert.alarms import ALARM_KINDS, BY_KEY, QuotaKind
 from templates.configuration import Settings
+from templates.iam import Roles
 from templates.names import named, placeholder
+from templates.notifications import Topics
 from templates.parameters import SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE, Parameters
 from templates.security import Security
+from templates.stores import PROCESSOR_TIMEOUT, Stores
 
 RUNTIME = "python3.14"
 ARCHITECTURE = "arm64"
-LAYER = "QuotaUtilsLayer"
 
 # Kept as in the original (its order too) for compatibility with existing log queries and tooling;
 # the alarm types and severities come from the catalogue (ops_alert.alarms).
@@ -65,7 +70,7 @@ def checkov_skips(*skips: tuple[str, str]) -> dict[str, Any]:
     return {"checkov": {"skip": [{"id": i, "comment": c} for i, c in skips]}}
 
 
-def log_group(logical_id: str, artifact: str, security: Security) -> LogGroup:
+def log_group(logical_id: str, artifact: str, key: Key) -> LogGroup:
     """The function's own log group: kept LOG_RETENTION_DAYS, encrypted with the stack's key.
 
     Not ``/aws/lambda/<name>``: Lambda created that one implicitly for the original stack's
@@ -74,14 +79,25 @@ def log_group(logical_id: str, artifact: str, security: Security) -> LogGroup:
     return LogGroup(f"{logical_id}LogGroup",
                     LogGroupName=named(LOG_GROUP_PREFIX + artifact.replace("_", "-")),
                     RetentionInDays=LOG_RETENTION_DAYS,
-                    KmsKeyId=GetAtt(security.key, "Arn"),
+                    KmsKeyId=GetAtt(key, "Arn"),
                     Metadata=checkov_skips(RETENTION))
 
 
-def lambda_function(logical_id: str, name: str, artifact: str, handler: str, timeout: int,
-                    keys: Mapping[str, str], params: Parameters, security: Security, *, role: str,
-                    env: dict[str, Any] | None = None,
-                    memory: int = 256, **extra: Any) -> Function:
+@dataclass(frozen=True)
+class FunctionBase:
+    """What every function is built from: the artifacts' keys in the bucket, the layer, the stack's key."""
+
+    keys: Mapping[str, str]
+    bucket: Parameter
+    layer: LayerVersion
+    key: Key
+
+
+def add_lambda_function(t: Template, code: FunctionBase, logical_id: str, name: str, artifact: str, handler: str,
+                        timeout: int, *, role: Role, env: dict[str, Any] | None = None, memory: int = 256,
+                        **extra: Any) -> Function:
+    """The function and its own log group."""
+    logs = t.add_resource(log_group(logical_id, artifact, code.key))
     props: dict[str, Any] = dict(
         FunctionName=named(name),
         Description=f"Bedrock Ops Alert: {artifact.replace('_', ' ')}",
@@ -91,43 +107,51 @@ def lambda_function(logical_id: str, name: str, artifact: str, handler: str, tim
         Timeout=timeout,
         MemorySize=memory,
         Architectures=[ARCHITECTURE],
-        Layers=[Ref(LAYER)],
-        Code=Code(S3Bucket=Ref(params.lambda_s3_bucket), S3Key=keys[artifact]),
-        LoggingConfig=LoggingConfig(LogGroup=Ref(f"{logical_id}LogGroup")),
+        Layers=[Ref(code.layer)],
+        Code=Code(S3Bucket=Ref(code.bucket), S3Key=code.keys[artifact]),
+        LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
     )
     if env:
         props["Environment"] = Environment(Variables=env)
         # Environment variables hold only names, but encrypting them with the stack's key costs nothing.
-        props["KmsKeyArn"] = GetAtt(security.key, "Arn")
-    return Function(logical_id, **props, **extra)
+        props["KmsKeyArn"] = GetAtt(code.key, "Arn")
+    return t.add_resource(Function(logical_id, **props, **extra))
 
 
-def dead_letter() -> DeadLetterConfig:
+def dead_letter(stores: Stores) -> DeadLetterConfig:
     """Asynchronous invocations that fail every retry land in the stack's dead-letter queue."""
-    return DeadLetterConfig(TargetArn=GetAtt("AlertDeadLetterQueue", "Arn"))
+    return DeadLetterConfig(TargetArn=GetAtt(stores.dead_letter_queue, "Arn"))
 
 
-def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, security: Security,
-                  settings: Settings) -> None:
-    for logical_id, artifact in (("QuotaCalculator", "quota_calculator"), ("AlarmUpdater", "alarm_updater"),
-                                 ("EmailSubscriptionManager", "email_subscription_manager"),
-                                 ("NotificationProcessor", "notification_processor")):
-        t.add_resource(log_group(logical_id, artifact, security))
-    t.add_resource(LayerVersion(
-        LAYER,
+@dataclass(frozen=True)
+class Functions:
+    layer: LayerVersion
+    quota_calculator: Function
+    # Thresholds, the resolved metric dimension and display ID, quota-code warnings (SPEC §4.1).
+    quota_calculator_resource: CustomResource
+    alarm_updater: Function
+    email_subscription_manager: Function
+    notification_processor: Function
+
+
+def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, security: Security, settings: Settings,
+                  topics: Topics, stores: Stores, roles: Roles) -> Functions:
+    layer = t.add_resource(LayerVersion(
+        "QuotaUtilsLayer",
         LayerName=named("{C}-Quota-Utils-Layer-{M}"),
         Description="Bedrock Ops Alert decision rules and AWS adapters",
         Content=Content(S3Bucket=Ref(params.lambda_s3_bucket), S3Key=keys["quota_utils_layer"]),
         CompatibleRuntimes=[RUNTIME],
         CompatibleArchitectures=[ARCHITECTURE],
     ))
+    code = FunctionBase(keys=keys, bucket=params.lambda_s3_bucket, layer=layer, key=security.key)
 
-    t.add_resource(lambda_function(
-        "QuotaCalculator", "{C}-Quota-Calculator-{M}", "quota_calculator", "quota_calculator.handler", 300,
-        keys, params, security, role="QuotaCalculatorRole", Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE)))
-    t.add_resource(CustomResource(
+    quota_calculator = add_lambda_function(
+        t, code, "QuotaCalculator", "{C}-Quota-Calculator-{M}", "quota_calculator", "quota_calculator.handler", 300,
+        role=roles.quota_calculator, Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE))
+    calculator = t.add_resource(CustomResource(
         "QuotaCalculatorCustomResource",
-        ServiceToken=GetAtt("QuotaCalculator", "Arn"),
+        ServiceToken=GetAtt(quota_calculator, "Arn"),
         RequestsPerMinuteQuotaCode=Ref(params.requests_per_minute_quota_code),
         TokensPerMinuteQuotaCode=Ref(params.tokens_per_minute_quota_code),
         QuotaCodeCheck=Ref(params.quota_code_check),
@@ -139,9 +163,9 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
         InferenceProfileType=Ref(params.inference_profile_type),
     ))
 
-    t.add_resource(lambda_function(
-        "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300, keys, params, security,
-        role="AlarmUpdaterRole", DeadLetterConfig=dead_letter(), Metadata=checkov_skips(NO_VPC, NO_RESERVATION),
+    alarm_updater = add_lambda_function(
+        t, code, "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300,
+        role=roles.alarm_updater, DeadLetterConfig=dead_letter(stores), Metadata=checkov_skips(NO_VPC, NO_RESERVATION),
         env={
             "CUSTOMER_NAME": Ref(params.customer_name),
             "BEDROCK_MODEL_NAME": Ref(params.bedrock_model_name),
@@ -151,8 +175,8 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
             "TPM_THRESHOLD_PERCENT": Ref(params.tokens_per_minute_threshold_percent),
             "INFERENCE_PROFILE_TYPE": Ref(params.inference_profile_type),
             "BEDROCK_MODEL_ID": Ref(params.bedrock_model_id),
-        }))
-    t.add_resource(Rule(
+        })
+    schedule = t.add_resource(Rule(
         "ThresholdUpdateSchedule",
         Condition=SCHEDULE_ENABLED,
         Name=named("{C}-Threshold-Update-Schedule-{M}"),
@@ -160,26 +184,26 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
         ScheduleExpression=If(SINGLE_DAY_SCHEDULE, "rate(1 day)",
                               Sub(f"rate({placeholder(params.threshold_update_schedule_interval_days)} days)")),
         State="ENABLED",
-        Targets=[Target(Arn=GetAtt("AlarmUpdater", "Arn"), Id="AlarmUpdaterTarget")],
+        Targets=[Target(Arn=GetAtt(alarm_updater, "Arn"), Id="AlarmUpdaterTarget")],
     ))
     t.add_resource(Permission(
         "AlarmUpdaterEventPermission",
         Condition=SCHEDULE_ENABLED,
-        FunctionName=Ref("AlarmUpdater"),
+        FunctionName=Ref(alarm_updater),
         Action="lambda:InvokeFunction",
         Principal="events.amazonaws.com",
-        SourceArn=GetAtt("ThresholdUpdateSchedule", "Arn"),
+        SourceArn=GetAtt(schedule, "Arn"),
     ))
 
-    t.add_resource(lambda_function(
-        "EmailSubscriptionManager", "{C}-Email-Subscription-Manager-{M}", "email_subscription_manager",
-        "email_subscription_manager.handler", 120, keys, params, security, role="EmailSubscriptionManagerRole",
-        Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE)))
+    email_subscription_manager = add_lambda_function(
+        t, code, "EmailSubscriptionManager", "{C}-Email-Subscription-Manager-{M}", "email_subscription_manager",
+        "email_subscription_manager.handler", 120, role=roles.email_subscription_manager,
+        Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE))
 
-    t.add_resource(lambda_function(
-        "NotificationProcessor", "{C}-Bedrock-Notification-Processor-{M}", "notification_processor",
-        "notification_processor.handler", 600, keys, params, security, role="NotificationProcessorRole", memory=512,
-        DeadLetterConfig=dead_letter(),
+    notification_processor = add_lambda_function(
+        t, code, "NotificationProcessor", "{C}-Bedrock-Notification-Processor-{M}", "notification_processor",
+        "notification_processor.handler", PROCESSOR_TIMEOUT, role=roles.notification_processor, memory=512,
+        DeadLetterConfig=dead_letter(stores),
         Metadata=checkov_skips(NO_VPC),
         # One at a time: two alarms at the same moment are handled in turn, so the second sees the
         # first one's case instead of opening another. Throttled async events wait in Lambda's queue.
@@ -187,14 +211,14 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
         env={
             var.CUSTOMER_NAME_SECRET: Ref(security.customer_name_secret),
             var.BEDROCK_MODEL_ID: Ref(params.bedrock_model_id),
-            var.BEDROCK_MODEL_ID_DISPLAY: GetAtt("QuotaCalculatorCustomResource", "ResolvedModelIdDisplay"),
+            var.BEDROCK_MODEL_ID_DISPLAY: GetAtt(calculator, "ResolvedModelIdDisplay"),
             var.INFERENCE_PROFILE_TYPE: Ref(params.inference_profile_type),
             var.BEDROCK_MODEL_NAME: Ref(params.bedrock_model_name),
             var.GEO_DATA_RESIDENCY_REQUIREMENT: Ref(params.geo_data_residency_requirement),
             var.INPUT_MODALITIES: Ref(params.input_modalities),
             var.STAKEHOLDER_EMAILS_SECRET: Ref(security.stakeholder_emails_secret),
             var.NOTIFICATION_PREFERENCE_PARAM: Ref(settings.notification_preference),
-            var.FORMATTED_TOPIC_ARN: Ref("FormattedNotificationTopic"),
+            var.FORMATTED_TOPIC_ARN: Ref(topics.formatted),
             var.ENABLE_AUTOMATED_SUPPORT_CASE_PARAM: Ref(settings.enable_automated_support_case),
             var.USE_CASE_DESCRIPTION_PARAM: Ref(settings.use_case_description),
             var.TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM: Ref(settings.tokens_per_minute_increase_percent),
@@ -208,13 +232,16 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
             var.TPM_ALARM_PATTERNS: TPM_ALARM_PATTERNS,
             # Added: names the composite alarm without a secret read, and wires the resilience resources.
             var.CUSTOMER_NAME: Ref(params.customer_name),
-            var.IDEMPOTENCY_TABLE: Ref("IdempotencyTable"),
-            var.FOLLOW_UP_QUEUE_URL: Ref("FollowUpQueue"),
+            var.IDEMPOTENCY_TABLE: Ref(stores.idempotency_table),
+            var.FOLLOW_UP_QUEUE_URL: Ref(stores.follow_up_queue),
             var.CASE_MARKER_KEY_SECRET: Ref(security.case_marker_key_secret),
             var.POWERTOOLS_SERVICE_NAME: "bedrock-ops-alert",
             # Named in the decision events (issue 13).
-            var.STACK_NAME: Ref("AWS::StackName"),
+            var.STACK_NAME: StackName,
             # Issue 12: the per-day token quota and the percent its forecast threshold uses.
-            var.DAILY_TOKEN_QUOTA_CODE: GetAtt("QuotaCalculatorCustomResource", "DailyTokenQuotaCode"),
-            var.TPM_THRESHOLD_PERCENT: Ref("TokensPerMinuteThresholdPercent"),
-        }))
+            var.DAILY_TOKEN_QUOTA_CODE: GetAtt(calculator, "DailyTokenQuotaCode"),
+            var.TPM_THRESHOLD_PERCENT: Ref(params.tokens_per_minute_threshold_percent),
+        })
+    return Functions(layer=layer, quota_calculator=quota_calculator, quota_calculator_resource=calculator,
+                     alarm_updater=alarm_updater, email_subscription_manager=email_subscription_manager,
+                     notification_processor=notification_processor)

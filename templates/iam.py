@@ -6,6 +6,8 @@ are those of the original stack.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import awacs.bedrock as bedrock
 import awacs.cloudwatch as cloudwatch
 import awacs.dynamodb as dynamodb
@@ -23,8 +25,10 @@ from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.iam import Policy, Role
 
 from templates.names import DASHBOARD_NAME, C, M, alarm_arn, named, placeholder, ssm_parameter_arn
+from templates.notifications import Topics
 from templates.parameters import Parameters
 from templates.security import Security
+from templates.stores import Stores
 
 BASIC_EXECUTION = Sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
 _BEDROCK_PROFILES = [
@@ -103,21 +107,21 @@ def alarm_updater_role() -> Role:
     ])
 
 
-def email_subscription_role() -> Role:
+def email_subscription_role(topics: Topics) -> Role:
     return lambda_role("EmailSubscriptionManagerRole", "{C}-Email-Subscription-Role-{M}-${{AWS::Region}}", [
         policy("SNSSubscriptionPolicy",
                allow([sns.Subscribe, sns.Unsubscribe, sns.ListSubscriptionsByTopic],
-                     [Ref("FormattedNotificationTopic")])),
+                     [Ref(topics.formatted)])),
     ])
 
 
-def notification_processor_role(params: Parameters, security: Security) -> Role:
+def notification_processor_role(params: Parameters, security: Security, topics: Topics, stores: Stores) -> Role:
     """Exactly the calls the processor makes (functions/notification_processor, ops_alert_aws)."""
     return lambda_role("NotificationProcessorRole", "{C}-Bedrock-Processor-Role-{M}-${{AWS::Region}}", [
         # Secrets, the encrypted topic and queues.
         policy("KMSPolicy",
                allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt(security.key, "Arn")])),
-        policy("SNSPolicy", allow([sns.Publish], [Ref("FormattedNotificationTopic")])),
+        policy("SNSPolicy", allow([sns.Publish], [Ref(topics.formatted)])),
         policy("SecretsManagerPolicy",
                allow([secretsmanager.GetSecretValue],
                      [Ref(security.customer_name_secret), Ref(security.stakeholder_emails_secret),
@@ -146,15 +150,16 @@ def notification_processor_role(params: Parameters, security: Security) -> Role:
                allow([cloudwatch.DescribeAlarms, cloudwatch.DescribeAlarmHistory], ["*"]),
                # Neither has resource-level permissions; the image is the usage graph attached to a case.
                allow([cloudwatch.GetMetricData, cloudwatch.GetMetricWidgetImage], ["*"])),
-        # Resilience resources (templates/resilience.py): follow-up queue as producer and event
+        # Resilience resources (templates/stores.py): follow-up queue as producer and event
         # source, dead-letter queue, idempotency records.
         policy("QueuePolicy",
-               allow([sqs.SendMessage], [GetAtt("FollowUpQueue", "Arn"), GetAtt("AlertDeadLetterQueue", "Arn")]),
+               allow([sqs.SendMessage],
+                     [GetAtt(stores.follow_up_queue, "Arn"), GetAtt(stores.dead_letter_queue, "Arn")]),
                allow([sqs.ReceiveMessage, sqs.DeleteMessage, sqs.GetQueueAttributes, sqs.ChangeMessageVisibility],
-                     [GetAtt("FollowUpQueue", "Arn")])),
+                     [GetAtt(stores.follow_up_queue, "Arn")])),
         policy("IdempotencyPolicy",
                allow([dynamodb.GetItem, dynamodb.PutItem, dynamodb.UpdateItem, dynamodb.DeleteItem],
-                     [GetAtt("IdempotencyTable", "Arn")])),
+                     [GetAtt(stores.idempotency_table, "Arn")])),
         # Usage of an application profile combines every sibling sharing its model list.
         bedrock_profiles_policy(),
         # One decision event per alarm signal (issue 13), on the account's default bus only.
@@ -164,16 +169,27 @@ def notification_processor_role(params: Parameters, security: Security) -> Role:
     ])
 
 
-def dead_letter_policy(security: Security) -> Policy:
+def dead_letter_policy(security: Security, stores: Stores) -> Policy:
     """Lambda writes a failed asynchronous event to the (KMS-encrypted) dead-letter queue as the function's role."""
     return policy("DeadLetterPolicy",
-                  allow([sqs.SendMessage], [GetAtt("AlertDeadLetterQueue", "Arn")]),
+                  allow([sqs.SendMessage], [GetAtt(stores.dead_letter_queue, "Arn")]),
                   allow([kms.Decrypt, kms.GenerateDataKey], [GetAtt(security.key, "Arn")]))
 
 
-def add_iam(t: Template, params: Parameters, security: Security) -> None:
+@dataclass(frozen=True)
+class Roles:
+    quota_calculator: Role
+    alarm_updater: Role
+    email_subscription_manager: Role
+    notification_processor: Role
+
+
+def add_iam(t: Template, params: Parameters, security: Security, topics: Topics, stores: Stores) -> Roles:
     updater = alarm_updater_role()
-    updater.Policies.append(dead_letter_policy(security))
-    for role in (quota_calculator_role(), updater, email_subscription_role(),
-                 notification_processor_role(params, security)):
-        t.add_resource(role)
+    updater.Policies.append(dead_letter_policy(security, stores))
+    return Roles(
+        quota_calculator=t.add_resource(quota_calculator_role()),
+        alarm_updater=t.add_resource(updater),
+        email_subscription_manager=t.add_resource(email_subscription_role(topics)),
+        notification_processor=t.add_resource(notification_processor_role(params, security, topics, stores)),
+    )

@@ -1,11 +1,14 @@
-"""SNS: the raw topic the composite alarm notifies, the formatted topic the team subscribes to,
-the raw topic's policy, the processor's subscription and the e-mail subscriptions resource."""
+"""SNS: the raw topic the composite alarm notifies, the formatted topic the team subscribes to and
+the raw topic's policy (add_topics, before the roles and functions that use them); the processor's
+subscription and the e-mail subscriptions resource (add_subscriptions, once the functions exist)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import awacs.sns as sns
 from awacs.aws import Allow, ArnLike, Condition, PolicyDocument, Principal, Statement
 from troposphere import GetAtt, Ref, Template
-from troposphere.awslambda import Permission
+from troposphere.awslambda import Function, Permission
 from troposphere.cloudformation import CustomResource
 from troposphere.sns import SubscriptionResource, Topic, TopicPolicy
 
@@ -13,11 +16,14 @@ from templates.names import alarm_arn, named
 from templates.parameters import Parameters
 from templates.security import Security
 
-RAW_TOPIC = "RawAlarmTopic"
-FORMATTED_TOPIC = "FormattedNotificationTopic"
+
+@dataclass(frozen=True)
+class Topics:
+    raw: Topic
+    formatted: Topic
 
 
-def raw_topic_policy() -> PolicyDocument:
+def raw_topic_policy(raw: Topic) -> PolicyDocument:
     return PolicyDocument(
         Version="2012-10-17",
         Statement=[Statement(
@@ -25,28 +31,33 @@ def raw_topic_policy() -> PolicyDocument:
             Effect=Allow,
             Principal=Principal("Service", "cloudwatch.amazonaws.com"),
             Action=[sns.Publish],
-            Resource=[Ref(RAW_TOPIC)],
+            Resource=[Ref(raw)],
             # Only this stack's alarms (all named <Customer>-Bedrock-…) may publish.
             Condition=Condition(ArnLike("aws:SourceArn", alarm_arn("{C}-Bedrock-*"))),
         )],
     )
 
 
-def add_notifications(t: Template, params: Parameters, security: Security) -> None:
-    t.add_resource(Topic(RAW_TOPIC, TopicName=named("{C}-Bedrock-Alarms-Raw-{M}"),
-                         KmsMasterKeyId=Ref(security.key)))
-    t.add_resource(Topic(FORMATTED_TOPIC, TopicName=named("{C}-Bedrock-Alarms-Formatted-{M}"),
-                         KmsMasterKeyId=Ref(security.key)))
-    t.add_resource(TopicPolicy("RawAlarmTopicPolicy", Topics=[Ref(RAW_TOPIC)], PolicyDocument=raw_topic_policy()))
-    t.add_resource(SubscriptionResource("RawAlarmSubscription", Protocol="lambda", TopicArn=Ref(RAW_TOPIC),
-                                Endpoint=GetAtt("NotificationProcessor", "Arn")))
+def add_topics(t: Template, security: Security) -> Topics:
+    raw = t.add_resource(Topic("RawAlarmTopic", TopicName=named("{C}-Bedrock-Alarms-Raw-{M}"),
+                               KmsMasterKeyId=Ref(security.key)))
+    formatted = t.add_resource(Topic("FormattedNotificationTopic", TopicName=named("{C}-Bedrock-Alarms-Formatted-{M}"),
+                                     KmsMasterKeyId=Ref(security.key)))
+    t.add_resource(TopicPolicy("RawAlarmTopicPolicy", Topics=[Ref(raw)], PolicyDocument=raw_topic_policy(raw)))
+    return Topics(raw=raw, formatted=formatted)
+
+
+def add_subscriptions(t: Template, params: Parameters, topics: Topics, processor: Function,
+                      subscription_manager: Function) -> None:
+    t.add_resource(SubscriptionResource("RawAlarmSubscription", Protocol="lambda", TopicArn=Ref(topics.raw),
+                                        Endpoint=GetAtt(processor, "Arn")))
     t.add_resource(Permission("RawAlarmInvokePermission", Action="lambda:InvokeFunction",
-                              FunctionName=Ref("NotificationProcessor"), Principal="sns.amazonaws.com",
-                              SourceArn=Ref(RAW_TOPIC)))
+                              FunctionName=Ref(processor), Principal="sns.amazonaws.com",
+                              SourceArn=Ref(topics.raw)))
     # Subscribes StakeholderEmailList on create, diffs it on update, removes it on delete (SPEC §4.3).
     t.add_resource(CustomResource(
         "EmailSubscriptions",
-        ServiceToken=GetAtt("EmailSubscriptionManager", "Arn"),
-        TopicArn=Ref(FORMATTED_TOPIC),
+        ServiceToken=GetAtt(subscription_manager, "Arn"),
+        TopicArn=Ref(topics.formatted),
         EmailList=Ref(params.stakeholder_email_list),
     ))

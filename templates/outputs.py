@@ -5,24 +5,28 @@ from typing import Any
 
 from troposphere import GetAtt, Output, Ref, Template
 
+from templates.alarms import Alarms
 from templates.configuration import Settings
+from templates.functions import Functions
+from templates.notifications import Topics
 from templates.parameters import Parameters
 from templates.security import Security
 
 _SETTING = "SSM parameter to edit this setting without a stack update"
 
 
-def add_outputs(t: Template, params: Parameters, security: Security, settings: Settings) -> None:
-    calculator = "QuotaCalculatorCustomResource"
+def add_outputs(t: Template, params: Parameters, security: Security, settings: Settings, topics: Topics,
+                functions: Functions, alarms: Alarms) -> None:
+    calculator = functions.quota_calculator_resource
     # Output name → (value, description), in the original's order.
     outputs: dict[str, tuple[Any, str]] = {
         "MonitoredModelId": (Ref(params.bedrock_model_id), "Model or inference profile ID being monitored"),
         "BedrockOpsAlertEncryptionKeyId": (Ref(security.key), "KMS key encrypting topics and secrets"),
         "BedrockOpsAlertEncryptionKeyArn": (GetAtt(security.key, "Arn"), "ARN of the KMS key"),
         "BedrockOpsAlertEncryptionKeyAlias": (Ref(security.key_alias), "Alias of the KMS key"),
-        "RawAlarmTopicArn": (Ref("RawAlarmTopic"), "Topic the composite alarm notifies"),
-        "FormattedNotificationTopicArn": (Ref("FormattedNotificationTopic"), "Topic the SRE team's e-mails come from"),
-        "CompositeAlarmName": (Ref("BedrockQuotaHealthAlarm"), "Name of the composite alarm"),
+        "RawAlarmTopicArn": (Ref(topics.raw), "Topic the composite alarm notifies"),
+        "FormattedNotificationTopicArn": (Ref(topics.formatted), "Topic the SRE team's e-mails come from"),
+        "CompositeAlarmName": (Ref(alarms.composite), "Name of the composite alarm"),
         "CalculatedRpmThreshold": (GetAtt(calculator, "RpmThreshold"), "Layer 2 RPM alarm threshold"),
         "CalculatedTpmThreshold": (GetAtt(calculator, "TpmThreshold"), "Layer 2 TPM alarm threshold"),
         "ErrorThreshold": (Ref(params.error_threshold), "Layer 1 error threshold"),
@@ -32,7 +36,7 @@ def add_outputs(t: Template, params: Parameters, security: Security, settings: S
         "LatencyThresholdMs": (Ref(params.latency_threshold_ms), "HighLatency threshold (ms)"),
         "AnomalySensitivity": (Ref(params.anomaly_sensitivity), "Anomaly band width"),
         "AnomalyEvaluationPeriods": (Ref(params.anomaly_evaluation_periods), "Anomaly evaluation periods"),
-        "AlarmUpdaterFunctionName": (Ref("AlarmUpdater"),
+        "AlarmUpdaterFunctionName": (Ref(functions.alarm_updater),
                                      "Invoke after a quota increase is approved to move thresholds now"),
         "ThresholdUpdateScheduleEnabled": (Ref(params.enable_automated_threshold_update),
                                            "Whether thresholds follow quotas on a schedule"),

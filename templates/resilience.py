@@ -1,13 +1,11 @@
-"""What keeps an alert from being lost or doubled (SPEC §8 items 7, 9, 10).
+"""What ties the stores (templates/stores.py) to the processor, and the pipeline watching itself
+(SPEC §8 items 7, 9, 10).
 
 - EscalationRule: a child alarm entering ALARM while the composite is already in ALARM produces no
   composite notification; CloudWatch's own state-change event does, and this rule delivers it.
-- AlertDeadLetterQueue: what still fails after Lambda's async retries lands here, and an alarm on
-  its depth (and one on the processor's errors) tells the SRE team through the formatted topic.
-- FollowUpQueue: work that must wait for AWS (the case Service Quotas opens asynchronously) is
-  re-queued with a delay instead of sleeping, billed, inside the function.
-- IdempotencyTable: one record per alarm transition, so a redelivered or doubled event never opens a
-  second case or sends a second e-mail.
+- AlertDeadLetterQueue: an alarm on its depth (and one on the processor's errors) tells the SRE
+  team through the formatted topic.
+- FollowUpQueue: the processor's event source.
 - Queue policies: only the processor's role sends to the follow-up queue, only the two roles whose
   failures Lambda dead-letters send to the DLQ (issue 9). What SQS itself moves on a principal's
   behalf (the follow-up queue's redrive to the DLQ, the runbook's move task back) stays possible.
@@ -19,78 +17,38 @@ from awacs.aws import Bool, Condition, Deny, PolicyDocument, Principal, Statemen
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.awslambda import EventInvokeConfig, EventSourceMapping, Permission
 from troposphere.cloudwatch import Alarm, MetricDimension
-from troposphere.dynamodb import (
-    AttributeDefinition,
-    KeySchema,
-    PointInTimeRecoverySpecification,
-    SSESpecification,
-    Table,
-    TimeToLiveSpecification,
-)
 from troposphere.events import Rule, Target
-from troposphere.sqs import Queue, QueuePolicy, RedrivePolicy
+from troposphere.iam import Role
+from troposphere.sqs import Queue, QueuePolicy
 
-from templates.names import CHILD_ALARMS, C, M, alarm_name, named
-from templates.security import Security
-
-DLQ = "AlertDeadLetterQueue"
-FOLLOW_UP = "FollowUpQueue"
-IDEMPOTENCY = "IdempotencyTable"
-PROCESSOR = "NotificationProcessor"
-FOURTEEN_DAYS = 14 * 24 * 3600  # the longest SQS retention: time to notice and replay
-PROCESSOR_TIMEOUT = 600
+from templates.functions import Functions
+from templates.iam import Roles
+from templates.names import CHILD_ALARMS, alarm_name, named, placeholder
+from templates.notifications import Topics
+from templates.stores import Stores
 
 
-def add_resilience(t: Template, security: Security) -> None:
-    t.add_resource(Queue(
-        DLQ,
-        QueueName=named("{C}-Bedrock-Ops-Alert-DLQ-{M}"),
-        KmsMasterKeyId=Ref(security.key),
-        MessageRetentionPeriod=FOURTEEN_DAYS,
-        # Only our own follow-up queue may redrive into it. Its ARN is written out (not GetAtt):
-        # the follow-up queue's RedrivePolicy already depends on this queue.
-        RedriveAllowPolicy={"redrivePermission": "byQueue", "sourceQueueArns": [Sub(
-            f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{C}-Bedrock-Ops-Alert-Follow-Up-{M}")]},
-    ))
-    t.add_resource(Queue(
-        FOLLOW_UP,
-        QueueName=named("{C}-Bedrock-Ops-Alert-Follow-Up-{M}"),
-        KmsMasterKeyId=Ref(security.key),
-        # AWS's guidance for Lambda event sources: at least six times the function timeout.
-        VisibilityTimeout=6 * PROCESSOR_TIMEOUT,
-        MessageRetentionPeriod=FOURTEEN_DAYS,
-        # A receive throttled by the processor's reserved concurrency of 1 counts too: AWS advises at
-        # least 5 so a burst of alarms does not dead-letter follow-ups that never ran.
-        RedrivePolicy=RedrivePolicy(deadLetterTargetArn=GetAtt(DLQ, "Arn"), maxReceiveCount=5),
-    ))
-    t.add_resource(senders_only(FOLLOW_UP, ["NotificationProcessorRole"]))
+def add_resilience(t: Template, stores: Stores, roles: Roles, functions: Functions, topics: Topics) -> None:
+    processor = functions.notification_processor
+    t.add_resource(senders_only(stores.follow_up_queue, [roles.notification_processor]))
     # Lambda writes a failed asynchronous event to its dead-letter queue as the function's role.
-    t.add_resource(senders_only(DLQ, ["NotificationProcessorRole", "AlarmUpdaterRole"]))
+    t.add_resource(senders_only(stores.dead_letter_queue, [roles.notification_processor, roles.alarm_updater]))
     t.add_resource(EventSourceMapping(
         "FollowUpEventSourceMapping",
-        EventSourceArn=GetAtt(FOLLOW_UP, "Arn"),
-        FunctionName=Ref(PROCESSOR),
+        EventSourceArn=GetAtt(stores.follow_up_queue, "Arn"),
+        FunctionName=Ref(processor),
         BatchSize=1,
         Enabled=True,
-    ))
-    t.add_resource(Table(
-        IDEMPOTENCY,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[AttributeDefinition(AttributeName="id", AttributeType="S")],
-        KeySchema=[KeySchema(AttributeName="id", KeyType="HASH")],
-        TimeToLiveSpecification=TimeToLiveSpecification(AttributeName="expiration", Enabled=True),
-        SSESpecification=SSESpecification(SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=Ref(security.key)),
-        PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
     ))
     # Retries of asynchronous invocations (SNS, EventBridge): Lambda's maximum, stated explicitly.
     t.add_resource(EventInvokeConfig(
         "NotificationProcessorEventInvokeConfig",
-        FunctionName=Ref(PROCESSOR),
+        FunctionName=Ref(processor),
         Qualifier="$LATEST",
         MaximumRetryAttempts=2,
         MaximumEventAgeInSeconds=6 * 3600,
     ))
-    t.add_resource(Rule(
+    escalations = t.add_resource(Rule(
         "EscalationRule",
         Name=named("{C}-Bedrock-Alarm-Escalations-{M}"),
         Description="Child alarms of this stack entering ALARM, including while the composite is already in ALARM",
@@ -103,29 +61,30 @@ def add_resilience(t: Template, security: Security) -> None:
             },
         },
         State="ENABLED",
-        Targets=[Target(Arn=GetAtt(PROCESSOR, "Arn"), Id="NotificationProcessorTarget")],
+        Targets=[Target(Arn=GetAtt(processor, "Arn"), Id="NotificationProcessorTarget")],
     ))
     t.add_resource(Permission(
         "EscalationInvokePermission",
-        FunctionName=Ref(PROCESSOR),
+        FunctionName=Ref(processor),
         Action="lambda:InvokeFunction",
         Principal="events.amazonaws.com",
-        SourceArn=GetAtt("EscalationRule", "Arn"),
+        SourceArn=GetAtt(escalations, "Arn"),
     ))
     # The pipeline watching itself: these notify the formatted topic directly, not the composite.
     t.add_resource(health_alarm(
         "ProcessorErrorsAlarm", "{C}-Bedrock-Ops-Alert-Processor-Errors-{M}",
         "The notification processor failed; it will retry, then dead-letter the alert",
-        "AWS/Lambda", "Errors", MetricDimension(Name="FunctionName", Value=Ref(PROCESSOR)), "Sum"))
+        "AWS/Lambda", "Errors", MetricDimension(Name="FunctionName", Value=Ref(processor)), "Sum", topics))
     t.add_resource(health_alarm(
         "DeadLetterQueueAlarm", "{C}-Bedrock-Ops-Alert-DLQ-Not-Empty-{M}",
-        Sub("Alerts that could not be processed are waiting in ${AlertDeadLetterQueue.QueueName}"),
+        Sub("Alerts that could not be processed are waiting in "
+            + placeholder(stores.dead_letter_queue, "QueueName")),
         "AWS/SQS", "ApproximateNumberOfMessagesVisible",
-        MetricDimension(Name="QueueName", Value=GetAtt(DLQ, "QueueName")), "Maximum"))
+        MetricDimension(Name="QueueName", Value=GetAtt(stores.dead_letter_queue, "QueueName")), "Maximum", topics))
 
 
 def health_alarm(logical_id: str, name: str, description: str | Sub, namespace: str, metric: str,
-                 dimension: MetricDimension, statistic: str) -> Alarm:
+                 dimension: MetricDimension, statistic: str, topics: Topics) -> Alarm:
     """Fires on the first bad datapoint in five minutes and e-mails the team."""
     return Alarm(
         logical_id,
@@ -140,16 +99,16 @@ def health_alarm(logical_id: str, name: str, description: str | Sub, namespace: 
         Threshold=0,
         ComparisonOperator="GreaterThanThreshold",
         TreatMissingData="notBreaching",
-        AlarmActions=[Ref("FormattedNotificationTopic")],
+        AlarmActions=[Ref(topics.formatted)],
     )
 
 
-def senders_only(queue: str, roles: list[str]) -> QueuePolicy:
+def senders_only(queue: Queue, roles: list[Role]) -> QueuePolicy:
     """Deny SendMessage to every principal but ``roles`` — IAM alone would let anyone in the account
     with a broad sqs:SendMessage feed the processor. Requests an AWS service makes on a principal's
     behalf (SQS's own redrive and message-move tasks) are not sent as that principal and pass."""
     return QueuePolicy(
-        f"{queue}Policy",
+        f"{queue.title}Policy",
         Queues=[Ref(queue)],
         PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=[Statement(
             Sid="OnlyThisStackSends",
