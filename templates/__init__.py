@@ -1,7 +1,8 @@
 """The Bedrock Ops Alert CloudFormation template, built with troposphere.
 
 ``build_template(keys)`` composes one module per concern and does nothing else; ``keys`` maps each
-artifact name (``quota_calculator``, …, ``quota_utils_layer``) to its S3 key.
+artifact name (``quota_calculator``, …, ``quota_utils_layer``) to its S3 key. Each module's ``add_*``
+returns what it creates and takes what it uses (docs/ARCHITECTURE.md, "Template construction").
 """
 from __future__ import annotations
 

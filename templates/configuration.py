@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import Ref, Template
+from troposphere import Parameter, Ref, Template
 from troposphere.ssm import Parameter as SsmParameter
 
 from templates.names import ssm_parameter_name
@@ -22,7 +22,7 @@ class Settings:
     requests_per_minute_increase_percent: SsmParameter
 
 
-def user_setting(t: Template, logical_id: str, leaf: str, source: object) -> SsmParameter:
+def user_setting(t: Template, logical_id: str, leaf: str, source: Parameter) -> SsmParameter:
     return t.add_resource(SsmParameter(
         logical_id,
         Name=ssm_parameter_name(leaf),

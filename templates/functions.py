@@ -93,11 +93,11 @@ class FunctionBase:
     key: Key
 
 
-def add_lambda_function(t: Template, code: FunctionBase, logical_id: str, name: str, artifact: str, handler: str,
+def add_lambda_function(t: Template, base: FunctionBase, logical_id: str, name: str, artifact: str, handler: str,
                         timeout: int, *, role: Role, env: dict[str, Any] | None = None, memory: int = 256,
                         **extra: Any) -> Function:
     """The function and its own log group."""
-    logs = t.add_resource(log_group(logical_id, artifact, code.key))
+    logs = t.add_resource(log_group(logical_id, artifact, base.key))
     props: dict[str, Any] = dict(
         FunctionName=named(name),
         Description=f"Bedrock Ops Alert: {artifact.replace('_', ' ')}",
@@ -107,14 +107,14 @@ def add_lambda_function(t: Template, code: FunctionBase, logical_id: str, name: 
         Timeout=timeout,
         MemorySize=memory,
         Architectures=[ARCHITECTURE],
-        Layers=[Ref(code.layer)],
-        Code=Code(S3Bucket=Ref(code.bucket), S3Key=code.keys[artifact]),
+        Layers=[Ref(base.layer)],
+        Code=Code(S3Bucket=Ref(base.bucket), S3Key=base.keys[artifact]),
         LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
     )
     if env:
         props["Environment"] = Environment(Variables=env)
         # Environment variables hold only names, but encrypting them with the stack's key costs nothing.
-        props["KmsKeyArn"] = GetAtt(code.key, "Arn")
+        props["KmsKeyArn"] = GetAtt(base.key, "Arn")
     return t.add_resource(Function(logical_id, **props, **extra))
 
 
@@ -144,10 +144,10 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
         CompatibleRuntimes=[RUNTIME],
         CompatibleArchitectures=[ARCHITECTURE],
     ))
-    code = FunctionBase(keys=keys, bucket=params.lambda_s3_bucket, layer=layer, key=security.key)
+    base = FunctionBase(keys=keys, bucket=params.lambda_s3_bucket, layer=layer, key=security.key)
 
     quota_calculator = add_lambda_function(
-        t, code, "QuotaCalculator", "{C}-Quota-Calculator-{M}", "quota_calculator", "quota_calculator.handler", 300,
+        t, base, "QuotaCalculator", "{C}-Quota-Calculator-{M}", "quota_calculator", "quota_calculator.handler", 300,
         role=roles.quota_calculator, Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE))
     calculator = t.add_resource(CustomResource(
         "QuotaCalculatorCustomResource",
@@ -164,7 +164,7 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
     ))
 
     alarm_updater = add_lambda_function(
-        t, code, "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300,
+        t, base, "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300,
         role=roles.alarm_updater, DeadLetterConfig=dead_letter(stores), Metadata=checkov_skips(NO_VPC, NO_RESERVATION),
         env={
             "CUSTOMER_NAME": Ref(params.customer_name),
@@ -196,12 +196,12 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
     ))
 
     email_subscription_manager = add_lambda_function(
-        t, code, "EmailSubscriptionManager", "{C}-Email-Subscription-Manager-{M}", "email_subscription_manager",
+        t, base, "EmailSubscriptionManager", "{C}-Email-Subscription-Manager-{M}", "email_subscription_manager",
         "email_subscription_manager.handler", 120, role=roles.email_subscription_manager,
         Metadata=checkov_skips(NO_VPC, NO_RESERVATION, CUSTOM_RESOURCE))
 
     notification_processor = add_lambda_function(
-        t, code, "NotificationProcessor", "{C}-Bedrock-Notification-Processor-{M}", "notification_processor",
+        t, base, "NotificationProcessor", "{C}-Bedrock-Notification-Processor-{M}", "notification_processor",
         "notification_processor.handler", PROCESSOR_TIMEOUT, role=roles.notification_processor, memory=512,
         DeadLetterConfig=dead_letter(stores),
         Metadata=checkov_skips(NO_VPC),

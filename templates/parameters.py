@@ -206,7 +206,8 @@ SINGLE_DAY_SCHEDULE = "IsSingleDaySchedule"
 def add_parameters(t: Template) -> Parameters:
     by_name = {p.name: p for _, params in GROUPS for p in params}
     if set(by_name) != set(DECLARATION_ORDER):
-        raise ValueError(f"GROUPS and the Parameters fields differ: {sorted(set(by_name) ^ set(DECLARATION_ORDER))}")
+        raise ValueError("each parameter is a Param in GROUPS and a field of Parameters (its name in snake case): "
+                         f"{sorted(set(by_name) ^ set(DECLARATION_ORDER))} is in only one of them")
     created = {}
     for f in fields(Parameters):
         p = by_name[parameter_name(f.name)]
