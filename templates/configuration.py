@@ -12,7 +12,8 @@ from templates.parameters import Parameters
 
 @dataclass(frozen=True)
 class Settings:
-    """The editable settings, each seeded from the template parameter of the same name."""
+    """The editable settings, each seeded from the template parameter of the same name, and the
+    settings the stack owns (issue 13), written after deployment by `make mute` / `make unmute` or by hand."""
 
     notification_preference: SsmParameter
     inference_profile_type: SsmParameter
@@ -20,6 +21,8 @@ class Settings:
     use_case_description: SsmParameter
     tokens_per_minute_increase_percent: SsmParameter
     requests_per_minute_increase_percent: SsmParameter
+    mute: SsmParameter  # ops_alert.mute: "off", or a JSON mute document
+    renotify_window: SsmParameter  # ops_alert.renotify: minutes, "0" = off
 
 
 def user_setting(t: Template, logical_id: str, leaf: str, source: Parameter) -> SsmParameter:
@@ -29,6 +32,17 @@ def user_setting(t: Template, logical_id: str, leaf: str, source: Parameter) -> 
         Type="String",
         Value=Ref(source),
         Description=f"Bedrock Ops Alert setting '{leaf}', editable without a stack update",
+    ))
+
+
+def stack_setting(t: Template, logical_id: str, leaf: str, initial: str) -> SsmParameter:
+    """A setting with no template parameter: created with ``initial``, then changed only in SSM."""
+    return t.add_resource(SsmParameter(
+        logical_id,
+        Name=ssm_parameter_name(leaf),
+        Type="String",
+        Value=initial,
+        Description=f"Bedrock Ops Alert setting '{leaf}' (make mute / unmute, or edit), read on every alert",
     ))
 
 
@@ -49,4 +63,6 @@ def add_configuration(t: Template, params: Parameters) -> Settings:
         requests_per_minute_increase_percent=user_setting(
             t, "RequestsPerMinuteIncreasePercentParameter", "requests-per-minute-increase-percent",
             params.requests_per_minute_increase_percent),
+        mute=stack_setting(t, "MuteParameter", "mute", "off"),
+        renotify_window=stack_setting(t, "RenotifyWindowParameter", "renotify-window-minutes", "0"),
     )

@@ -1,4 +1,5 @@
-"""The 23 outputs of the original stack, same names and meanings, plus QuotaCodeWarnings (issue 8)."""
+"""The 23 outputs of the original stack, same names and meanings, plus QuotaCodeWarnings (issue 8) and the
+mute and re-notify parameters (issue 13)."""
 from __future__ import annotations
 
 from typing import Any
@@ -50,6 +51,10 @@ def add_outputs(t: Template, params: Parameters, security: Security, settings: S
         # Not in the original (issue 8).
         "QuotaCodeWarnings": (GetAtt(calculator, "QuotaCodeWarnings"),
                               "none, or the quota-code refusals deployed anyway (QuotaCodeCheck=WarnOnly)"),
+        # Not in the original (issue 13): `make mute` finds the mute parameter here.
+        "MuteParameter": (settings.mute.Name, "SSM parameter holding the mute (make mute / make unmute)"),
+        "RenotifyWindowParameter": (settings.renotify_window.Name,
+                                    "SSM parameter: minutes within which a category is not e-mailed again (0 = off)"),
     }
     for name, (value, description) in outputs.items():
         t.add_output(Output(name, Value=value, Description=description))

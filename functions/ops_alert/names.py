@@ -56,6 +56,16 @@ class StackNames:
     def resolved_model_id_parameter(self) -> str:
         return self.ssm("resolved-model-id-display")
 
+    @property
+    def mute_parameter(self) -> str:
+        """Stack-owned: ``off`` or the mute `make mute` writes (ops_alert.mute)."""
+        return self.ssm("mute")
+
+    @property
+    def renotify_window_parameter(self) -> str:
+        """Stack-owned: minutes within which a category is not e-mailed again (ops_alert.renotify)."""
+        return self.ssm("renotify-window-minutes")
+
     # --- Secrets, topics -------------------------------------------------------------------
     @property
     def customer_name_secret(self) -> str:

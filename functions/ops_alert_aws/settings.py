@@ -12,13 +12,16 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from ops_alert import processor_env as var
 from ops_alert.alarms import QuotaKind
 from ops_alert.email_list import is_email_address
+from ops_alert.mute import NOT_MUTED, MuteReading, parse_mute
 from ops_alert.names import StackNames
 from ops_alert.quota_codes import NO_QUOTA_CODE
+from ops_alert.renotify import parse_window
 from ops_alert.routing import is_known_preference
 from ops_alert.thresholds import Thresholds
 from ops_alert.untrusted import neutralise
@@ -155,6 +158,8 @@ class RuntimeSettings:
     increase_percents: dict[QuotaKind, int]
     thresholds: Thresholds | None  # None: missing or unreadable -> scenario new_model
     problems: tuple[str, ...] = field(default=())  # each one is logged as a warning
+    mute: MuteReading = NOT_MUTED  # stack-owned mute parameter (issue 13); unreadable: not muted
+    renotify_minutes: int = 0  # stack-owned re-notify window (issue 13); 0: off
 
     @classmethod
     def defaults(cls, problems: tuple[str, ...] = ()) -> RuntimeSettings:
@@ -199,10 +204,16 @@ def _yes_no(text: str | None, name: str, problems: list[str]) -> bool:
 
 
 def parse_runtime_settings(
-    env: ProcessorEnv, names: StackNames, values: Mapping[str, str]
+    env: ProcessorEnv, names: StackNames, values: Mapping[str, str], now: datetime | None = None
 ) -> RuntimeSettings:
-    """Turn the parameter values found (name -> value) into settings; pure, for the tests."""
+    """Turn the parameter values found (name -> value) into settings; pure, for the tests.
+
+    ``now`` decides whether a mute is still in force (default: the current time).
+    """
     problems: list[str] = []
+    mute = parse_mute(values.get(names.mute_parameter), now or datetime.now(timezone.utc), names.mute_parameter)
+    window = parse_window(values.get(names.renotify_window_parameter), names.renotify_window_parameter)
+    problems += [p for p in (mute.problem, window.problem) if p]
     pref_name = env.notification_preference_param
     preference = values.get(pref_name)
     if preference is None:
@@ -242,11 +253,13 @@ def parse_runtime_settings(
         },
         thresholds=thresholds,
         problems=tuple(problems),
+        mute=mute,
+        renotify_minutes=window.minutes,
     )
 
 
 def parameter_names(env: ProcessorEnv, names: StackNames) -> list[str]:
-    """The seven parameters of one run; GetParameters takes at most 10 names."""
+    """The nine parameters of one run; GetParameters takes at most 10 names."""
     return [
         env.notification_preference_param,
         env.enable_support_case_param,
@@ -255,10 +268,12 @@ def parameter_names(env: ProcessorEnv, names: StackNames) -> list[str]:
         env.tpm_increase_percent_param,
         names.rpm_threshold_parameter,
         names.tpm_threshold_parameter,
+        names.mute_parameter,
+        names.renotify_window_parameter,
     ]
 
 
-def load_runtime_settings(env: ProcessorEnv, names: StackNames) -> RuntimeSettings:
+def load_runtime_settings(env: ProcessorEnv, names: StackNames, now: datetime | None = None) -> RuntimeSettings:
     """ONE GetParameters call; any failure means defaults and no thresholds, never an exception."""
     try:
         response = client("ssm").get_parameters(Names=parameter_names(env, names))
@@ -266,7 +281,7 @@ def load_runtime_settings(env: ProcessorEnv, names: StackNames) -> RuntimeSettin
         return RuntimeSettings.defaults((describe(exc, "Reading settings from SSM (GetParameters)")
                                          + ": using defaults, thresholds unknown",))
     values = {p["Name"]: str(p.get("Value", "")) for p in response.get("Parameters", [])}
-    return parse_runtime_settings(env, names, values)
+    return parse_runtime_settings(env, names, values, now)
 
 
 # --- secrets ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -37,7 +38,11 @@ GOOD = {
     ENV["REQUESTS_PER_MINUTE_INCREASE_PERCENT_PARAM"]: "0",
     NAMES.rpm_threshold_parameter: "8000",
     NAMES.tpm_threshold_parameter: "1000000000000000",
+    NAMES.mute_parameter: "off",
+    NAMES.renotify_window_parameter: "0",
 }
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+MUTE = '{"until": "2026-12-02T08:00:00Z", "reason": "load test", "setBy": "arn:aws:iam::123456789012:user/ana"}'
 
 
 def test_environment_defaults_and_numbers() -> None:
@@ -109,13 +114,37 @@ def test_thresholds_unknown_when_missing_or_unreadable(broken: dict[str, Any]) -
     assert s.thresholds is None and s.problems
 
 
+# The stack-owned mute and re-notify window (issue 13): read with the others, untrusted, never fatal.
+STACK_OWNED = [
+    ("mute-off", NAMES.mute_parameter, "off", False, 0, False),
+    ("mute-on", NAMES.mute_parameter, MUTE, True, 0, False),
+    ("mute-garbage", NAMES.mute_parameter, "mute everything forever", False, 0, True),
+    ("mute-missing", NAMES.mute_parameter, None, False, 0, True),
+    ("window-30", NAMES.renotify_window_parameter, "30", False, 30, False),
+    ("window-garbage", NAMES.renotify_window_parameter, "half an hour", False, 0, True),
+    ("window-beyond-a-day", NAMES.renotify_window_parameter, "1441", False, 0, True),
+    ("window-missing", NAMES.renotify_window_parameter, None, False, 0, True),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "muted", "minutes", "reported"), [r[1:] for r in STACK_OWNED],
+                         ids=[r[0] for r in STACK_OWNED])
+def test_mute_and_renotify_window(name: str, value: str | None, muted: bool, minutes: int, reported: bool) -> None:
+    values = {k: v for k, v in {**GOOD, name: value}.items() if v is not None}
+    s = parse_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, values, NOW)
+    assert (s.mute.mute is not None, s.renotify_minutes) == (muted, minutes)
+    assert [p for p in s.problems if name in p] == ([s.problems[0]] if reported else [])
+    assert len(s.problems) == int(reported)
+
+
 def test_one_get_parameters_call(aws: StandardFakes, aws_calls: Counter[str]) -> None:
     ssm = boto3.client("ssm")
-    for name, value in GOOD.items():
+    for name, value in {**GOOD, NAMES.mute_parameter: MUTE, NAMES.renotify_window_parameter: "15"}.items():
         ssm.put_parameter(Name=name, Value=value, Type="String")
-    s = load_runtime_settings(ProcessorEnv.from_env(ENV), NAMES)
+    s = load_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, NOW)
     assert aws_calls["ssm:GetParameters"] == 1 and sum(v for k, v in aws_calls.items() if k.startswith("ssm:Get")) == 1
     assert s.notification_preference == "critical" and s.problems == ()
+    assert s.mute.mute is not None and s.mute.mute.reason == "load test" and s.renotify_minutes == 15
 
 
 def test_ssm_failure_means_defaults(aws: StandardFakes, fault: Any) -> None:

@@ -96,6 +96,9 @@ class ProcessorWorld:
             "use-case-description": "Customer-facing chat assistant for 2 million users.",
             "tokens-per-minute-increase-percent": "25",
             "requests-per-minute-increase-percent": "25",
+            # Stack-owned (templates/configuration.py STACK_SETTINGS), as the template creates them.
+            "mute": "off",
+            "renotify-window-minutes": "0",
         }
         values.update(parameters or {})
         for key, value in values.items():
