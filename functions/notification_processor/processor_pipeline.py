@@ -8,8 +8,8 @@ Results are typed (``ops_alert.results``); the handler turns them into JSON.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,10 +26,13 @@ from ops_alert.content.email import (
     unidentified_alarm_subject,
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.holds import HeldBy, Notice
+from ops_alert.mute import MuteVerdict, mute_note, mute_verdict
 from ops_alert.names import StackNames
 from ops_alert.partition import OwnIdentity
 from ops_alert.profiles import PARAMETER_APPLICATION, Siblings, short_profile_id
 from ops_alert.quota_codes import QuotaInfo, is_quota_code
+from ops_alert.renotify import renotify_key
 from ops_alert.results import (
     CoveredByComposite,
     Duplicate,
@@ -45,7 +48,7 @@ from ops_alert.scenario import Scenario, decide_scenario
 from ops_alert.transitions import Confirmation, StateChange, check_history, check_identity, claims
 from ops_alert.triggered import Verdict, triggered, usage_dimensions
 from ops_alert.usage import CombinedSeries, UsageStats, combined_series, summarize
-from ops_alert_aws import alarm_history, inference_profiles
+from ops_alert_aws import alarm_history, inference_profiles, renotify_state
 from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
 from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
@@ -230,7 +233,7 @@ def current_quotas(
 
 
 def _settings(job: Job) -> RuntimeSettings:
-    settings = load_runtime_settings(job.env, job.names)  # step 3 (thresholds) and the tunables, one call
+    settings = load_runtime_settings(job.env, job.names, job.now)  # step 3 (thresholds) and the tunables, one call
     for problem in settings.problems:
         job.log.warning(problem)
     return settings
@@ -288,23 +291,77 @@ def process(alarm: Alarm, job: Job) -> Processed:
     attach = processor_capacity.attachment_plan(
         capacity, names, alarm.region, read.dimensions if read else (), settings.thresholds)
     outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log, attach), settings)  # step 6, never raises
-    return Processed(ctx, outcome, send_email(ctx, outcome, settings, job))  # step 7, raises when SNS fails
+    email, notice = send_email(ctx, outcome, settings, job)  # step 7, raises when SNS fails
+    return Processed(ctx, outcome, email, notice)
 
 
-def send_email(ctx: AlertContext, outcome: CaseOutcome, settings: RuntimeSettings, job: Job) -> EmailStatus:
-    """Sent or filtered; an SNS failure propagates so the invocation is retried."""
-    return _email(settings, ctx.severity, job, lambda: (email_subject(ctx), email_body(ctx, outcome)))
+def send_email(ctx: AlertContext, outcome: CaseOutcome, settings: RuntimeSettings,
+               job: Job) -> tuple[EmailStatus, Notice]:
+    """Sent, filtered or held; an SNS failure propagates so the invocation is retried."""
+    notice = _notice(settings, ctx.triggered_kinds)
+    note = mute_note(settings.mute, notice.verdict, ctx.category)
+    return _email(settings, ctx.severity, notice, job, lambda: (email_subject(ctx), email_body(ctx, outcome, note)),
+                  renotify_key(ctx.customer, ctx.model_name, ctx.category), ctx.transition_id)
 
 
-def _email(settings: RuntimeSettings, severity: Severity, job: Job, content: Callable[[], tuple[str, str]]) -> EmailStatus:
-    """Publish ``content()`` (subject, body) unless the notification preference filters ``severity`` out."""
+def _notice(settings: RuntimeSettings, kinds: Sequence[AlarmKind]) -> Notice:
+    """What the mute says about an alert whose alarms ``kinds`` fired (() when unidentified)."""
+    return Notice(settings.mute, mute_verdict(settings.mute.mute, kinds), settings.renotify_minutes)
+
+
+def _email(settings: RuntimeSettings, severity: Severity, notice: Notice, job: Job,
+           content: Callable[[], tuple[str, str]], renotify: str | None, transition: str) -> tuple[EmailStatus, Notice]:
+    """Publish ``content()`` (subject, body) unless the preference filters ``severity`` out, a mute holds
+    it, or the re-notify window does (``renotify``: the state item; None: no window for this alert).
+
+    The returned Notice says which held it; the chat message follows the same decision.
+    """
     if not should_email(settings.notification_preference, severity):
         job.log.info(f"e-mail filtered: preference {settings.notification_preference!r}, severity {severity.value}")
-        return EmailStatus.FILTERED
+        return EmailStatus.FILTERED, notice
+    mute = settings.mute.mute
+    if notice.verdict is MuteVerdict.HELD and mute is not None:
+        job.log.info(f"notification held: muted until {mute.until.isoformat()} ({mute.reason})")
+        job.count("HeldNotifications")
+        return EmailStatus.HELD, replace(notice, held_by=HeldBy.MUTE)
+    claimed = _claim_renotify(notice, severity, renotify, transition, job)
+    if claimed is not None and not claimed.granted:
+        last = claimed.last
+        job.log.info(f"notification held: this category was notified within {notice.renotify_minutes} minutes"
+                     + (f" ({last.severity.value} at {last.at.isoformat()})" if last else ""))
+        job.count("HeldNotifications")
+        return EmailStatus.HELD, replace(notice, held_by=HeldBy.RENOTIFY, last_notice=last)
     subject, body = content()
-    message_id = publish_email(job.env.formatted_topic_arn, subject, body)
+    try:
+        message_id = publish_email(job.env.formatted_topic_arn, subject, body)
+    except Exception:
+        if claimed is not None and renotify is not None:
+            _release_renotify(renotify, transition, job)
+        raise
     job.log.info(f"e-mail published ({message_id})")
-    return EmailStatus.SENT
+    return EmailStatus.SENT, notice
+
+
+def _claim_renotify(notice: Notice, severity: Severity, key: str | None, transition: str,
+                    job: Job) -> renotify_state.Claim | None:
+    """The window's conditional write (None: no window, or the state cannot be kept: notify)."""
+    table = job.env.idempotency_table
+    if notice.renotify_minutes <= 0 or key is None or not table:
+        return None
+    try:
+        return renotify_state.claim(table, key, severity, transition, job.now, notice.renotify_minutes)
+    except Exception as exc:  # noqa: BLE001 - an alert is never lost for the window: notify without it
+        job.log.warning(describe(exc, "Recording the notification for the re-notify window (DynamoDB PutItem)")
+                        + ": notifying without the window")
+        return None
+
+
+def _release_renotify(key: str, transition: str, job: Job) -> None:
+    """The e-mail failed after its claim: forget the claim so other alerts are not held for it."""
+    try:
+        renotify_state.release(job.env.idempotency_table or "", key, transition)
+    except Exception as exc:  # noqa: BLE001 - the retry of this transition passes the window anyway
+        job.log.warning(describe(exc, "Forgetting the re-notify claim of a failed e-mail (DynamoDB DeleteItem)"))
 
 
 # --- a composite alarm without an identifiable child -----------------------------------------------
@@ -317,9 +374,14 @@ def email_unidentified(signal: AlarmSignal, key: str, states: Mapping[str, Alarm
     settings = _settings(job)
     children = [(n, states[n].state if n in states else "unknown") for n in names.child_alarm_names]
 
+    notice = _notice(settings, ())
+    note = mute_note(settings.mute, notice.verdict, None)
+
     def content() -> tuple[str, str]:
         return unidentified_alarm_subject(names.customer, env.model_name), unidentified_alarm_email(
             names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
-            region, signal.reason, children)
+            region, signal.reason, children, note)
 
-    return Unidentified(key, signal.alarm_name, _email(settings, UNIDENTIFIED_SEVERITY, job, content))
+    # No re-notify window: the kind of problem is unknown, so "the same category" cannot be told.
+    email, notice = _email(settings, UNIDENTIFIED_SEVERITY, notice, job, content, None, key)
+    return Unidentified(key, signal.alarm_name, email, notice)

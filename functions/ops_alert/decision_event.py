@@ -19,6 +19,7 @@ from typing import Any
 
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.forecast import summary as forecast_summary
+from ops_alert.holds import HeldBy, Notice
 from ops_alert.results import (
     CoveredByComposite,
     Duplicate,
@@ -33,7 +34,9 @@ from ops_alert.routing import quota_to_request
 
 SOURCE = "bedrock-ops-alert"
 DETAIL_TYPE = "Bedrock Ops Alert Decision"
-SCHEMA_VERSION = "1.0"  # docs/decision-event.schema.json; major = breaking change for consumers
+# docs/decision-event.schema.json; major = breaking change for consumers. 1.1: held notifications
+# (email "held", heldBy, mute, renotify).
+SCHEMA_VERSION = "1.1"
 MAX_TEXT = 1_000  # reasons and errors carry text from outside (alarm messages, API errors): bounded
 
 Json = dict[str, Any]
@@ -139,6 +142,36 @@ def _base(outcome: Status, identity: StackIdentity, at: datetime) -> Json:
         "quotaRequests": [],
         "email": None,
         "reason": None,
+        "heldBy": None,
+        "mute": None,
+        "renotify": None,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _notice(notice: Notice) -> Json:
+    """heldBy, mute and renotify of a result that notifies (schema 1.1)."""
+    mute = notice.mute.mute
+    window = notice.renotify_minutes
+    last = notice.last_notice
+    return {
+        "heldBy": notice.held_by.value if notice.held_by else None,
+        # The mute in force, whatever it decided for this alert; its text was neutralised on reading.
+        "mute": None if mute is None else {
+            "until": _iso(mute.until),
+            "reason": bounded(mute.reason),
+            "setBy": bounded(mute.set_by) or None,
+            "scope": mute.scope_words,
+            "verdict": notice.verdict.value,
+        },
+        "renotify": None if window <= 0 and notice.held_by is not HeldBy.RENOTIFY else {
+            "windowMinutes": window,
+            "lastNotifiedAt": _iso(last.at) if last else None,
+            "lastSeverity": last.severity.value if last else None,
+        },
     }
 
 
@@ -178,6 +211,7 @@ def _processed(result: Processed, identity: StackIdentity, at: datetime) -> Json
             for p in ctx.quota_requests
         ],
         email=result.email.value,
+        **_notice(result.notice),
     )
     if ctx.application_profile_id:
         detail["applicationProfileId"] = ctx.application_profile_id
@@ -193,7 +227,7 @@ def decision_detail(result: SignalResult, identity: StackIdentity, at: datetime)
     if isinstance(result, Unidentified):
         detail = _base(Status.NO_CHILD_IDENTIFIED, identity, at)
         detail.update(transition=result.transition, compositeAlarm=bounded(result.alarm, 255),
-                      email=result.email.value,
+                      email=result.email.value, **_notice(result.notice),
                       reason="the composite alarm is in ALARM but no child alarm could be identified: e-mailed without a case")
         return detail
     if isinstance(result, CoveredByComposite):

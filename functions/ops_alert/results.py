@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ops_alert.content.model import AlertContext, CaseOutcome
 from ops_alert.forecast import summary as forecast_summary
+from ops_alert.holds import NO_HOLD, Notice
 
 Json = dict[str, Any]
 
@@ -31,6 +32,7 @@ class Status(str, enum.Enum):
 class EmailStatus(str, enum.Enum):
     SENT = "sent"
     FILTERED = "filtered"  # the notification preference leaves this severity out
+    HELD = "held"  # a mute or the re-notify window holds it (Notice.held_by says which)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Processed:
     ctx: AlertContext  # what was decided
     outcome: CaseOutcome  # what the support step did
     email: EmailStatus
+    notice: Notice = NO_HOLD  # mute and re-notify window (issue 13)
 
     def to_json(self) -> Json:
         ctx, outcome = self.ctx, self.outcome
@@ -58,6 +61,7 @@ class Processed:
                 {"code": p.code, "current": p.current, "requested": p.requested} for p in ctx.quota_requests
             ],
             "email": self.email.value,
+            "held_by": self.notice.held_by.value if self.notice.held_by else None,
             # The decision's view of where usage is heading, and what went with the case text.
             "forecast": [forecast_summary(f) for f in ctx.outlook.forecasts] if ctx.outlook else [],
             "attachments": None if outcome.attachments is None else {
@@ -72,10 +76,11 @@ class Unidentified:
     transition: str
     alarm: str
     email: EmailStatus
+    notice: Notice = NO_HOLD
 
     def to_json(self) -> Json:
         return {"status": Status.NO_CHILD_IDENTIFIED.value, "transition": self.transition, "alarm": self.alarm,
-                "email": self.email.value}
+                "email": self.email.value, "held_by": self.notice.held_by.value if self.notice.held_by else None}
 
 
 @dataclass(frozen=True)

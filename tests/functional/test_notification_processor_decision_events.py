@@ -39,7 +39,7 @@ def test_a_high_usage_alert_is_one_event_with_the_whole_decision(
     assert aws_calls["events:PutEvents"] == 1
     assert (event["source"], event["detail-type"]) == ("bedrock-ops-alert", "Bedrock Ops Alert Decision")
     d = event["detail"]
-    assert d["schemaVersion"] == "1.0" and d["outcome"] == "processed"
+    assert d["schemaVersion"] == "1.1" and d["outcome"] == "processed"
     assert (d["stack"], d["customer"], d["model"], d["modelId"], d["region"]) == (
         "acme-opus", "Acme", "G-Opus-4-6", "global.anthropic.claude-opus-4-6-v1", "us-east-1")
     assert d["alarms"] == [world.child_name("Throttles")] and d["compositeAlarm"] == world.names.composite_alarm_name

@@ -7,6 +7,8 @@ import json
 import pytest
 
 from ops_alert.content.model import AttachmentNote, CaseOutcome, CaseOutcomeStatus
+from ops_alert.holds import HeldBy, Notice
+from ops_alert.mute import MuteVerdict
 from ops_alert.results import (
     Batch,
     CoveredByComposite,
@@ -44,9 +46,18 @@ def test_processed_says_what_was_decided_and_done() -> None:
             {"code": "L-3DCCFAA4", "current": 6_250_000.0, "requested": 7_812_500},
         ],
         "email": "sent",
+        "held_by": None,
         "forecast": [],
         "attachments": None,
     }
+
+
+def test_a_held_e_mail_says_what_held_it() -> None:
+    held = Notice(verdict=MuteVerdict.HELD, held_by=HeldBy.MUTE)
+    assert Processed(HIGH, NEW_CASE, EmailStatus.HELD, held).to_json()["email"] == "held"
+    assert Processed(HIGH, NEW_CASE, EmailStatus.HELD, held).to_json()["held_by"] == "mute"
+    again = Unidentified("k", "c", EmailStatus.HELD, Notice(held_by=HeldBy.RENOTIFY)).to_json()
+    assert (again["email"], again["held_by"]) == ("held", "renotify")
 
 
 def test_processed_carries_the_forecast_and_the_attachments() -> None:
@@ -89,7 +100,7 @@ def test_the_other_results_and_batches() -> None:
         {"status": "rejected", "reason": "bad body"},
         {"status": "batch", "results": [
             {"status": "covered_by_composite", "alarm": "a"},
-            {"status": "no_child_identified", "transition": "k", "alarm": "c", "email": "sent"},
+            {"status": "no_child_identified", "transition": "k", "alarm": "c", "email": "sent", "held_by": None},
         ]},
     ]}
     json.dumps(batch.to_json())  # what Lambda returns and Powertools stores must be JSON

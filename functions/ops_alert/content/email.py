@@ -214,11 +214,17 @@ def _links(region: str, *, support: bool) -> Section:
     return Section("Links", tuple(pairs(items)))
 
 
-def email_body(ctx: AlertContext, outcome: CaseOutcome) -> str:
+def _mute_section(mute_note: Sequence[str]) -> list[Section]:
+    """The mute in force or just ended (ops_alert.mute.mute_note): its reason was neutralised on reading."""
+    return [Section("Mute", tuple(line for note in mute_note for line in wrap(note, "  ")))] if mute_note else []
+
+
+def email_body(ctx: AlertContext, outcome: CaseOutcome, mute_note: Sequence[str] = ()) -> str:
     """Body of the e-mail to the SRE team ("your model")."""
     who = f"{ctx.customer} / {ctx.model_name}"
     sections = [
         Section("", (f"Bedrock Ops Alert - {ctx.severity.value} - {who} - {ctx.category.value}",)),
+        *_mute_section(mute_note),
         Section("Summary", tuple(facts.summary(ctx, Audience.EMAIL))),
         Section("Support case", tuple(_outcome(ctx, outcome))),
         *facts.shared_sections(ctx, Audience.EMAIL),
@@ -250,6 +256,7 @@ def unidentified_alarm_email(
     region: str,
     reason: str,
     child_states: Sequence[tuple[str, str]],
+    mute_note: Sequence[str] = (),
 ) -> str:
     """E-mail for a composite alarm in ALARM with no identifiable child alarm of this stack."""
     summary = (
@@ -269,6 +276,7 @@ def unidentified_alarm_email(
     states = pairs(list(child_states)) if child_states else ["  (not readable)"]
     sections = [
         Section("", (title,)),
+        *_mute_section(mute_note),
         Section("Summary", tuple(wrap(summary, "  "))),
         Section("Alert details", tuple(pairs(details))),
         Section("Child alarm states now", tuple(states)),
