@@ -144,12 +144,6 @@ def daily_usage(series: Mapping[datetime, float], end: datetime, days: int) -> t
     )
 
 
-def rolling_window_total(series: Mapping[datetime, float], end: datetime, window: timedelta = DAY) -> float:
-    """Sum of the datapoints in [end - window, end): the rolling 24-hour token usage."""
-    start = end - window
-    return sum(v for moment, v in series.items() if start <= moment < end)
-
-
 def history(days: Sequence[DailyUsage]) -> tuple[DailyUsage, ...]:
     """The days from the first one with traffic: days before it predate the model's use, not zero load."""
     for i, day in enumerate(days):

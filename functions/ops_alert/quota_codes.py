@@ -481,12 +481,6 @@ def quota_rate(quota_name: str) -> QuotaRate | None:
     return None
 
 
-def quota_kind(quota_name: str) -> QuotaKind | None:
-    """RPM for a "requests per minute" quota, TPM for "tokens per minute", else None (per day too)."""
-    rate = quota_rate(quota_name)
-    return QuotaKind(rate.value) if rate in (QuotaRate.RPM, QuotaRate.TPM) else None
-
-
 def is_mantle_quota(quota_name: str) -> bool:
     """True for a quota of the bedrock-mantle endpoint, which the stack's metrics do not measure.
 

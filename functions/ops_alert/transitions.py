@@ -89,13 +89,6 @@ def entered_alarm(history: Iterable[StateChange], alarm_name: str, at: datetime,
                and abs(c.at - at) <= tolerance for c in history)
 
 
-def verify(signal: AlarmSignal, names: StackNames, own: OwnIdentity | None,
-           history: Sequence[StateChange]) -> Confirmation:
-    """Whether every claim of ``signal`` is this stack's own alarm and in the alarm history."""
-    identity = check_identity(signal, names, own)
-    return identity if not identity.confirmed else check_history(signal, names, history)
-
-
 def check_identity(signal: AlarmSignal, names: StackNames, own: OwnIdentity | None) -> Confirmation:
     """Whether every alarm the signal claims is this stack's own (checked before any history call)."""
     if own is None:

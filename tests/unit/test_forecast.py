@@ -22,7 +22,6 @@ from ops_alert.forecast import (
     forecast,
     history,
     project,
-    rolling_window_total,
     summary,
     theil_sen,
 )
@@ -70,11 +69,6 @@ def test_a_day_without_datapoints_is_zero_usage() -> None:
 def test_bucket_count_must_be_positive() -> None:
     with pytest.raises(ValueError, match="days must be >= 1"):
         daily_usage({}, END, 0)
-
-
-def test_rolling_24_hour_total_counts_only_the_last_day() -> None:
-    series = {END - timedelta(minutes=1): 10.0, END - DAY: 5.0, END - DAY - timedelta(minutes=1): 99.0}
-    assert rolling_window_total(series, END) == 15.0
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ from ops_alert.quota_codes import (
     model_tokens,
     names_model,
     parse_check_mode,
-    quota_kind,
     quota_mode,
     quota_model_tokens,
     quota_rate,
@@ -223,21 +222,6 @@ def test_names_model_needs_a_model_in_the_quota_name():
 )
 def test_quota_mode_from_quota_name_prefix(quota_name, mode):
     assert quota_mode(quota_name) is mode
-
-
-@pytest.mark.parametrize(
-    ("quota_name", "kind"),
-    [
-        (f"{GR} requests per minute for Anthropic Claude Opus 4.6 V1", RPM),
-        (f"{GR} tokens per minute for Anthropic Claude Opus 4.6 V1", TPM),
-        ("On-demand InvokeModel Requests Per Minute for Anthropic Claude 3 Sonnet", RPM),
-        (f"{GR} tokens per day for Anthropic Claude Opus 4.6 V1", None),
-        ("Model units per provisioned model for Anthropic Claude Opus 4.6", None),
-    ],
-    ids=["rpm", "tpm", "case-insensitive", "tokens-per-day", "other"],
-)
-def test_quota_kind(quota_name, kind):
-    assert quota_kind(quota_name) is kind
 
 
 @pytest.mark.parametrize(
@@ -651,9 +635,10 @@ def test_a_tie_is_refused_listing_both():
         (f"{GR} tokens per minute for X", QuotaRate.TPM),
         ("Model invocation max tokens per day for X (doubled for cross-region calls)", QuotaRate.TPD),
         (f"{GR} tokens per day for X", QuotaRate.TPD),
+        ("On-demand InvokeModel Requests Per Minute for Anthropic Claude 3 Sonnet", QuotaRate.RPM),
         ("Model units per provisioned model for X", None),
     ],
-    ids=["rpm", "tpm", "per-day-shared", "per-day-global", "other"],
+    ids=["rpm", "tpm", "per-day-shared", "per-day-global", "case-insensitive", "other"],
 )
 def test_quota_rate(quota_name, rate):
     assert quota_rate(quota_name) is rate

@@ -9,7 +9,7 @@ import pytest
 from ops_alert.alarm_message import parse_signals
 from ops_alert.names import StackNames
 from ops_alert.partition import OwnIdentity
-from ops_alert.transitions import StateChange, covered_by_composite, in_alarm_at, verify
+from ops_alert.transitions import StateChange, check_history, check_identity, covered_by_composite, in_alarm_at
 
 NAMES = StackNames("Acme", "G-Opus-4-6")
 OWN = OwnIdentity("aws", "us-east-1", "123456789012")
@@ -56,40 +56,45 @@ S = timedelta(seconds=1)
 REAL_HISTORY = [up(THROTTLES, T - S), up(COMPOSITE, T)]
 
 VERIFY = [
-    # id, signal, history, confirmed
-    ("composite-and-child-in-history", composite([(THROTTLES, T - S)]), REAL_HISTORY, True),
+    # id, signal, history, the check that refuses it (None: confirmed)
+    ("composite-and-child-in-history", composite([(THROTTLES, T - S)]), REAL_HISTORY, None),
     ("child-recovered-since-is-still-real", composite([(THROTTLES, T - S)]),
-     [*REAL_HISTORY, up(THROTTLES, T + 60 * S, "ALARM", "OK")], True),
-    ("within-a-minute", composite([(THROTTLES, T - S)]), [up(THROTTLES, T + 50 * S), up(COMPOSITE, T - 40 * S)], True),
+     [*REAL_HISTORY, up(THROTTLES, T + 60 * S, "ALARM", "OK")], None),
+    ("within-a-minute", composite([(THROTTLES, T - S)]), [up(THROTTLES, T + 50 * S), up(COMPOSITE, T - 40 * S)], None),
     # set-alarm-state on the composite: the composite transitioned, its children did not.
-    ("children-never-transitioned", composite([(THROTTLES, T - S)]), [up(COMPOSITE, T)], False),
-    ("composite-never-transitioned", composite([(THROTTLES, T - S)]), [up(THROTTLES, T - S)], False),
-    ("transition-at-another-time", composite([(THROTTLES, T - S)]), [up(THROTTLES, T - 3600 * S), up(COMPOSITE, T)], False),
+    ("children-never-transitioned", composite([(THROTTLES, T - S)]), [up(COMPOSITE, T)], "history"),
+    ("composite-never-transitioned", composite([(THROTTLES, T - S)]), [up(THROTTLES, T - S)], "history"),
+    ("transition-at-another-time", composite([(THROTTLES, T - S)]), [up(THROTTLES, T - 3600 * S), up(COMPOSITE, T)], "history"),
     ("history-shows-recovery-not-alarm", composite([(THROTTLES, T - S)]),
-     [up(THROTTLES, T - S, "ALARM", "OK"), up(COMPOSITE, T)], False),
-    ("child-without-reported-time", composite([(THROTTLES, T - S)], with_state=False), REAL_HISTORY, False),
+     [up(THROTTLES, T - S, "ALARM", "OK"), up(COMPOSITE, T)], "history"),
+    ("child-without-reported-time", composite([(THROTTLES, T - S)], with_state=False), REAL_HISTORY, "history"),
     ("composite-of-another-account", composite([(THROTTLES, T - S)], alarm_arn=arn(COMPOSITE, account="999999999999")),
-     REAL_HISTORY, False),
+     REAL_HISTORY, "identity"),
     ("composite-in-another-region", composite([(THROTTLES, T - S)], alarm_arn=arn(COMPOSITE, region="eu-west-1")),
-     REAL_HISTORY, False),
+     REAL_HISTORY, "identity"),
     ("child-arn-in-another-region", composite([(THROTTLES, T - S)], child_arn=lambda n: arn(n, region="eu-west-1")),
-     REAL_HISTORY, False),
-    ("child-event-real", child(THROTTLES), [up(THROTTLES, T)], True),
-    ("child-event-forged", child(THROTTLES), [], False),
+     REAL_HISTORY, "identity"),
+    ("child-event-real", child(THROTTLES), [up(THROTTLES, T)], None),
+    ("child-event-forged", child(THROTTLES), [], "history"),
     ("child-event-of-another-partition", child(THROTTLES, alarm_arn=arn(THROTTLES, partition="aws-cn")),
-     [up(THROTTLES, T)], False),
+     [up(THROTTLES, T)], "identity"),
 ]
 
 
-@pytest.mark.parametrize(("signal", "history", "confirmed"), [v[1:] for v in VERIFY], ids=[v[0] for v in VERIFY])
-def test_verify(signal, history, confirmed: bool) -> None:
-    verdict = verify(signal, NAMES, OWN, history)
-    assert verdict.confirmed is confirmed
-    assert bool(verdict.reason) is not confirmed
+@pytest.mark.parametrize(("signal", "history", "refused_by"), [v[1:] for v in VERIFY], ids=[v[0] for v in VERIFY])
+def test_a_signal_is_confirmed_by_identity_then_history(signal, history, refused_by: str | None) -> None:
+    # The processor's order: identity first (no history is read for another stack's alarm).
+    identity = check_identity(signal, NAMES, OWN)
+    assert identity.confirmed is (refused_by != "identity")
+    assert bool(identity.reason) is (refused_by == "identity")
+    if identity.confirmed:
+        in_history = check_history(signal, NAMES, history)
+        assert in_history.confirmed is (refused_by is None)
+        assert bool(in_history.reason) is (refused_by is not None)
 
 
 def test_unknown_own_identity_confirms_nothing() -> None:
-    assert not verify(child(THROTTLES), NAMES, None, [up(THROTTLES, T)]).confirmed
+    assert not check_identity(child(THROTTLES), NAMES, None).confirmed
 
 
 @pytest.mark.parametrize(("arn_", "expected"), [
