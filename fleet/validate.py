@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
+import bundle.lambda_code  # noqa: F401 - functions/ on sys.path
 from bundle.regions import unknown_region
 from fleet.model import Deployment, Mode, Problem
 
-# The stack's own rules for e-mail addresses and quota codes (functions/ops_alert, plain Python), so
-# what passes here is what the deployed custom resources accept. The fleet runs from the repository
-# root, where the Lambda code is not a package.
-_FUNCTIONS = str(Path(__file__).resolve().parent.parent / "functions")
-if _FUNCTIONS not in sys.path:
-    sys.path.append(_FUNCTIONS)
-
-from ops_alert.email_list import is_email_address  # noqa: E402
-from ops_alert.quota_codes import NO_QUOTA_CODE, is_well_formed_code, means_no_quota  # noqa: E402
+# The stack's own rules for e-mail addresses and quota codes: what passes here is what the deployed
+# custom resources accept.
+from ops_alert.email_list import is_email_address
+from ops_alert.quota_codes import NO_QUOTA_CODE, is_well_formed_code, means_no_quota
 
 # The template has defaults for some of these, but a default is not a safe choice for a team's
 # own stack: a wrong model id or quota code monitors the wrong thing, silently.

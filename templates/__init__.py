@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from troposphere import Template
 
-import templates._paths  # noqa: F401 - functions/ on sys.path before any module below imports ops_alert
+import bundle.lambda_code  # noqa: F401 - functions/ on sys.path before any module below imports ops_alert
 from templates.alarms import add_alarms
 from templates.configuration import add_configuration
 from templates.dashboard import add_dashboard

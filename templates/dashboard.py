@@ -13,7 +13,7 @@ from troposphere import Output, Sub, Template
 from troposphere.cloudformation import CustomResource
 from troposphere.cloudwatch import Dashboard
 
-from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # on sys.path: templates/_paths.py
+from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # on sys.path: bundle/lambda_code.py
 from ops_alert.names import StackNames
 from templates.names import DASHBOARD_NAME, C, M, named, placeholder
 from templates.parameters import Parameters
