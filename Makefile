@@ -15,7 +15,7 @@ REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv package test gates golden unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture preview preview-examples clean distclean
+.PHONY: venv package test gates golden unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture preview preview-examples mute unmute clean distclean
 
 # Two stamps: `make package` installs only what rendering and zipping need (runtime + the `package`
 # extra); `make test` adds the test stack (the `dev` extra). Each is redone when pyproject.toml changes.
@@ -124,6 +124,17 @@ preview: $(PACKAGE_STAMP)
 # Re-render docs/examples/ after a deliberate wording change (a test keeps them equal to make preview).
 preview-examples: $(PACKAGE_STAMP)
 	@for s in high_usage low_usage new_model non_quota; do $(PY) -m preview --scenario $$s > docs/examples/preview-$$s.txt || exit 1; done
+
+# Hold one stack's e-mail and chat for a while (README "Muting and re-notify"); cases still follow
+# the support settings.   make mute STACK=… FOR=24h REASON="…" [SCOPE=all|quota|investigation] [REGION=…]
+# The reason reaches the command through the environment, so no quote in it can break the shell line.
+mute: export MUTE_REASON = $(REASON)
+mute: $(PACKAGE_STAMP)
+	@$(PY) -m mute on --stack "$(STACK)" --for "$(FOR)" --reason "$$MUTE_REASON" $(if $(SCOPE),--scope "$(SCOPE)") \
+	  $(if $(REGION),--region "$(REGION)") $(DEBUG_FLAG)
+
+unmute: $(PACKAGE_STAMP)
+	@$(PY) -m mute off --stack "$(STACK)" $(if $(REGION),--region "$(REGION)") $(DEBUG_FLAG)
 
 clean:
 	rm -rf build .pytest_cache .coverage

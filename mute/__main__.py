@@ -1,0 +1,3 @@
+from mute.cli import main
+
+raise SystemExit(main())
