@@ -1,6 +1,8 @@
 """Live listings for the lookup: Service Quotas (applied and default values) and Bedrock model IDs.
 
-Every failure becomes ``LookupFailed`` with one line that says what to change; callers print it.
+Every failure becomes ``LookupFailed`` with the one line of the CLI error boundary
+(``bundle.cli_errors.describe``): the command line prints it, the fleet's plan shows it as the
+reason the codes were not checked.
 Clients come from a ``client(service)`` callable, so the command line (a boto3 session) and the
 fleet (its per-region client cache) share this code.
 """
@@ -10,20 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    NoCredentialsError,
-    NoRegionError,
-)
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from bundle.cli_errors import UserError
+from bundle.cli_errors import UserError, describe
 from ops_alert.quota_codes import QuotaInfo
 
 SERVICE_CODE = "bedrock"
 # Adaptive retries ride out ordinary throttling; a listing still throttled after them is reported.
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=20)
-THROTTLED = {"ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"}
 
 ClientFactory = Callable[[str], Any]
 
@@ -32,38 +28,18 @@ class LookupFailed(UserError):
     """The listing could not be read; the message is the one line to show (bundle/cli_errors.py)."""
 
 
-def _describe(exc: Exception, what: str) -> str:
-    if isinstance(exc, NoCredentialsError):
-        return "no AWS credentials: configure a profile (aws configure) or AWS_* variables, or work offline with QUOTAS=<saved listing>"
-    if isinstance(exc, NoRegionError):
-        return "no AWS region: pass REGION=us-east-1 (or set AWS_REGION), or work offline with QUOTAS=<saved listing>"
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        if code in THROTTLED:
-            return f"{what} is throttled by AWS even after retries: try again in a minute"
-        if code in ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "ExpiredTokenException"):
-            return f"{what} was refused ({code}): use credentials that may call it, or work offline with QUOTAS=<saved listing>"
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-        if status >= 500:
-            return f"{what} failed: AWS answered HTTP {status}; try again later"
-        return f"{what} failed: {code}: {' '.join(str(error.get('Message', exc)).split())[:200]}"
-    return f"{what} failed: {exc}"
-
-
 def list_quotas(client: ClientFactory) -> tuple[list[QuotaInfo], list[QuotaInfo]]:
     """(applied, default) bedrock quotas, every page of both listings."""
     sq = client("service-quotas")
     out: list[list[QuotaInfo]] = []
-    for operation, what in (("list_service_quotas", "Service Quotas ListServiceQuotas"),
-                            ("list_aws_default_service_quotas", "Service Quotas ListAWSDefaultServiceQuotas")):
+    for operation in ("list_service_quotas", "list_aws_default_service_quotas"):
         try:
             pages = sq.get_paginator(operation).paginate(ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": 100})
             out.append([QuotaInfo(code=str(i["QuotaCode"]), name=str(i.get("QuotaName", "")), value=float(i.get("Value", 0.0)),
                                   adjustable=bool(i.get("Adjustable", False)))
                         for page in pages for i in page.get("Quotas", [])])
         except (BotoCoreError, ClientError) as exc:
-            raise LookupFailed(_describe(exc, what)) from exc
+            raise LookupFailed(describe(exc)) from exc
     return out[0], out[1]
 
 
@@ -85,16 +61,15 @@ def known_model_ids(client: ClientFactory) -> list[str]:
 def session_clients(region: str | None, profile: str | None = None) -> ClientFactory:
     """A client factory for one region of a boto3 session; LookupFailed without region or profile."""
     import boto3
-    from botocore.exceptions import ProfileNotFound
 
     try:
         session = boto3.session.Session(region_name=region, profile_name=profile)
-    except ProfileNotFound as exc:
-        raise LookupFailed(f"AWS profile not found: {exc}") from exc
+    except BotoCoreError as exc:  # ProfileNotFound
+        raise LookupFailed(describe(exc)) from exc
     if not session.region_name:
-        raise LookupFailed(_describe(NoRegionError(), ""))
+        raise LookupFailed(describe(NoRegionError()))
     if session.get_credentials() is None:
-        raise LookupFailed(_describe(NoCredentialsError(), ""))
+        raise LookupFailed(describe(NoCredentialsError()))
     def client(service: str) -> Any:
         return session.client(service, config=CONFIG)  # type: ignore[call-overload]
 

@@ -73,8 +73,11 @@ def _offline(args: argparse.Namespace) -> tuple[list, list, list[str]]:
 
 
 def _live(args: argparse.Namespace, client: ClientFactory | None) -> tuple[list, list, list[str]]:
-    client = client or session_clients(args.region, args.profile)
-    applied, defaults = list_quotas(client)
+    try:
+        client = client or session_clients(args.region, args.profile)
+        applied, defaults = list_quotas(client)
+    except LookupFailed as exc:
+        raise LookupFailed(f"{exc}; or work offline with QUOTAS=<saved listing>") from exc
     return applied, defaults, known_model_ids(client)
 
 

@@ -109,10 +109,11 @@ def test_no_region_or_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     code, _, err = run("--model", SONNET_45_US)
     assert code == EXIT_BAD_INPUT
-    assert err == "quota-codes: error: no AWS region: pass REGION=us-east-1 (or set AWS_REGION), or work offline with QUOTAS=<saved listing>\n"
+    assert err == "quota-codes: error: no AWS region: pass REGION=us-east-1 (or --region), or set AWS_REGION; or work offline with QUOTAS=<saved listing>\n"
     code, _, err = run("--model", SONNET_45_US, "--region", "us-east-1")
     assert code == EXIT_BAD_INPUT
-    assert err.startswith("quota-codes: error: no AWS credentials: configure a profile") and err.count("\n") == 1
+    assert err.startswith("quota-codes: error: no usable AWS credentials") and err.count("\n") == 1
+    assert err.endswith("; or work offline with QUOTAS=<saved listing>\n")
 
 
 # -- live, against the fakes ----------------------------------------------------------------------
@@ -139,8 +140,8 @@ def test_live_unknown_model_names_the_closest_ids(live: StandardFakes) -> None:
 
 
 @pytest.mark.parametrize(("error", "line"), [
-    ("ThrottlingException", "quota-codes: error: Service Quotas ListServiceQuotas is throttled by AWS even after retries: try again in a minute"),
-    ("AccessDeniedException", "quota-codes: error: Service Quotas ListServiceQuotas was refused (AccessDeniedException)"),
+    ("ThrottlingException", "quota-codes: error: AWS throttled ListServiceQuotas (ThrottlingException"),
+    ("AccessDeniedException", "quota-codes: error: not allowed to call ListServiceQuotas (AccessDeniedException"),
 ], ids=["throttled", "access-denied"])
 def test_live_listing_failure_is_one_line(live: StandardFakes, error: str, line: str) -> None:
     live.fault.fail("service-quotas", "ListServiceQuotas", error, times=None)
