@@ -20,7 +20,16 @@ from typing import Any, TextIO
 
 from bundle.cli_errors import UserError, add_debug_flag, guarded
 from ops_alert.alarms import CaseCategory
-from ops_alert.mute import MAX_MUTE, MAX_REASON_CHARS, OFF, mute_document, parse_mute, parse_scope
+from ops_alert.mute import (
+    ALL_CATEGORIES,
+    MAX_MUTE,
+    MAX_REASON_CHARS,
+    OFF,
+    SCOPE_WORDS,
+    mute_document,
+    parse_mute,
+    parse_scope,
+)
 
 OUTPUT = "MuteParameter"  # templates/outputs.py; also the resource's logical ID (templates/configuration.py)
 MIN_MUTE = timedelta(minutes=1)
@@ -131,10 +140,13 @@ def mute_on(request: MuteRequest, out: TextIO, client: ClientFactory, now: datet
     if mute is None:  # the processor would not honour it: never write it
         raise UserError(f"the mute document would not be honoured by the processor: {parse_mute(document, now).problem}")
     client("ssm").put_parameter(Name=name, Value=document, Type="String", Overwrite=True)
-    which = "all alerts" if len(mute.scope_words) > 1 else f"{mute.scope_words[0]} alerts"
+    if mute.scope == ALL_CATEGORIES:
+        which = "every alert"
+    else:
+        which = (f"{mute.scope_words[0]} alerts (a CRITICAL {'/'.join(w for w in SCOPE_WORDS if w not in mute.scope_words)} "
+                 "alarm among them breaks through)")
     print(f"Muted stack {stack} until {mute.ends()} (for {_said(length)}): e-mail and chat are held for {which}; "
-          "support cases still follow the stack's settings; a CRITICAL outside the muted scope breaks through; "
-          "every held notification is a decision event.", file=out)
+          "support cases still follow the stack's settings; every held notification is a decision event.", file=out)
     print(f"Parameter {name}. End it early with: make unmute STACK={stack}", file=out)
     return 0
 

@@ -58,7 +58,7 @@ def run(*args: str, now: datetime = NOW) -> tuple[int, str, str]:
 def test_mute_writes_a_document_the_processor_honours(stack: str) -> None:
     code, out, err = run("on", "--stack", stack, "--for", "24h", "--reason", "planned load test")
     assert (code, err) == (0, "")
-    assert "Muted stack acme-opus until 2026-12-02 12:00 UTC (for 1d)" in out and "held for all alerts" in out
+    assert "Muted stack acme-opus until 2026-12-02 12:00 UTC (for 1d)" in out and "held for every alert;" in out
     assert "make unmute STACK=acme-opus" in out
     document = json.loads(_value())
     assert (document["until"], document["reason"], document["scope"]) == ("2026-12-02T12:00:00Z", "planned load test", ["all"])
@@ -69,8 +69,9 @@ def test_mute_writes_a_document_the_processor_honours(stack: str) -> None:
 
 
 def test_unmute_writes_off(stack: str) -> None:
-    run("on", "--stack", stack, "--for", "2d", "--reason", "x", "--scope", "quota")
+    _, out, _ = run("on", "--stack", stack, "--for", "2d", "--reason", "x", "--scope", "quota")
     assert json.loads(_value())["scope"] == ["quota"]
+    assert "held for quota alerts (a CRITICAL investigation alarm among them breaks through)" in out
     code, out, err = run("off", "--stack", stack)
     assert (code, err, _value()) == (0, "", "off")
     assert "Unmuted stack acme-opus" in out
