@@ -11,7 +11,7 @@ For one alarm signal, ONE call: processor_pipeline.handle
   1. classify it (ours? into ALARM?), read the alarm states (ONE DescribeAlarms call) and decide
      which children fired (ops_alert.triggered); a child event the composite notification covers
      is skipped;
-  then, once per transition (Powertools idempotency on DynamoDB):
+  then, once per transition (ops_alert_aws.idempotency: a DynamoDB record per transition):
   2. usage over the lookback, 3. thresholds, 4. scenario, 5. case type and quota routing,
   6. support action, 7. e-mail.
 Results are typed (ops_alert.results) until the handler returns their JSON. Each signal's result
@@ -28,9 +28,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-
 from ops_alert.alarm_message import (
     AlarmSignal,
     DeadLettered,
@@ -45,9 +42,9 @@ from ops_alert_aws.decision_events import put_decision_event
 from ops_alert_aws.errors import describe
 from ops_alert_aws.follow_up import is_sqs_record
 from ops_alert_aws.log import bind, get_logger
+from ops_alert_aws.metrics import COUNT, Metrics
 from ops_alert_aws.settings import ProcessorEnv, read_customer_name
 
-import processor_follow_up
 import processor_pipeline
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "notification_processor"
@@ -68,11 +65,11 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         raise
     finally:
         # Counts go out as CloudWatch embedded-metric log lines: no API call.
-        metrics.flush_metrics(raise_on_empty_metrics=False)
+        metrics.flush_metrics()
 
 
 def _count(name: str) -> None:
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name, COUNT, 1)
 
 
 def _reject(reason: str) -> Rejected:
@@ -98,6 +95,9 @@ def _sqs_record(record: Mapping[str, Any], env: ProcessorEnv, context: Any) -> R
     body = record.get("body")
     redriven = dead_lettered_event(body) if isinstance(body, str) else None
     if redriven is None:
+        # Imported on the first follow-up only: an alarm's cold start does not compile it.
+        import processor_follow_up
+
         result = processor_follow_up.process(record, env, logger)
         _count("FollowUps" if isinstance(result, FollowUpResult) else "RejectedEvents")
         return result

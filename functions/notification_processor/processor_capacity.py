@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from aws_lambda_powertools import Logger
-
 from ops_alert.alarms import AlarmKind, QuotaKind
 from ops_alert.content.model import AttachmentNote
 from ops_alert.dashboard import DashboardSpec, dashboard_url, graph_image_request, lines_for
@@ -28,6 +26,7 @@ from ops_alert.usage import CombinedSeries, UsageStats
 from ops_alert_aws import case_attachments
 from ops_alert_aws.case_attachments import Attachments, CaseFile, GraphRequest
 from ops_alert_aws.errors import describe
+from ops_alert_aws.log import Logger
 from ops_alert_aws.quota_catalogue import get_bedrock_quota
 
 GRAPH_FILES = {"rpm": "rpm-14-days.png", "tpm": "tpm-14-days.png"}

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from processor_capacity import AttachmentPlan
 
 from ops_alert.alarms import BY_KEY
@@ -28,6 +27,7 @@ from ops_alert.untrusted import neutralise
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.errors import error_code, is_not_found
 from ops_alert_aws.follow_up import FollowUp, MalformedFollowUp, StoredContext
+from ops_alert_aws.log import Logger
 from ops_alert_aws.settings import ProcessorEnv
 from ops_alert_aws.support_cases import NoSupportPlan
 

@@ -2,7 +2,7 @@
 
 ``handle`` is the one entry point: it classifies the signal, reads the alarm states (ONE
 DescribeAlarms call), lets ``ops_alert.triggered`` decide which children fired, and then, once per
-transition (Powertools idempotency on DynamoDB), runs ``process``: 2. usage over the lookback,
+transition (ops_alert_aws.idempotency, on DynamoDB), runs ``process``: 2. usage over the lookback,
 3. thresholds, 4. scenario, 5. case type and quota routing, 6. support action, 7. e-mail.
 Results are typed (``ops_alert.results``); the handler turns them into JSON.
 """
@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import processor_capacity
-from aws_lambda_powertools import Logger
 
 from ops_alert.alarm_message import AlarmSignal, SignalSource, classify
 from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity
@@ -53,6 +52,7 @@ from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
 from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
 from ops_alert_aws.idempotency import run_once
+from ops_alert_aws.log import Logger
 from ops_alert_aws.quota_catalogue import get_bedrock_quota
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.usage_metrics import fetch_model_series, usage_window

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from aws_lambda_powertools import Logger
 from processor_capacity import AttachmentPlan
 
 from ops_alert.alarms import CaseCategory
@@ -24,6 +23,7 @@ from ops_alert.quota_codes import is_quota_code
 from ops_alert.routing import QuotaRequestPlan, SupportAction, quota_to_request
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.errors import describe
+from ops_alert_aws.log import Logger
 from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_case_marker_key, read_stakeholder_emails
 from ops_alert_aws.support_cases import NoSupportPlan, SupportCase

@@ -46,7 +46,7 @@ TPM_ALARM_PATTERNS: Final = "TPM_ALARM_PATTERNS"
 # percent, which also sets the per-day threshold of the forecast.
 DAILY_TOKEN_QUOTA_CODE: Final = "DAILY_TOKEN_QUOTA_CODE"
 TPM_THRESHOLD_PERCENT: Final = "TPM_THRESHOLD_PERCENT"
-# Read by Powertools (logger and metrics service) and the handler.
+# The service name of the handler's log lines and metrics (the name Powertools read before).
 POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
 # The CloudFormation stack's name, named in the decision events (issue 13).
 STACK_NAME: Final = "STACK_NAME"

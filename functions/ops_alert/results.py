@@ -1,7 +1,7 @@
 """What handling one event came to, as types; their JSON form is the processor's return value.
 
 The notification processor works with these end to end and turns them into JSON only at the
-edge: the handler's return value and the idempotency record (Powertools stores JSON). A repeat of
+edge: the handler's return value and the idempotency record (stored as JSON). A repeat of
 a transition returns the stored JSON of the first run, marked ``duplicate`` (:class:`Duplicate`).
 """
 from __future__ import annotations

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_lambda_powertools import Logger
-
 from ops_alert_aws.clients import client, support
 from ops_alert_aws.errors import describe
+from ops_alert_aws.log import Logger
 
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024

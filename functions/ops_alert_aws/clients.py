@@ -1,10 +1,15 @@
-"""boto3 clients: one Session per container, each client created once, adaptive retries, sane timeouts.
+"""AWS clients: one botocore Session per container, each client created on first use and then reused.
 
-A boto3 Session loads and keeps its own copy of the endpoint rules and service models: a Session per
+The one way the functions reach AWS: ``client("sns").publish(...)`` where the call is made. A
+client is created the first time an invocation needs it (a path that never calls Support never pays
+for a Support client) and kept for the container's later invocations.
+
+A Session loads and keeps its own copy of the endpoint rules and service models: a Session per
 client made the notification processor's cold start 3.6 times the original's (0.83 s of CPU for its
-clients alone). Every client here comes from one shared Session, and each is created once per
-container and reused by later invocations. Tests call ``reset()`` so every test gets a new Session
-and clients bound to its own mocks and environment.
+clients alone). Every client here comes from one shared Session. The clients are botocore's own
+(what boto3.client returns too): importing boto3 itself, with s3transfer and its resource layer that
+no function uses, cost every cold start about 15 ms (README "Speed and cost"). Tests call
+``reset()`` so every test gets a new Session and clients bound to its own mocks and environment.
 """
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ import os
 import threading
 from typing import Any
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.parsers import ResponseParserFactory
@@ -33,18 +37,16 @@ ONCE = RETRIES.merge(Config(retries={"mode": "standard", "total_max_attempts": 1
 
 # Creating clients from one Session in several threads at once is not safe in botocore.
 _lock = threading.RLock()
-_session: boto3.session.Session | None = None
-_core: botocore.session.Session | None = None  # the botocore session inside _session
+_session: botocore.session.Session | None = None
 _clients: dict[tuple[str, str | None, bool, bool], Any] = {}
 
 
-def session() -> boto3.session.Session:
-    """The container's one boto3 Session (created on first use)."""
-    global _session, _core
+def session() -> botocore.session.Session:
+    """The container's one Session (created on first use)."""
+    global _session
     with _lock:
         if _session is None:
-            _core = botocore.session.get_session()
-            _session = boto3.session.Session(botocore_session=_core)
+            _session = botocore.session.get_session()
         return _session
 
 
@@ -55,19 +57,18 @@ def _raw_timestamp(value: Any) -> Any:
 def _create(service: str, region: str | None, raw_timestamps: bool, config: Config) -> Any:
     shared: Any = session()  # typed stubs want a literal service name
     if not raw_timestamps:
-        return shared.client(service, region_name=region, config=config)
+        return shared.create_client(service, region_name=region, config=config)
     # botocore takes the response-parser factory from the session when it creates a client: one
     # with a pass-through timestamp parser, registered for the duration of this one creation,
     # applies to this client only, while models, credentials and endpoint rules stay shared.
-    assert _core is not None
-    default = _core.get_component("response_parser_factory")
+    default = shared.get_component("response_parser_factory")
     raw = ResponseParserFactory()
     raw.set_parser_defaults(timestamp_parser=_raw_timestamp)
-    _core.register_component("response_parser_factory", raw)
+    shared.register_component("response_parser_factory", raw)
     try:
-        return shared.client(service, region_name=region, config=config)
+        return shared.create_client(service, region_name=region, config=config)
     finally:
-        _core.register_component("response_parser_factory", default)
+        shared.register_component("response_parser_factory", default)
 
 
 def client(service: str, region: str | None = None, *, raw_timestamps: bool = False, retry: bool = True) -> Any:
@@ -103,7 +104,7 @@ def support(*, retry: bool = True) -> Any:
 
 def reset() -> None:
     """Forget the Session and every client (tests: new mocks, new environment)."""
-    global _session, _core
+    global _session
     with _lock:
         _clients.clear()
-        _session = _core = None
+        _session = None

@@ -1,10 +1,10 @@
-"""clients: one boto3 Session per container shared by every client, each client created once."""
+"""clients: one botocore Session per container shared by every client, each client created once."""
 from __future__ import annotations
 
 import threading
 from typing import Any
 
-import boto3
+import botocore.session
 import pytest
 
 from ops_alert_aws import clients
@@ -17,13 +17,13 @@ PROCESSOR_CLIENTS = [("cloudwatch", None), ("ssm", None), ("secretsmanager", Non
 @pytest.fixture
 def sessions_created(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     created: list[Any] = []
-    real = boto3.session.Session
+    real = botocore.session.get_session
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         created.append(real(*args, **kwargs))
         return created[-1]
 
-    monkeypatch.setattr(boto3.session, "Session", counting)
+    monkeypatch.setattr(botocore.session, "get_session", counting)
     return created
 
 

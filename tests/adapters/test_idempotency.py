@@ -1,13 +1,14 @@
 """idempotency: one run per key; a failed run leaves the key retryable."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 
-from ops_alert_aws.idempotency import run_once
+from ops_alert_aws import idempotency
+from ops_alert_aws.idempotency import IdempotencyPersistenceLayerError, run_once
 from tests.fakes import FakeLambdaContext, StandardFakes
 
 
@@ -86,7 +87,94 @@ def test_work_failure_is_not_swallowed_when_the_store_also_fails(table: str, aws
         aws.fault.fail("dynamodb", "DeleteItem", "InternalServerError", status=500, times=None)
         raise RuntimeError("SNS down")
 
-    # Powertools could not release the record: its error escapes, so Lambda retries the event.
+    # The record could not be released: the error escapes, so Lambda retries the event.
     with pytest.raises(IdempotencyPersistenceLayerError, match="Failed to delete record"):
         run_once("k", work, table, FakeLambdaContext())
     aws.fault.clear()
+
+
+def _powertools_run(key: str, work: Any, table: str) -> Any:
+    """The processor's unit of work as it ran under Powertools' idempotency (before this module)."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from ops_alert_aws import clients
+
+    def alarm_transition(transition: dict[str, str]) -> Any:
+        return work()
+
+    # The name Powertools derived from the wrapped function, part of every record's key.
+    alarm_transition.__module__, alarm_transition.__qualname__ = "ops_alert_aws.idempotency", "run_once.<locals>.alarm_transition"
+    config = IdempotencyConfig(event_key_jmespath="key", raise_on_no_idempotency_key=True,
+                               expires_after_seconds=idempotency.EXPIRES_AFTER_SECONDS)
+    config.register_lambda_context(FakeLambdaContext())
+    persistence = DynamoDBPersistenceLayer(table_name=table, boto3_client=clients.client("dynamodb"))
+    wrapped = idempotent_function(data_keyword_argument="transition", persistence_store=persistence, config=config)(
+        alarm_transition)
+    return wrapped(transition={"key": key})
+
+
+def _items(table: str) -> dict[str, dict[str, Any]]:
+    return {i["id"]["S"]: i for i in boto3.client("dynamodb").scan(TableName=table)["Items"]}
+
+
+def test_records_written_before_the_upgrade_still_deduplicate(table: str) -> None:
+    # A transition handled by the previous version (Powertools) just before a deployment, redelivered after it.
+    assert _powertools_run("k", lambda: {"status": "processed", "by": "before"}, table) == {"status": "processed", "by": "before"}
+    again = run_once("k", lambda: pytest.fail("ran twice"), table, FakeLambdaContext())
+    assert (again.duplicate, again.result) == (True, {"status": "processed", "by": "before"})
+
+
+def test_records_written_now_are_the_ones_powertools_wrote(table: str) -> None:
+    run_once("ours", lambda: {"status": "processed", "n": [1, 2]}, table, FakeLambdaContext())
+    _powertools_run("theirs", lambda: {"status": "processed", "n": [1, 2]}, table)
+    items = _items(table)
+    ours, theirs = items[idempotency.record_key("ours")], items[idempotency.record_key("theirs")]
+    assert {k: sorted(v) for k, v in ours.items()} == {k: sorted(v) for k, v in theirs.items()}  # names and types
+    assert (ours["status"], ours["data"]) == (theirs["status"], theirs["data"]) == (
+        {"S": "COMPLETED"}, {"S": '{"n": [1, 2], "status": "processed"}'})
+    assert abs(int(ours["expiration"]["N"]) - int(theirs["expiration"]["N"])) <= 2
+    # ... and the previous version, were it rolled back, would honour them too.
+    assert _powertools_run("ours", lambda: pytest.fail("ran twice"), table) == {"status": "processed", "n": [1, 2]}
+
+
+def test_a_run_in_progress_elsewhere_is_not_run_again(table: str) -> None:
+    seen: list[Any] = []
+
+    def work() -> dict[str, Any]:
+        with pytest.raises(idempotency.IdempotencyAlreadyInProgressError, match="already in progress"):
+            run_once("k", lambda: pytest.fail("ran while in progress"), table, FakeLambdaContext())
+        seen.append(_items(table)[idempotency.record_key("k")])
+        return {"status": "processed"}
+
+    assert run_once("k", work, table, FakeLambdaContext()).duplicate is False
+    in_progress = seen[0]
+    assert in_progress["status"] == {"S": "INPROGRESS"} and "data" not in in_progress
+    # It expires with the invocation's remaining time (FakeLambdaContext: 300 s), not the record's 7 days.
+    assert 0 < int(in_progress["in_progress_expiration"]["N"]) / 1000 - time.time() <= 300
+
+
+def test_an_in_progress_record_of_a_timed_out_run_does_not_block_the_retry(table: str) -> None:
+    key = idempotency.record_key("k")
+    boto3.client("dynamodb").put_item(TableName=table, Item={
+        "id": {"S": key}, "status": {"S": "INPROGRESS"}, "expiration": {"N": str(int(time.time()) + 3600)},
+        "in_progress_expiration": {"N": str(int(time.time() * 1000) - 1000)}})
+    once = run_once("k", lambda: {"status": "processed"}, table, FakeLambdaContext())
+    assert (once.duplicate, once.result, once.warning) == (False, {"status": "processed"}, None)
+    assert _items(table)[key]["status"] == {"S": "COMPLETED"}
+
+
+def test_an_expired_completed_record_runs_the_work_again(table: str) -> None:
+    key = idempotency.record_key("k")
+    boto3.client("dynamodb").put_item(TableName=table, Item={
+        "id": {"S": key}, "status": {"S": "COMPLETED"}, "expiration": {"N": str(int(time.time()) - 10)},
+        "data": {"S": '{"status": "old"}'}})
+    assert run_once("k", lambda: {"status": "new"}, table, FakeLambdaContext()).result == {"status": "new"}
+
+
+def test_an_empty_key_is_refused(table: str) -> None:
+    with pytest.raises(idempotency.IdempotencyKeyError):
+        run_once("", lambda: pytest.fail("ran"), table, FakeLambdaContext())

@@ -44,13 +44,12 @@ def test_function_zip_holds_its_handler_at_the_root(build_dir: Path, resources: 
     assert f"{name}.handler" in handlers
 
 
-def test_layer_holds_the_shared_packages_and_powertools(build_dir: Path) -> None:
+def test_layer_holds_the_shared_packages(build_dir: Path) -> None:
     key = artifacts.built_keys(build_dir)["quota_utils_layer"]
     with zipfile.ZipFile(build_dir / key) as z:
         names = set(z.namelist())
     for required in ("python/ops_alert/__init__.py", "python/ops_alert/alarms.py", "python/ops_alert_aws/__init__.py",
-                     "python/ops_alert/content/__init__.py", "python/ops_alert/content/email.py",  # a subpackage
-                     "python/aws_lambda_powertools/__init__.py", "python/typing_extensions.py"):
+                     "python/ops_alert/content/__init__.py", "python/ops_alert/content/email.py"):  # a subpackage
         assert required in names
     assert not any("__pycache__" in n for n in names)
 
@@ -99,11 +98,3 @@ def test_check_reports_a_stale_or_edited_build(build_dir: Path, tmp_path: Path, 
     generate.main(["--out", str(out)])  # a new build removes the stale zip
     assert not (out / "old.0000000000000000.zip").exists()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == rendered
-
-
-def test_powertools_version_in_the_layer_matches_pyproject() -> None:
-    import tomllib
-    root = Path(__file__).resolve().parents[2]
-    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
-    distribution, version, _ = artifacts.POWERTOOLS
-    assert f"{distribution}=={version}" in deps
