@@ -27,7 +27,7 @@ from ops_alert.alarms import BY_KEY
 from ops_alert.dashboard import DashboardSpec, lines_for, refresh_usage_widgets
 from ops_alert.deployment import ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
 from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
-from ops_alert.quota_codes import is_quota_code
+from ops_alert.quotas import is_quota_code
 from ops_alert.thresholds import Quotas, Thresholds, compute_thresholds
 from ops_alert_aws import dashboards, inference_profiles, layer2_alarms, quota_catalogue, threshold_store
 from ops_alert_aws.errors import AwsError, describe, is_not_found

@@ -18,7 +18,7 @@ from ops_alert.content.model import AttachmentNote
 from ops_alert.dashboard import DashboardSpec, dashboard_url, graph_image_request, lines_for
 from ops_alert.forecast import CapacityOutlook, capacity_outlook, daily_csv
 from ops_alert.names import StackNames
-from ops_alert.quota_codes import QuotaInfo, is_quota_code
+from ops_alert.quotas import QuotaInfo, is_quota_code
 from ops_alert.scenario import ThresholdsLike
 from ops_alert.thresholds import threshold
 from ops_alert.throttling import ReservationAdvice, reservation_advice

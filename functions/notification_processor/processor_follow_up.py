@@ -21,7 +21,7 @@ from processor_capacity import AttachmentPlan
 from ops_alert.alarms import BY_KEY
 from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
 from ops_alert.duplicates import already_handled, before_markers, kinds_to_append
-from ops_alert.quota_codes import is_quota_code
+from ops_alert.quotas import is_quota_code
 from ops_alert.results import FollowUpResult, FollowUpStatus, Rejected
 from ops_alert.untrusted import neutralise
 from ops_alert_aws import follow_up, quota_requests, support_cases

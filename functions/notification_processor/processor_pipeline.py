@@ -30,7 +30,7 @@ from ops_alert.mute import MuteVerdict, mute_note, mute_verdict
 from ops_alert.names import StackNames
 from ops_alert.partition import OwnIdentity
 from ops_alert.profiles import PARAMETER_APPLICATION, Siblings, short_profile_id
-from ops_alert.quota_codes import QuotaInfo, is_quota_code
+from ops_alert.quotas import QuotaInfo, is_quota_code
 from ops_alert.renotify import renotify_key
 from ops_alert.results import (
     CoveredByComposite,

@@ -19,7 +19,7 @@ from ops_alert.content.case import case_body, case_subject, communication_body
 from ops_alert.content.model import AlertContext, AttachmentNote, CaseOutcome, CaseOutcomeStatus, Escalation
 from ops_alert.duplicates import already_handled, carries_transition, find_open_case, kinds_to_append
 from ops_alert.names import StackNames
-from ops_alert.quota_codes import is_quota_code
+from ops_alert.quotas import is_quota_code
 from ops_alert.routing import QuotaRequestPlan, SupportAction, quota_to_request
 from ops_alert_aws import follow_up, quota_requests, support_cases
 from ops_alert_aws.errors import describe

@@ -32,6 +32,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ops_alert.alarms import QuotaKind
+from ops_alert.quotas import NO_QUOTA_CODE as NO_QUOTA_CODE
+from ops_alert.quotas import QuotaInfo as QuotaInfo
+from ops_alert.quotas import is_quota_code as is_quota_code
+from ops_alert.quotas import is_well_formed_code as is_well_formed_code
+from ops_alert.quotas import means_no_quota as means_no_quota
+from ops_alert.quotas import suggested_code as suggested_code
 
 
 class InferenceMode(str, enum.Enum):
@@ -93,24 +99,6 @@ PARAMETER_NAMES = {
     QuotaKind.RPM: "RequestsPerMinuteQuotaCode",
     QuotaKind.TPM: "TokensPerMinuteQuotaCode",
 }
-
-NO_QUOTA_CODE = "NA"
-
-
-def means_no_quota(code: str) -> bool:
-    """``NA`` in any case, blanks around: the model has no such quota."""
-    return code.strip().upper() == NO_QUOTA_CODE
-
-
-def is_quota_code(code: str) -> bool:
-    """A code to look up in Service Quotas: not empty and not ``NA``."""
-    return bool(code.strip()) and not means_no_quota(code)
-
-
-# Every Service Quotas code seen in the wild is "L-" and eight upper-case hex digits (L-3DCCFAA4).
-# The API's own pattern is looser, but a code outside this shape is a typo (lower case, a space,
-# a truncated paste), and saying so beats "not found".
-_CODE_PATTERN = re.compile(r"L-[0-9A-F]{8}")
 
 # The spec speaks of a "2–3-letter geo prefix"; real Bedrock geo prefixes also include the
 # four-letter "apac." and the hyphenated "us-gov.". So a first segment is a geo prefix when it is
@@ -200,17 +188,6 @@ _DESCRIPTIVE = frozenset({"g", "labs", "ai", "model"})
 # Provider display names that open a QuotaName's model part ("Mistral AI Mistral Large").
 _PROVIDER_NAMES = ("ai21 labs", "mistral ai", "stability.ai", "writer ai", "moonshot ai", "z.ai")
 _PARENTHETICAL = re.compile(r"\(([^)0-9]*)\)")  # "(doubled for cross-region calls)", not "(24.07)"
-
-
-def is_well_formed_code(code: str) -> bool:
-    """``L-`` and eight upper-case hex digits, the shape of every Service Quotas code."""
-    return bool(_CODE_PATTERN.fullmatch(code))
-
-
-def suggested_code(code: str) -> str | None:
-    """The well-formed code a typo most likely meant (case and spaces fixed), or None."""
-    fixed = re.sub(r"\s+", "", code).upper()
-    return fixed if fixed != code and _CODE_PATTERN.fullmatch(fixed) else None
 
 
 def _words(text: str) -> list[str]:
@@ -491,16 +468,6 @@ def is_mantle_quota(quota_name: str) -> bool:
 
 
 @dataclass(frozen=True)
-class QuotaInfo:
-    """One Service Quotas quota of service ``bedrock``."""
-
-    code: str
-    name: str
-    value: float
-    adjustable: bool
-
-
-@dataclass(frozen=True)
 class Ranking:
     """The candidates of one rate and mode for a model, best first."""
 
@@ -662,7 +629,7 @@ def validate_quota_code(
             f"{parameter} is {NO_QUOTA_CODE}, but model {model_id} has a {kind_adjective(kind)} quota "
             f"for {mode.description} inference{hint}",
         )
-    if not _CODE_PATTERN.fullmatch(code):
+    if not is_well_formed_code(code):
         fixed = suggested_code(code)
         fix = f" — write it as {fixed}" if fixed else ""
         return fail(

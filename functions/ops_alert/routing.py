@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity, case_category
-from ops_alert.quota_codes import is_quota_code
+from ops_alert.quotas import is_quota_code
 from ops_alert.scenario import Scenario
 from ops_alert.thresholds import increase
 

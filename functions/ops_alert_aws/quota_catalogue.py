@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ops_alert.quota_codes import QuotaInfo, is_well_formed_code
+from ops_alert.quotas import QuotaInfo, is_well_formed_code
 from ops_alert_aws.clients import client
 from ops_alert_aws.errors import AwsError, is_not_found
 

@@ -20,7 +20,7 @@ from ops_alert.alarms import QuotaKind
 from ops_alert.email_list import is_email_address
 from ops_alert.mute import NOT_MUTED, MuteReading, parse_mute
 from ops_alert.names import StackNames
-from ops_alert.quota_codes import NO_QUOTA_CODE
+from ops_alert.quotas import NO_QUOTA_CODE
 from ops_alert.renotify import parse_window
 from ops_alert.routing import is_known_preference
 from ops_alert.thresholds import Thresholds
