@@ -3,11 +3,11 @@
 Run by tests/bench/run.py (never imported by it): ``python tests/bench/cold_start.py SPEC_JSON``
 prints one JSON line ``{"cpu_s": ..., "peak_mib": ..., "modules": ...}``. SPEC_JSON says what to do:
 
-- ``{"kind": "ours", "task": DIR, "layer": DIR, "handler": "notification_processor",
+- ``{"kind": "ours", "task": DIR, "layer": DIR, "handler": "notification_processor", "modules": [...],
   "clients": [[service, region, raw_timestamps, retry], ...]}``: sys.path as Lambda sets it (the function's
-  directory, then the layer's ``python/``, then the runtime's boto3), import the handler module
-  from the extracted zips, then create the clients the handler created in the bench's scenarios
-  through ``ops_alert_aws.clients``, as the first invocation does;
+  directory, then the layer's ``python/``, then the runtime's botocore), import the handler module
+  from the extracted zips, then the modules its first invocations imported on first use and the
+  clients they created through ``ops_alert_aws.clients`` (both lists from the bench's scenarios);
 - ``{"kind": "original", "clients": [[service, region], ...]}``: the original sample's processor,
   one file with no layer code: the standard-library modules it uses and boto3 imported, then one
   ``boto3.client(service)`` per service at module level, on boto3's default Session.
@@ -18,6 +18,7 @@ client; peak memory is the process's maximum resident set size, VmHWM (what Lamb
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import resource
@@ -29,6 +30,8 @@ def _ours(spec: dict) -> None:
     sys.path[:0] = [spec["task"], os.path.join(spec["layer"], "python")]
     handler = __import__(spec["handler"])
     assert callable(handler.handler)
+    for module in spec["modules"]:
+        importlib.import_module(module)
     clients = sys.modules["ops_alert_aws.clients"]
     for service, region, raw, retry in spec["clients"]:
         clients.client(service, region, raw_timestamps=raw, retry=retry)

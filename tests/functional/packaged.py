@@ -20,7 +20,7 @@ from tests.functional.granted import granted_calls_only
 
 # Top-level names the layer and the function zips provide; purged from sys.modules around each load
 # so the packaged copies, not the source tree's, are the ones imported.
-_PACKAGED_ROOTS = ("ops_alert", "ops_alert_aws", "aws_lambda_powertools", "quota_calculator", "alarm_updater",
+_PACKAGED_ROOTS = ("ops_alert", "ops_alert_aws", "quota_calculator", "alarm_updater",
                    "email_subscription_manager", "notification_processor", "processor_pipeline",
                    "processor_support", "processor_follow_up", "processor_capacity")
 
@@ -61,6 +61,11 @@ class PackagedFunctions:
         # decision event it puts must match the documented schema.
         module.handler = granted_calls_only(name, valid_decision_events_only(module.handler))
         return module
+
+    def loaded_modules(self) -> list[str]:
+        """The modules imported from the extracted zips so far (the bench's cold start imports them)."""
+        root = str(self.root)
+        return sorted(n for n, m in list(sys.modules.items()) if str(getattr(m, "__file__", "") or "").startswith(root))
 
     def restore(self) -> None:
         _purge()
