@@ -89,3 +89,21 @@ def test_the_bench_can_describe_and_recreate_every_client_listed(aws: Any) -> No
     for service, region, raw, retry in listed:
         clients.client(service, region, raw_timestamps=raw, retry=retry)
     assert clients.created() == listed
+
+
+def test_the_one_attempt_variant_is_its_own_client_with_the_same_settings(aws: Any) -> None:
+    # CreateCase and RequestServiceQuotaIncrease must never be retried blindly (a lost reply has
+    # done the work): their client makes one attempt, everything else as the retrying one.
+    for service, region in (("support", "us-east-1"), ("service-quotas", None)):
+        once, retrying = clients.client(service, region, retry=False), clients.client(service, region)
+        assert once is not retrying and once is clients.client(service, region, retry=False)
+        assert once.meta.config.retries["total_max_attempts"] == 1
+        assert (once.meta.config.connect_timeout, once.meta.config.read_timeout) == (5, 30)
+        assert "bedrock-ops-alert" in once.meta.config.user_agent_extra
+        assert once.meta.region_name == retrying.meta.region_name
+
+
+def test_nothing_is_created_before_it_is_asked_for(aws: Any) -> None:
+    assert clients.created() == []
+    clients.client("sns")
+    assert clients.created() == [("sns", None, False, True)]
