@@ -1,7 +1,8 @@
 """The three monitoring layers (SPEC §3) and the composite alarm that ORs them.
 
-Layer 1 critical errors, Layer 2 usage rate (metric math so the updater can later aggregate sibling
-application profiles as m1+…+mN), Layer 3 upper-side anomaly bands. Missing data never breaches.
+Layer 1 critical errors, Layer 2 usage rate and rolling 24-hour tokens (metric math so the updater
+can later aggregate sibling application profiles as m1+…+mN), Layer 3 upper-side anomaly bands.
+Missing data never breaches.
 """
 from __future__ import annotations
 
@@ -84,6 +85,45 @@ def usage_rate_alarm(params: Parameters, calculator: CustomResource, logical_id:
     )
 
 
+# The per-day alarm (issue 12) sums one whole day: Period 86,400 with one evaluation period. A
+# metric period may be any multiple of 60 and Period x EvaluationPeriods up to 7 days (PutMetricAlarm),
+# and the default sliding evaluation window ends when the alarm is evaluated (every minute for
+# periods of a minute or more), so each evaluation sums the last 24 hours: a rolling day, not a
+# calendar day, re-checked every minute. 24 hourly periods would compare each hour with the per-day
+# budget, and metric math has no moving-window sum, so one daily period is the only true rolling
+# 24-hour total. Metric math (m1, later m1+...+mN) lets the updater add siblings as for TPM.
+DAY = 86_400
+
+
+def daily_token_alarm(calculator: CustomResource) -> Alarm:
+    return Alarm(
+        "HighDailyTokenUsageAlarm",
+        AlarmName=_name("HighDailyTokenUsageAlarm"),
+        AlarmDescription="Layer 2: rolling 24-hour token quota usage at TokensPerMinuteThresholdPercent of the "
+                         "per-day token quota (never fires when the model has none)",
+        EvaluationPeriods=1,
+        DatapointsToAlarm=1,
+        # "Reaches": the threshold itself counts, as in the scenario rule (peak >= threshold).
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        # NEVER_FIRES_THRESHOLD (10^15) when the model has no per-day quota, as for RPM with NA.
+        Threshold=GetAtt(calculator, "DailyTokenThreshold"),
+        TreatMissingData="notBreaching",
+        Metrics=[
+            MetricDataQuery(
+                Id="m1",
+                MetricStat=MetricStat(
+                    Metric=Metric(MetricName="EstimatedTPMQuotaUsage", Namespace=NAMESPACE,
+                                  Dimensions=resolved_dimension(calculator)),
+                    Period=DAY,
+                    Stat="Sum",
+                ),
+                ReturnData=False,
+            ),
+            MetricDataQuery(Id="total", Expression="m1", Label="CombinedDailyTokens", ReturnData=True),
+        ],
+    )
+
+
 def anomaly_alarm(params: Parameters, logical_id: str, index: int, metric: str, stat: str, description: str) -> Alarm:
     metric_id, band_id = f"m{index}", f"ad{index}"
     return Alarm(
@@ -131,6 +171,7 @@ def add_alarms(t: Template, params: Parameters, calculator: CustomResource, topi
         usage_rate_alarm(params, calculator, "HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold",
                          "CombinedTPM",
                          "Layer 2: tokens per minute above TokensPerMinuteThresholdPercent of the TPM quota"),
+        daily_token_alarm(calculator),
         Alarm(
             "HighLatencyAlarm",
             AlarmName=_name("HighLatencyAlarm"),
@@ -174,7 +215,7 @@ def add_alarms(t: Template, params: Parameters, calculator: CustomResource, topi
     composite = t.add_resource(CompositeAlarm(
         "BedrockQuotaHealthAlarm",
         AlarmName=named("{C}-Bedrock-QuotaHealth-Composite-{M}"),
-        AlarmDescription="Bedrock model quota health: any of the ten Layer 1-3 alarms is in ALARM",
+        AlarmDescription="Bedrock model quota health: any of the eleven Layer 1-3 alarms is in ALARM",
         AlarmRule=Sub(" OR ".join(f"ALARM({placeholder(alarm)})" for alarm in ordered)),
         AlarmActions=[Ref(topics.raw)],
         ActionsEnabled=True,

@@ -13,7 +13,13 @@ from troposphere import Output, Sub, Template
 from troposphere.cloudformation import CustomResource
 from troposphere.cloudwatch import Dashboard
 
-from ops_alert.dashboard import DashboardSpec, Line, body_json, dashboard  # on sys.path: bundle/lambda_code.py
+from ops_alert.dashboard import (  # on sys.path: bundle/lambda_code.py
+    DAILY_LABEL,
+    DashboardSpec,
+    Line,
+    body_json,
+    dashboard,
+)
 from ops_alert.names import StackNames
 from templates.names import DASHBOARD_NAME, C, M, named, placeholder
 from templates.parameters import Parameters
@@ -37,6 +43,8 @@ def template_spec(params: Parameters, calculator: CustomResource) -> DashboardSp
         lines={
             "rpm": _lines("RPM", calculator, "RpmThreshold", params.requests_per_minute_threshold_percent),
             "tpm": _lines("TPM", calculator, "TpmThreshold", params.tokens_per_minute_threshold_percent),
+            # The per-day alarm's threshold is TPM threshold percent of the per-day quota (issue 12).
+            "daily": _lines(DAILY_LABEL, calculator, "DailyTokenThreshold", params.tokens_per_minute_threshold_percent),
         },
         anomaly_band_width=placeholder(params.anomaly_sensitivity),
         anomaly_period=placeholder(params.anomaly_detection_period),

@@ -28,6 +28,7 @@ from troposphere.logs import LogGroup
 
 from ops_alert import processor_env as var
 from ops_alert.alarms import ALARM_KINDS, BY_KEY, QuotaKind
+from ops_alert.deployment import DAILY_CODE_VARIABLE
 from templates.configuration import Settings
 from templates.iam import Roles
 from templates.names import named, placeholder
@@ -175,6 +176,8 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
             "TPM_THRESHOLD_PERCENT": Ref(params.tokens_per_minute_threshold_percent),
             "INFERENCE_PROFILE_TYPE": Ref(params.inference_profile_type),
             "BEDROCK_MODEL_ID": Ref(params.bedrock_model_id),
+            # Issue 12: the per-day token quota whose alarm threshold it keeps in step (NA: none).
+            DAILY_CODE_VARIABLE: GetAtt(calculator, "DailyTokenQuotaCode"),
         })
     schedule = t.add_resource(Rule(
         "ThresholdUpdateSchedule",

@@ -91,7 +91,8 @@ def quota_calculator_role() -> Role:
 
 def alarm_updater_role() -> Role:
     layer2 = [alarm_arn("{C}-Bedrock-HighInvocationRate-Warning-{M}"),
-              alarm_arn("{C}-Bedrock-HighTPMQuotaUsage-Warning-{M}")]
+              alarm_arn("{C}-Bedrock-HighTPMQuotaUsage-Warning-{M}"),
+              alarm_arn("{C}-Bedrock-HighDailyTokenUsage-Warning-{M}")]  # issue 12: the per-day alarm
     return lambda_role("AlarmUpdaterRole", "{C}-Alarm-Updater-Role-{M}-${{AWS::Region}}", [
         policy("ServiceQuotasPolicy",
                allow([servicequotas.GetServiceQuota, servicequotas.GetAWSDefaultServiceQuota], ["*"])),
@@ -133,6 +134,8 @@ def notification_processor_role(params: Parameters, security: Security, topics: 
                allow([servicequotas.RequestServiceQuotaIncrease], [
                    Sub(_BEDROCK_QUOTA_ARN + placeholder(params.tokens_per_minute_quota_code)),
                    Sub(_BEDROCK_QUOTA_ARN + placeholder(params.requests_per_minute_quota_code)),
+                   # The per-day quota is requested only when the model has no TPM quota to carry it.
+                   Sub(_BEDROCK_QUOTA_ARN + "${QuotaCalculatorCustomResource.DailyTokenQuotaCode}"),
                ], _BEDROCK_QUOTAS),
                # No servicequotas:service condition here: the key exists only on RequestServiceQuotaIncrease
                # (and PutServiceQuotaIncreaseRequestIntoTemplate); on this action it would never match and

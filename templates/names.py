@@ -16,7 +16,7 @@ SSM_PREFIX = f"/{C}/bedrock/quota-monitoring/{M}"
 SECRET_PREFIX = f"{C}/bedrock/quota-monitoring/{M}"
 
 # Logical ID of each child alarm, by alarm type of the catalogue (ops_alert.alarms, which also gives
-# the severity); the logical IDs are the original stack's.
+# the severity); the logical IDs are the original stack's, plus the per-day alarm's.
 _LOGICAL_IDS = {
     "ClientErrors": "ClientErrorAlarm",
     "ServerErrors": "ServerErrorAlarm",
@@ -28,6 +28,7 @@ _LOGICAL_IDS = {
     "InputTokenAnomaly": "InputTokenAnomalyAlarm",
     "OutputTokenAnomaly": "OutputTokenAnomalyAlarm",
     "LatencyAnomaly": "LatencyAnomalyAlarm",
+    "HighDailyTokenUsage": "HighDailyTokenUsageAlarm",  # issue 12: not in the original stack
 }
 # Logical ID → alarm kind, in the catalogue's order (the composite alarm rule's order in the original).
 CHILD_ALARMS: dict[str, AlarmKind] = {_LOGICAL_IDS[kind.key]: kind for kind in ALARM_KINDS}

@@ -1,14 +1,17 @@
-"""Alarm updater (SPEC §4.2): keep the two Layer 2 alarms in step with the model's quotas.
+"""Alarm updater (SPEC §4.2): keep the Layer 2 usage alarms in step with the model's quotas.
 
 Runs on the EventBridge schedule, or by hand (any event, e.g. ``{}``) after a quota increase:
   1. read the configuration from the environment;
-  2. read the current quotas (GetServiceQuota per code; ``NA`` = the model has no such quota);
-  3. compute the thresholds (a missing quota gives a threshold that never fires);
+  2. read the current quotas (GetServiceQuota per code; ``NA`` = the model has no such quota),
+     the per-day token quota included (issue 12);
+  3. compute the thresholds (a missing quota gives a threshold that never fires); the per-day one
+     is TPM threshold percent of the per-day quota;
   4. find the profiles to aggregate: the model itself, or for an application inference profile
      every ACTIVE application profile with the same model list (at most 10);
-  5. update the HighInvocationRate and HighTPMQuotaUsage alarms where the threshold or the metric
-     list differs, writing every other setting back unchanged;
-  6. record the thresholds with a UTC timestamp in SSM when they differ from what is stored;
+  5. update the HighInvocationRate, HighTPMQuotaUsage and HighDailyTokenUsage alarms where the
+     threshold or the metric list differs, writing every other setting back unchanged;
+  6. record the RPM and TPM thresholds with a UTC timestamp in SSM when they differ from what is
+     stored (the per-day one lives in its alarm: the processor derives it from the quota it reads);
   7. redraw the dashboard's usage graphs (threshold and quota lines, aggregated profiles) when
      they differ; a missing or unreadable dashboard is logged, never fails the update;
   8. return (and log) a summary of what changed; nothing is written when nothing changed.
@@ -21,14 +24,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ops_alert.alarms import BY_KEY
-from ops_alert.dashboard import DashboardSpec, lines_for, refresh_usage_widgets
-from ops_alert.deployment import ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
+from ops_alert.alarms import BY_KEY, DAILY_TOKENS
+from ops_alert.dashboard import DAILY_LABEL, DashboardSpec, lines_for, refresh_usage_widgets
+from ops_alert.deployment import DAILY_CODE_VARIABLE, ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
 from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
-from ops_alert.quotas import is_quota_code
-from ops_alert.thresholds import Quotas, Thresholds, compute_thresholds
+from ops_alert.quotas import NO_QUOTA_CODE, is_quota_code
+from ops_alert.thresholds import Quotas, Thresholds, alarm_threshold, compute_thresholds, render_threshold, threshold
 from ops_alert_aws import dashboards, inference_profiles, layer2_alarms, quota_catalogue, threshold_store
 from ops_alert_aws.errors import AwsError, describe, is_not_found
 from ops_alert_aws.log import bind, get_logger
@@ -37,6 +41,15 @@ logger = get_logger("alarm_updater")
 
 RPM_ALARM = BY_KEY["HighInvocationRate"]
 TPM_ALARM = BY_KEY["HighTPMQuotaUsage"]
+DAILY_ALARM = DAILY_TOKENS
+
+
+@dataclass(frozen=True)
+class DailyTokens:
+    """The per-day token quota (None: the model has none) and its alarm threshold."""
+
+    quota: float | None
+    threshold: int | None
 
 
 class UpdateFailed(RuntimeError):
@@ -70,6 +83,16 @@ def read_quotas(config: DeploymentSettings) -> Quotas:
                   tpm=_quota_value(config.tpm_code, "TPM_QUOTA_CODE"))
 
 
+def daily_code(env: Mapping[str, str]) -> str:
+    """The per-day token quota code handed over by the stack; NA when absent (older template)."""
+    return env.get(DAILY_CODE_VARIABLE, "").strip() or NO_QUOTA_CODE
+
+
+def read_daily_tokens(code: str, config: DeploymentSettings) -> DailyTokens:
+    quota = _quota_value(code, DAILY_CODE_VARIABLE)
+    return DailyTokens(quota, threshold(quota, config.tpm_percent))
+
+
 def aggregated_profiles(config: DeploymentSettings) -> tuple[str, ...]:
     """The ModelId dimension values the Layer 2 alarms add up (the monitored one first)."""
     if config.profile_type == PARAMETER_SYSTEM_DEFINED:
@@ -88,9 +111,11 @@ def aggregated_profiles(config: DeploymentSettings) -> tuple[str, ...]:
     return siblings.alarm_profile_ids
 
 
-def update_alarms(config: DeploymentSettings, thresholds: Thresholds, profiles: tuple[str, ...]) -> list[layer2_alarms.AlarmUpdate]:
+def update_alarms(config: DeploymentSettings, thresholds: Thresholds, daily: DailyTokens,
+                  profiles: tuple[str, ...]) -> list[layer2_alarms.AlarmUpdate]:
     rpm_value, tpm_value = thresholds.alarm_values()
-    wanted = {config.names.alarm_name(RPM_ALARM): rpm_value, config.names.alarm_name(TPM_ALARM): tpm_value}
+    wanted = {config.names.alarm_name(RPM_ALARM): rpm_value, config.names.alarm_name(TPM_ALARM): tpm_value,
+              config.names.alarm_name(DAILY_ALARM): alarm_threshold(daily.threshold)}
     try:
         alarms = layer2_alarms.describe_metric_alarms(list(wanted))
         missing = [name for name in wanted if name not in alarms]
@@ -116,7 +141,7 @@ def record_thresholds(config: DeploymentSettings, thresholds: Thresholds) -> boo
         raise UpdateFailed(describe(exc, "Recording the thresholds in SSM Parameter Store")) from None
 
 
-def redraw_dashboard(config: DeploymentSettings, quotas: Quotas, thresholds: Thresholds,
+def redraw_dashboard(config: DeploymentSettings, quotas: Quotas, thresholds: Thresholds, daily: DailyTokens,
                      profiles: tuple[str, ...]) -> bool:
     """Rewrite the dashboard's usage graphs when their lines or profiles changed (two calls at most).
 
@@ -127,7 +152,8 @@ def redraw_dashboard(config: DeploymentSettings, quotas: Quotas, thresholds: Thr
     spec = DashboardSpec(
         names=config.names, region=os.environ.get("AWS_REGION", ""), account="", partition="",
         dimensions=profiles,
-        lines={"rpm": lines_for(thresholds.rpm, quotas.rpm, "RPM"), "tpm": lines_for(thresholds.tpm, quotas.tpm, "TPM")},
+        lines={"rpm": lines_for(thresholds.rpm, quotas.rpm, "RPM"), "tpm": lines_for(thresholds.tpm, quotas.tpm, "TPM"),
+               "daily": lines_for(daily.threshold, daily.quota, DAILY_LABEL)},
     )
     try:
         body, changed = refresh_usage_widgets(dashboards.read_dashboard(name), spec)
@@ -152,25 +178,26 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         config = read_config(os.environ)  # 1
         logger.info("Alarm update started", extra={"trigger": _describe_event(event), "model_id": config.model_id})
         quotas = read_quotas(config)  # 2
+        daily = read_daily_tokens(daily_code(os.environ), config)
         thresholds = compute_thresholds(quotas, config.rpm_percent, config.tpm_percent)  # 3
         profiles = aggregated_profiles(config)  # 4
-        updates = update_alarms(config, thresholds, profiles)  # 5
+        updates = update_alarms(config, thresholds, daily, profiles)  # 5
         recorded = record_thresholds(config, thresholds)  # 6
-        redrawn = redraw_dashboard(config, quotas, thresholds, profiles)  # 7
+        redrawn = redraw_dashboard(config, quotas, thresholds, daily, profiles)  # 7
     except UpdateFailed as exc:
         logger.error("Alarm update failed", extra={"reason": str(exc)})
         raise
     except Exception:
         logger.exception("Alarm update failed unexpectedly")
         raise
-    summary = _summary(config, quotas, thresholds, profiles, updates, recorded)  # 8
+    summary = _summary(config, quotas, thresholds, daily, profiles, updates, recorded)  # 8
     summary["dashboard"] = "redrawn" if redrawn else "unchanged"
     logger.info(summary["message"], extra={"summary": summary})
     return summary
 
 
-def _summary(config: DeploymentSettings, quotas: Quotas, thresholds: Thresholds, profiles: tuple[str, ...],
-             updates: list[layer2_alarms.AlarmUpdate], recorded: bool) -> dict[str, Any]:
+def _summary(config: DeploymentSettings, quotas: Quotas, thresholds: Thresholds, daily: DailyTokens,
+             profiles: tuple[str, ...], updates: list[layer2_alarms.AlarmUpdate], recorded: bool) -> dict[str, Any]:
     changed = [u.alarm_name for u in updates if u.changed]
     unchanged = [u.alarm_name for u in updates if not u.changed]
     ssm = config.names.ssm_prefix + "thresholds/"
@@ -187,8 +214,8 @@ def _summary(config: DeploymentSettings, quotas: Quotas, thresholds: Thresholds,
     return {
         "changed": changed,
         "unchanged": unchanged,
-        "thresholds": {"rpm": rpm, "tpm": tpm},
-        "quotas": {"rpm": quotas.rpm, "tpm": quotas.tpm},
+        "thresholds": {"rpm": rpm, "tpm": tpm, "daily": render_threshold(daily.threshold)},
+        "quotas": {"rpm": quotas.rpm, "tpm": quotas.tpm, "daily": daily.quota},
         "profiles": list(profiles),
         "message": message,
     }

@@ -19,7 +19,7 @@ from ops_alert.dashboard import DashboardSpec, dashboard_url, graph_image_reques
 from ops_alert.forecast import CapacityOutlook, capacity_outlook, daily_csv
 from ops_alert.names import StackNames
 from ops_alert.quotas import QuotaInfo, is_quota_code
-from ops_alert.scenario import ThresholdsLike
+from ops_alert.scenario import PerDayUsage, ThresholdsLike
 from ops_alert.thresholds import threshold
 from ops_alert.throttling import ReservationAdvice, reservation_advice
 from ops_alert.usage import CombinedSeries, UsageStats
@@ -31,6 +31,8 @@ from ops_alert_aws.quota_catalogue import get_bedrock_quota
 
 GRAPH_FILES = {"rpm": "rpm-14-days.png", "tpm": "tpm-14-days.png"}
 CSV_FILE = "daily-usage.csv"
+
+DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -44,31 +46,49 @@ class Capacity:
 class DailyQuota:
     """The per-day token quota and its threshold (TPM threshold percent of it); None: unknown."""
 
-    quota: float | None = None
+    info: QuotaInfo | None = None  # as read, so a per-day increase request need not read it again
     threshold: int | None = None
+
+    @property
+    def quota(self) -> float | None:
+        return self.info.value if self.info else None
 
 
 def daily_quota(code: str, tpm_percent: str, log: Logger) -> DailyQuota:
-    """One GetServiceQuota for the per-day token quota the quota calculator found (NA: none)."""
+    """One GetServiceQuota for the per-day token quota the quota calculator found (NA: none).
+
+    Its threshold (TPM threshold percent of it, as the HighDailyTokenUsage alarm's) decides the
+    scenario of a per-day alert and draws the forecast's per-day target.
+    """
     if not is_quota_code(code):
         return DailyQuota()
     try:
-        value = get_bedrock_quota(code).value
-    except Exception as exc:  # noqa: BLE001 - the forecast then shows no per-day quota
-        log.warning(describe(exc, f"Reading the per-day token quota {code} (GetServiceQuota)") + ": not forecast")
+        info = get_bedrock_quota(code)
+    except Exception as exc:  # noqa: BLE001 - the alert then goes on without the per-day quota
+        log.warning(describe(exc, f"Reading the per-day token quota {code} (GetServiceQuota)")
+                    + ": the per-day quota is left out of this alert")
         return DailyQuota()
     try:
-        return DailyQuota(value, threshold(value, tpm_percent))
+        return DailyQuota(info, threshold(info.value, tpm_percent))
     except ValueError:  # no or a bad TPM_THRESHOLD_PERCENT: the quota alone is still worth showing
-        return DailyQuota(value)
+        return DailyQuota(info)
+
+
+def per_day_usage(series: CombinedSeries, daily: DailyQuota) -> PerDayUsage:
+    """The largest rolling 24-hour quota usage of the lookback against the per-day threshold."""
+    peak, _ = series.tpm.peak_window_total(DAY_SECONDS)
+    return PerDayUsage(peak, daily.threshold)
 
 
 def forecast_quotas(
     codes: Mapping[QuotaKind, str], known: Mapping[QuotaKind, QuotaInfo], log: Logger
 ) -> dict[QuotaKind, float | None]:
-    """The RPM and TPM quota values: those already read for the request, the others read now."""
+    """The RPM and TPM quota values: those already read for the request, the others read now.
+
+    (The per-day quota is read once, by ``daily_quota``.)
+    """
     values: dict[QuotaKind, float | None] = {}
-    for kind in QuotaKind:
+    for kind in (QuotaKind.RPM, QuotaKind.TPM):
         if kind in known:
             values[kind] = known[kind].value
             continue

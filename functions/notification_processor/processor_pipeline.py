@@ -215,9 +215,11 @@ def read_usage(profiles: Siblings, job: Job) -> Usage | None:
 
 
 def current_quotas(
-    env: ProcessorEnv, settings: RuntimeSettings, quotas: frozenset[QuotaKind], log: Logger
+    env: ProcessorEnv, settings: RuntimeSettings, quotas: frozenset[QuotaKind], log: Logger,
+    known: Mapping[QuotaKind, QuotaInfo] | None = None,
 ) -> dict[QuotaKind, QuotaInfo]:
-    """Applied values of the routed quotas the model has and whose increase percent is > 0."""
+    """Applied values of the routed quotas the model has and whose increase percent is > 0
+    (``known``: read already this run, not asked for again)."""
     found: dict[QuotaKind, QuotaInfo] = {}
     for kind in QuotaKind:
         code = env.quota_codes[kind]
@@ -225,6 +227,9 @@ def current_quotas(
             continue
         if not is_quota_code(code):
             continue  # the model has no such quota
+        if known and kind in known:
+            found[kind] = known[kind]
+            continue
         try:
             found[kind] = get_bedrock_quota(code)
         except Exception as exc:  # noqa: BLE001 - the quota is then left out of the request
@@ -247,15 +252,19 @@ def process(alarm: Alarm, job: Job) -> Processed:
     profiles = None if investigate_only else usage_profiles(alarm, job)
     read = None if profiles is None else read_usage(profiles, job)  # step 2
     usage = read.stats if read else None
-    scenario = decide_scenario(alarm.kinds, usage, settings.thresholds)  # step 4
+    # The per-day token quota (issue 12, one GetServiceQuota when the model has one): its threshold
+    # counts in the scenario like the RPM and TPM ones, and a per-day request reuses the value read.
+    daily = (processor_capacity.daily_quota(env.daily_token_quota_code, env.tpm_threshold_percent, log)
+             if read else processor_capacity.DailyQuota())
+    per_day = processor_capacity.per_day_usage(read.series, daily) if read else None
+    scenario = decide_scenario(alarm.kinds, usage, settings.thresholds, per_day)  # step 4
     action = support_action(scenario)  # step 5
-    current = {} if scenario is Scenario.NON_QUOTA else current_quotas(env, settings, routing.quotas, log)
+    known = {QuotaKind.TPD: daily.info} if daily.info else {}
+    current = {} if scenario is Scenario.NON_QUOTA else current_quotas(env, settings, routing.quotas, log, known)
     plans = plan_quota_requests(routing, scenario, current, settings.increase_percents)
     # Where usage is heading (issue 12): from the usage already read, and the quotas (≤ 2 more calls).
     try:
         quotas = processor_capacity.forecast_quotas(env.quota_codes, current, log) if read else {}
-        daily = (processor_capacity.daily_quota(env.daily_token_quota_code, env.tpm_threshold_percent, log)
-                 if read else processor_capacity.DailyQuota())
         capacity = processor_capacity.assess(
             read.series if read else None, usage, alarm.kinds, settings.thresholds, quotas,
             read.end if read else job.now, env.usage_lookback_days, daily)
@@ -286,6 +295,7 @@ def process(alarm: Alarm, job: Job) -> Processed:
         outlook=capacity.outlook,
         reservation=capacity.reservation,
         dashboard_url=processor_capacity.stack_dashboard_url(names, alarm.region),
+        per_day=per_day,
     )
     log.info(f"{routing.severity.value} {scenario.value}: {', '.join(ctx.triggering_alarms)}")
     attach = processor_capacity.attachment_plan(

@@ -60,6 +60,7 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "tpm": ("Tokens per minute (quota usage) vs threshold and quota", "EstimatedTPMQuotaUsage", "tokens / minute"),
 }
 DAILY_TITLE = "Tokens per 24 hours vs per-day threshold and quota"
+DAILY_LABEL = "Per-day tokens"  # its lines: "Per-day tokens alarm threshold", "Per-day tokens quota"
 
 THRESHOLD_COLOR, QUOTA_COLOR = "#ff7f0e", "#d62728"
 

@@ -35,7 +35,7 @@ from ops_alert.routing import quota_to_request
 SOURCE = "bedrock-ops-alert"
 DETAIL_TYPE = "Bedrock Ops Alert Decision"
 # docs/decision-event.schema.json; major = breaking change for consumers. 1.1: held notifications
-# (email "held", heldBy, mute, renotify).
+# (email "held", heldBy, mute, renotify); quota kind TPD (the per-day token quota).
 SCHEMA_VERSION = "1.1"
 MAX_TEXT = 1_000  # reasons and errors carry text from outside (alarm messages, API errors): bounded
 

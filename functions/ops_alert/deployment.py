@@ -30,6 +30,11 @@ ENVIRONMENT_NAMES: dict[str, str] = {
 }
 
 
+# The alarm updater's per-day token quota code (issue 12): the quota calculator's DailyTokenQuotaCode
+# attribute, NA when the model has none. Optional: a stack from an older template has no such alarm.
+DAILY_CODE_VARIABLE = "DAILY_TOKEN_QUOTA_CODE"
+
+
 class MissingSettings(ValueError):
     """Some settings are missing or empty; ``names`` lists them as their source calls them."""
 

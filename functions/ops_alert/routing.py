@@ -90,7 +90,7 @@ def plan_quota_requests(
     current: Mapping[QuotaKind, QuotaInfoLike],
     percents: Mapping[QuotaKind, int],
 ) -> tuple[QuotaRequestPlan, ...]:
-    """The increases to request (or, for low usage, to quote as reference), RPM before TPM.
+    """The increases to request (or, for low usage, to quote as reference): RPM, TPM, per-day.
 
     A routed quota is skipped when its percent is 0 (disabled in SSM), the model does not have
     it, or the rounded new value would not exceed the current one (Service Quotas rejects it).
@@ -120,12 +120,13 @@ def quota_to_request(plans: Sequence[QuotaRequestPlan]) -> QuotaRequestPlan | No
     """The ONE quota an alert asks Service Quotas to raise; the others ride along as context.
 
     One alert, one request, one case for the support engineer, as AWS's Bedrock quota page
-    directs: the TPM quota whenever it is planned (alone or with RPM), the RPM quota when it is
-    the only one planned, None when nothing qualifies. The context appended to the case AWS opens
-    lists every planned quota's current and requested values.
+    directs: the TPM quota whenever it is planned (alone, with RPM, or with the per-day quota),
+    else the per-day quota (its own code: the model has no TPM quota to carry it), else the RPM
+    quota, None when nothing qualifies. The context appended to the case AWS opens lists every
+    planned quota's current and requested values.
     """
     by_kind = {p.kind: p for p in plans}
-    return by_kind.get(QuotaKind.TPM) or by_kind.get(QuotaKind.RPM)
+    return by_kind.get(QuotaKind.TPM) or by_kind.get(QuotaKind.TPD) or by_kind.get(QuotaKind.RPM)
 
 
 # --- e-mail filter -------------------------------------------------------------------------------

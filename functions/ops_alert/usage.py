@@ -160,6 +160,20 @@ class MinuteSeries(Mapping[datetime, float]):
     def total(self) -> float:
         return sum(self.values_list)
 
+    def peak_window_total(self, window_seconds: int = 86_400) -> tuple[float, datetime | None]:
+        """Largest sum over any ``window_seconds`` of minutes (the rolling 24 hours by default) and
+        the last minute of that window; the earliest wins a tie. One pass, two indices."""
+        best, best_at, running, first = 0.0, None, 0.0, 0
+        seconds, values = self.seconds, self.values_list
+        for last, stamp in enumerate(seconds):
+            running += values[last]
+            while stamp - seconds[first] >= window_seconds:
+                running -= values[first]
+                first += 1
+            if running > best:
+                best, best_at = running, stamp
+        return best, (None if best_at is None else _utc(best_at))
+
 
 class _Items(ItemsView[datetime, float]):
     _mapping: MinuteSeries

@@ -84,7 +84,8 @@ class ProcessorEnv:
 
     @property
     def quota_codes(self) -> dict[QuotaKind, str]:
-        return {QuotaKind.RPM: self.rpm_quota_code, QuotaKind.TPM: self.tpm_quota_code}
+        return {QuotaKind.RPM: self.rpm_quota_code, QuotaKind.TPM: self.tpm_quota_code,
+                QuotaKind.TPD: self.daily_token_quota_code}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ProcessorEnv:
@@ -167,7 +168,7 @@ class RuntimeSettings:
             notification_preference=DEFAULT_NOTIFICATION_PREFERENCE,
             automated_support_case=DEFAULT_AUTOMATED_SUPPORT_CASE == "Yes",
             use_case=DEFAULT_USE_CASE,
-            increase_percents={QuotaKind.RPM: DEFAULT_INCREASE_PERCENT, QuotaKind.TPM: DEFAULT_INCREASE_PERCENT},
+            increase_percents={kind: DEFAULT_INCREASE_PERCENT for kind in QuotaKind},
             thresholds=None,
             problems=problems,
         )
@@ -188,6 +189,12 @@ def _percent(text: str | None, name: str, problems: list[str]) -> int:
     if value != value.to_integral_value():
         problems.append(f"SSM parameter {name} = {text!r} is not a whole number: using {int(value)} %")
     return int(value)
+
+
+def _increase_percents(rpm: int, tpm: int) -> dict[QuotaKind, int]:
+    # The per-day quota is a token quota raised together with the TPM one (AWS's Bedrock process):
+    # the team's tokens-per-minute increase percent applies to it too.
+    return {QuotaKind.RPM: rpm, QuotaKind.TPM: tpm, QuotaKind.TPD: tpm}
 
 
 def _yes_no(text: str | None, name: str, problems: list[str]) -> bool:
@@ -247,10 +254,9 @@ def parse_runtime_settings(
         automated_support_case=_yes_no(values.get(env.enable_support_case_param), env.enable_support_case_param, problems),
         # Users edit this parameter: it is shown, never obeyed, and can never form one of our markers.
         use_case=neutralise(use_case.strip()),
-        increase_percents={
-            QuotaKind.RPM: _percent(values.get(env.rpm_increase_percent_param), env.rpm_increase_percent_param, problems),
-            QuotaKind.TPM: _percent(values.get(env.tpm_increase_percent_param), env.tpm_increase_percent_param, problems),
-        },
+        increase_percents=_increase_percents(
+            _percent(values.get(env.rpm_increase_percent_param), env.rpm_increase_percent_param, problems),
+            _percent(values.get(env.tpm_increase_percent_param), env.tpm_increase_percent_param, problems)),
         thresholds=thresholds,
         problems=tuple(problems),
         mute=mute,

@@ -11,7 +11,8 @@ Create / Update:
   5. write the thresholds, their UTC timestamp and the display model ID to SSM;
   6. answer RpmThreshold, TpmThreshold, MetricDimensionValue, ResolvedModelIdDisplay,
      QuotaCodeWarnings ("none", or the refusals deployed anyway under QuotaCodeCheck=WarnOnly) and
-     DailyTokenQuotaCode (the model's per-day token quota, found like the others; NA if none).
+     DailyTokenQuotaCode (the model's per-day token quota, found like the others; NA if none) and
+     DailyTokenThreshold (TPM threshold percent of it, the never-firing value without one).
 Delete: remove the SSM parameters the functions wrote; never block the stack's deletion.
 
 The physical ID names the customer and model (``bedrock-ops-alert/quota-thresholds/C/M``), so it is
@@ -50,7 +51,7 @@ from ops_alert.quota_codes import (
     parse_check_mode,
     validate_quota_code,
 )
-from ops_alert.thresholds import Quotas, compute_thresholds
+from ops_alert.thresholds import Quotas, compute_thresholds, render_threshold, threshold
 from ops_alert_aws import inference_profiles, quota_catalogue, threshold_store
 from ops_alert_aws.custom_resource import (
     CREATE,
@@ -251,6 +252,10 @@ def create_or_update(request: Request) -> Outcome:
         "ResolvedModelIdDisplay": display,
         "QuotaCodeWarnings": warnings_text(validated.warnings),
         "DailyTokenQuotaCode": validated.per_day.code if validated.per_day else NO_QUOTA_CODE,
+        # The HighDailyTokenUsage alarm's threshold: TPM threshold percent of the per-day quota; a
+        # model without one gets the threshold that never fires, as an RPM quota given as NA.
+        "DailyTokenThreshold": render_threshold(
+            threshold(validated.per_day.value, settings.tpm_percent) if validated.per_day else None),
     })
 
 

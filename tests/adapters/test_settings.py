@@ -69,7 +69,7 @@ def test_environment_errors_name_the_variable(change: dict[str, str], message: s
 def test_all_values_read() -> None:
     s = parse_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, GOOD)
     assert (s.notification_preference, s.automated_support_case, s.use_case) == ("critical", False, "chat")
-    assert s.increase_percents == {QuotaKind.RPM: 0, QuotaKind.TPM: 50}
+    assert s.increase_percents == {QuotaKind.RPM: 0, QuotaKind.TPM: 50, QuotaKind.TPD: 50}
     assert (s.thresholds.rpm, s.thresholds.tpm) == (8000, None)  # never-fire value = no quota
     assert s.problems == ()
 
@@ -82,12 +82,12 @@ def test_all_values_read() -> None:
         ("ENABLE_AUTOMATED_SUPPORT_CASE_PARAM", "maybe", "automated_support_case", True),
         ("USE_CASE_DESCRIPTION_PARAM", "  ", "use_case", "Enterprise production workload serving real-time "
                                                          "AI-powered features to end users."),
-        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "lots", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
-        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "-5", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
-        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "12.5", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 12}),
+        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "lots", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25, QuotaKind.TPD: 25}),
+        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "-5", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25, QuotaKind.TPD: 25}),
+        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "12.5", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 12, QuotaKind.TPD: 12}),
         # Bounded like the template bounds them (0..100 %, all/critical/warning, 1,000 characters).
-        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "10000", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
-        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "101", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25}),
+        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "10000", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25, QuotaKind.TPD: 25}),
+        ("TOKENS_PER_MINUTE_INCREASE_PERCENT_PARAM", "101", "increase_percents", {QuotaKind.RPM: 0, QuotaKind.TPM: 25, QuotaKind.TPD: 25}),
         ("NOTIFICATION_PREFERENCE_PARAM", "none please", "notification_preference", "all"),
         ("USE_CASE_DESCRIPTION_PARAM", "x" * 5000, "use_case", "x" * 1000),
     ],

@@ -15,6 +15,7 @@ from ops_alert.dashboard import DashboardSpec, body_json, dashboard, lines_for
 from ops_alert.names import StackNames
 from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
 from tests.fakes import FakeLambdaContext, StandardFakes, bedrock_quota_catalogue, model_arn
+from tests.fakes.service_quotas import quota_code
 
 pytestmark = pytest.mark.packaged
 
@@ -23,6 +24,10 @@ RPM_CODE, TPM_CODE = "L-3DD46812", "L-3DCCFAA4"  # 10,000 RPM and 6,250,000 TPM 
 RPM_ALARM = "Acme-Bedrock-HighInvocationRate-Warning-G-Opus-4-6"
 TPM_ALARM = "Acme-Bedrock-HighTPMQuotaUsage-Warning-G-Opus-4-6"
 LATENCY_ALARM = "Acme-Bedrock-HighLatency-Warning-G-Opus-4-6"
+DAILY_ALARM = "Acme-Bedrock-HighDailyTokenUsage-Warning-G-Opus-4-6"
+# The fake catalogue's per-day quota of the model: 6,250,000 × 1,440 / 4 = 2,250,000,000 tokens.
+DAILY_CODE = quota_code("Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1")
+NEVER = str(NEVER_FIRES_THRESHOLD)
 PREFIX = "/Acme/bedrock/quota-monitoring/G-Opus-4-6/thresholds/"
 ENV = {
     "CUSTOMER_NAME": "Acme", "BEDROCK_MODEL_NAME": "G-Opus-4-6", "BEDROCK_MODEL_ID": OPUS_GLOBAL,
@@ -36,7 +41,8 @@ SCHEDULED = {"version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "deta
 APP_ID = "abcd1234efgh"
 
 
-def layer2_alarm(name: str, metric: str, label: str, threshold: float, dimension: str) -> dict[str, Any]:
+def layer2_alarm(name: str, metric: str, label: str, threshold: float, dimension: str,
+                 period: int = 60) -> dict[str, Any]:
     """As the template creates it, plus the alarm actions a team may have added."""
     return dict(
         AlarmName=name, AlarmDescription=f"Layer 2: {metric}", ActionsEnabled=True,
@@ -45,17 +51,19 @@ def layer2_alarm(name: str, metric: str, label: str, threshold: float, dimension
         TreatMissingData="notBreaching",
         Metrics=[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/Bedrock", "MetricName": metric,
                                                         "Dimensions": [{"Name": "ModelId", "Value": dimension}]},
-                                             "Period": 60, "Stat": "Sum"}, "ReturnData": False},
+                                             "Period": period, "Stat": "Sum"}, "ReturnData": False},
                  {"Id": "total", "Expression": "m1", "Label": label, "ReturnData": True}])
 
 
 DASHBOARD = "Acme-Bedrock-Ops-Alert-G-Opus-4-6"
 
 
-def dashboard_body(dimensions: tuple[str, ...], rpm: tuple[float, float], tpm: tuple[float, float]) -> str:
+def dashboard_body(dimensions: tuple[str, ...], rpm: tuple[float, float], tpm: tuple[float, float],
+                   daily: tuple[float | None, float | None] = (None, None)) -> str:
     return body_json(dashboard(DashboardSpec(
         names=StackNames("Acme", "G-Opus-4-6"), region="us-east-1", account="123456789012", partition="aws",
-        dimensions=dimensions, lines={"rpm": lines_for(*rpm, "RPM"), "tpm": lines_for(*tpm, "TPM")},
+        dimensions=dimensions, lines={"rpm": lines_for(*rpm, "RPM"), "tpm": lines_for(*tpm, "TPM"),
+                                      "daily": lines_for(*daily, "Per-day tokens")},
         latency_threshold_ms="10000")))
 
 
@@ -65,20 +73,24 @@ def usage_lines(name: str) -> dict[str, list[str]]:
     found = {}
     for widget in body["widgets"]:
         props = widget["properties"]
-        if props.get("title", "").startswith(("Requests per minute", "Tokens per minute")):
+        if props.get("title", "").startswith(("Requests per minute", "Tokens per minute", "Tokens per 24 hours")):
             found[props["title"].split(" vs ")[0]] = [m[3] for m in props["metrics"] if isinstance(m[0], str)] + [
                 m[0]["expression"].rsplit("+ ", 1)[-1].rstrip(")") for m in props["metrics"]
                 if isinstance(m[0], dict) and m[0]["id"].startswith("l")]
     return found
 
 
-def deploy(dimension: str = OPUS_GLOBAL, rpm: str = "8000", tpm: str = "5000000") -> None:
-    """What the stack leaves behind: the two Layer 2 alarms, another alarm, the stored thresholds, the dashboard."""
+def deploy(dimension: str = OPUS_GLOBAL, rpm: str = "8000", tpm: str = "5000000", daily: str = NEVER) -> None:
+    """What the stack leaves behind: the three Layer 2 usage alarms, another alarm, the stored thresholds,
+    the dashboard (``daily``: the per-day alarm's threshold, never firing without a per-day quota)."""
     cw = boto3.client("cloudwatch")
+    per_day = (None, None) if daily == NEVER else (float(daily), float(daily) * 1.25)
     cw.put_dashboard(DashboardName=DASHBOARD, DashboardBody=dashboard_body(
-        (dimension,), (float(rpm), float(rpm) * 1.25), (float(tpm), float(tpm) * 1.25)))
+        (dimension,), (float(rpm), float(rpm) * 1.25), (float(tpm), float(tpm) * 1.25), per_day))
     cw.put_metric_alarm(**layer2_alarm(RPM_ALARM, "Invocations", "CombinedRPM", float(rpm), dimension))
     cw.put_metric_alarm(**layer2_alarm(TPM_ALARM, "EstimatedTPMQuotaUsage", "CombinedTPM", float(tpm), dimension))
+    cw.put_metric_alarm(**layer2_alarm(DAILY_ALARM, "EstimatedTPMQuotaUsage", "CombinedDailyTokens", float(daily),
+                                       dimension, period=86_400))
     cw.put_metric_alarm(AlarmName=LATENCY_ALARM, MetricName="InvocationLatency", Namespace="AWS/Bedrock",
                         Statistic="Average", Period=300, EvaluationPeriods=3, Threshold=10000,
                         ComparisonOperator="GreaterThanThreshold")
@@ -128,8 +140,8 @@ def test_a_raised_quota_updates_only_that_alarm(run: Callable[..., dict[str, Any
     aws_calls.clear()
     summary = run()
     calls = dict(aws_calls)
-    assert summary["changed"] == [RPM_ALARM, PREFIX] and summary["unchanged"] == [TPM_ALARM]
-    assert summary["thresholds"] == {"rpm": "9600", "tpm": "5000000"}
+    assert summary["changed"] == [RPM_ALARM, PREFIX] and summary["unchanged"] == [TPM_ALARM, DAILY_ALARM]
+    assert summary["thresholds"] == {"rpm": "9600", "tpm": "5000000", "daily": NEVER}
     assert "threshold 8000 -> 9600" in summary["message"]
     rpm = alarm(RPM_ALARM)
     assert rpm["Threshold"] == 9600.0
@@ -144,7 +156,8 @@ def test_a_raised_quota_updates_only_that_alarm(run: Callable[..., dict[str, Any
     # The dashboard's RPM lines follow; the TPM graph is as it was.
     assert summary["dashboard"] == "redrawn"
     assert usage_lines(DASHBOARD) == {"Requests per minute": [OPUS_GLOBAL, "9600", "12000"],
-                                      "Tokens per minute (quota usage)": [OPUS_GLOBAL, "5000000", "6250000"]}
+                                      "Tokens per minute (quota usage)": [OPUS_GLOBAL, "5000000", "6250000"],
+                                      "Tokens per 24 hours": [OPUS_GLOBAL]}
     # Measured: 2 quota reads, 1 describe, 1 alarm write, 2 SSM reads, 3 SSM writes, dashboard read + write.
     assert calls == {"service-quotas:GetServiceQuota": 2, "cloudwatch:DescribeAlarms": 1,
                      "cloudwatch:PutMetricAlarm": 1, "ssm:GetParameter": 2, "ssm:PutParameter": 3,
@@ -168,7 +181,7 @@ def test_nothing_changed_writes_nothing_and_says_so(run: Callable[..., dict[str,
     deploy()
     aws_calls.clear()
     summary = run(event)
-    assert summary["changed"] == [] and summary["unchanged"] == [RPM_ALARM, TPM_ALARM, PREFIX]
+    assert summary["changed"] == [] and summary["unchanged"] == [RPM_ALARM, TPM_ALARM, DAILY_ALARM, PREFIX]
     assert summary["message"].startswith("Nothing changed")
     assert aws_calls["cloudwatch:PutMetricAlarm"] == 0 and aws_calls["ssm:PutParameter"] == 0
     assert aws_calls["cloudwatch:PutDashboard"] == 0 and summary["dashboard"] == "unchanged"
@@ -212,8 +225,8 @@ def test_application_profiles_aggregate_their_siblings(run: Callable[..., dict[s
     siblings = _app_world(world, monkeypatch, 2)
     summary = run()
     assert summary["profiles"] == [APP_ID, *siblings]
-    assert summary["changed"] == [RPM_ALARM, TPM_ALARM]  # same thresholds, new metric lists
-    for name in (RPM_ALARM, TPM_ALARM):
+    assert summary["changed"] == [RPM_ALARM, TPM_ALARM, DAILY_ALARM]  # same thresholds, new metric lists
+    for name in (RPM_ALARM, TPM_ALARM, DAILY_ALARM):
         metrics = alarm(name)["Metrics"]
         assert [q["Id"] for q in metrics] == ["m1", "m2", "m3", "total"]
         assert [q["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for q in metrics[:3]] == [APP_ID, *siblings]
@@ -291,3 +304,35 @@ def test_an_alarm_rewritten_outside_the_stack_fails_the_invocation(updater: Modu
         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
     with pytest.raises(updater.UpdateFailed, match="changed outside the stack"):
         run()
+
+
+# -- The per-day token quota (issue 12) ----------------------------------------------------------------
+def test_the_per_day_alarm_and_lines_follow_the_per_day_quota(run: Callable[..., dict[str, Any]],
+                                                              world: StandardFakes, monkeypatch: pytest.MonkeyPatch,
+                                                              aws_calls: Counter[str]) -> None:
+    monkeypatch.setenv("DAILY_TOKEN_QUOTA_CODE", DAILY_CODE)
+    deploy(daily="1800000000")  # 80 % of 2,250,000,000, as the quota calculator set it
+    assert run()["changed"] == []  # in step: nothing written
+    world.service_quotas.quota(DAILY_CODE).value = 3_000_000_000  # a per-day increase was approved
+    aws_calls.clear()
+    summary = run()
+    assert summary["changed"] == [DAILY_ALARM] and summary["unchanged"] == [RPM_ALARM, TPM_ALARM, PREFIX]
+    assert summary["thresholds"]["daily"] == "2400000000" and summary["quotas"]["daily"] == 3_000_000_000
+    daily = alarm(DAILY_ALARM)
+    assert daily["Threshold"] == 2_400_000_000.0 and daily["Metrics"][0]["MetricStat"]["Period"] == 86_400
+    assert alarm(RPM_ALARM)["Threshold"] == 8000.0 and alarm(TPM_ALARM)["Threshold"] == 5_000_000.0
+    assert usage_lines(DASHBOARD)["Tokens per 24 hours"] == [OPUS_GLOBAL, "2400000000", "3000000000"]
+    assert aws_calls["service-quotas:GetServiceQuota"] == 3 and aws_calls["cloudwatch:PutMetricAlarm"] == 1
+
+
+def test_without_a_per_day_quota_the_per_day_alarm_never_fires(run: Callable[..., dict[str, Any]],
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               aws_calls: Counter[str]) -> None:
+    # The stack said the model has a per-day quota; the code is now NA (a stack update found none).
+    monkeypatch.setenv("DAILY_TOKEN_QUOTA_CODE", "NA")
+    deploy(daily="1800000000")
+    summary = run()
+    assert summary["changed"] == [DAILY_ALARM] and summary["thresholds"]["daily"] == NEVER
+    assert alarm(DAILY_ALARM)["Threshold"] == float(NEVER_FIRES_THRESHOLD)
+    assert usage_lines(DASHBOARD)["Tokens per 24 hours"] == [OPUS_GLOBAL]  # no line at 10^15
+    assert aws_calls["service-quotas:GetServiceQuota"] == 2  # NA is never looked up

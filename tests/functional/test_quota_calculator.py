@@ -76,7 +76,9 @@ def test_create_validates_computes_and_stores_the_thresholds(invoke: Callable[..
     assert response.status == "SUCCESS", response.body["Reason"]
     assert response.body["Data"] == {"RpmThreshold": "8000", "TpmThreshold": "5000000",
                                      "MetricDimensionValue": OPUS_GLOBAL, "ResolvedModelIdDisplay": OPUS_GLOBAL,
-                                     "QuotaCodeWarnings": "none", "DailyTokenQuotaCode": "NA"}
+                                     "QuotaCodeWarnings": "none", "DailyTokenQuotaCode": "NA",
+                                     # No per-day quota for the global profile: its alarm never fires.
+                                     "DailyTokenThreshold": "1000000000000000"}
     assert response.body["PhysicalResourceId"] == "bedrock-ops-alert/quota-thresholds/Acme/G-Opus-4-6"
     assert response.body["NoEcho"] is False and response.header("Content-Type") == ""
     stored = ssm_values()
@@ -141,7 +143,9 @@ def test_an_application_profile_over_one_model_uses_on_demand_quotas(invoke: Cal
     per_day = code_of(world, "Model invocation max tokens per day for Meta Llama 3.1 70B Instruct")
     assert body["Data"] == {"RpmThreshold": "320", "TpmThreshold": "240000", "MetricDimensionValue": APP_ID,
                             "ResolvedModelIdDisplay": llama, "QuotaCodeWarnings": "none",
-                            "DailyTokenQuotaCode": per_day}
+                            "DailyTokenQuotaCode": per_day,
+                            # 80 % of its per-day quota, 300,000 x 1,440 / 4 = 108,000,000 in the catalogue.
+                            "DailyTokenThreshold": "86400000"}
 
 
 # -- Bad input: every one FAILED, with a reason that says what to fix ------------------------------

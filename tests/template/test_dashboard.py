@@ -9,6 +9,7 @@ DEPLOYED = {
     "CustomerName": "Acme", "BedrockModelName": "G-Opus-4-6",
     "QuotaCalculatorCustomResource.MetricDimensionValue": "global.anthropic.claude-opus-4-6-v1",
     "QuotaCalculatorCustomResource.RpmThreshold": "8000", "QuotaCalculatorCustomResource.TpmThreshold": "5000000",
+    "QuotaCalculatorCustomResource.DailyTokenThreshold": "1800000000",
     "RequestsPerMinuteThresholdPercent": "80", "TokensPerMinuteThresholdPercent": "80",
     "AnomalySensitivity": "2", "AnomalyDetectionPeriod": "300", "LatencyThresholdMs": "10000",
 }
@@ -33,9 +34,14 @@ def test_deployed_body_is_json_with_alarms_usage_and_lines(resources: dict) -> N
     widgets = {w["properties"]["title"]: w["properties"] for w in body["widgets"]}
     alarms = widgets["Alarm status: composite and its children"]["alarms"]
     assert alarms[0] == "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6"
-    assert len(alarms) == 11
+    assert len(alarms) == 12 and alarms[-1].endswith(":alarm:Acme-Bedrock-HighDailyTokenUsage-Warning-G-Opus-4-6")
     rpm = widgets["Requests per minute vs threshold and quota"]["metrics"]
     assert rpm[0][3] == "global.anthropic.claude-opus-4-6-v1"
     assert [m[0]["label"] for m in rpm[2:]] == ["RPM alarm threshold", "RPM quota"]
     assert rpm[3][0]["expression"].endswith("FILL(m0, 0)*0 + 8000*100/80)")
     assert widgets["Invocation latency (ms)"]["annotations"]["horizontal"][0]["value"] == 10000
+    # The per-day graph: its alarm's threshold and the per-day quota (threshold x 100 / TPM percent).
+    daily = widgets["Tokens per 24 hours vs per-day threshold and quota"]["metrics"]
+    assert [m[0]["label"] for m in daily[2:]] == ["Per-day tokens alarm threshold", "Per-day tokens quota"]
+    assert daily[2][0]["expression"].endswith("FILL(m0, 0)*0 + 1800000000)")
+    assert daily[3][0]["expression"].endswith("FILL(m0, 0)*0 + 1800000000*100/80)")

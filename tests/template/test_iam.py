@@ -69,11 +69,12 @@ def test_each_function_has_what_its_job_needs(resources: dict, role: str, action
     assert action in granted
 
 
-def test_the_updater_can_only_touch_the_two_layer2_alarms(resources: dict) -> None:
+def test_the_updater_can_only_touch_the_three_layer2_usage_alarms(resources: dict) -> None:
     (cw,) = [res for where, actions, res in statements({"r": resources["AlarmUpdaterRole"]})
              if "cloudwatch:putmetricalarm" in actions]
     names = sorted(r["Fn::Sub"].rsplit(":", 1)[1] for r in cw)
-    assert names == ["${CustomerName}-Bedrock-HighInvocationRate-Warning-${BedrockModelName}",
+    assert names == ["${CustomerName}-Bedrock-HighDailyTokenUsage-Warning-${BedrockModelName}",
+                     "${CustomerName}-Bedrock-HighInvocationRate-Warning-${BedrockModelName}",
                      "${CustomerName}-Bedrock-HighTPMQuotaUsage-Warning-${BedrockModelName}"]
 
 

@@ -12,7 +12,7 @@ def test_escalation_rule_catches_every_child_entering_alarm(resources: dict) -> 
     assert pattern["detail"]["state"] == {"value": ["ALARM"]}
     names = [n["Fn::Sub"] for n in pattern["detail"]["alarmName"]]
     composite_rule = resources["BedrockQuotaHealthAlarm"]["Properties"]["AlarmRule"]["Fn::Sub"]
-    assert len(names) == 10 == composite_rule.count("ALARM(")
+    assert len(names) == 11 == composite_rule.count("ALARM(")  # the per-day alarm too
     assert not any("Composite" in n for n in names)  # the composite has its own SNS path
     assert rule["Targets"] == [{"Arn": {"Fn::GetAtt": ["NotificationProcessor", "Arn"]}, "Id": "NotificationProcessorTarget"}]
     permission = resources["EscalationInvokePermission"]["Properties"]

@@ -61,7 +61,7 @@ def test_dashboard_has_the_widgets_an_sre_expects() -> None:
                       DAILY_TITLE, "Anomaly bands (Layer 3; only the upper side alarms)", "Invocation latency (ms)",
                       "Errors and throttles (Layer 1)"]
     alarms = body["widgets"][0]["properties"]["alarms"]
-    assert len(alarms) == 11
+    assert len(alarms) == 12  # the composite and its eleven children
     assert alarms[0] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6"
     rpm = body["widgets"][1]["properties"]["metrics"]
     assert [m[3] for m in rpm[:2]] == ["profile1", "profile2"]  # siblings summed

@@ -20,7 +20,7 @@ from ops_alert.routing import (
 )
 from ops_alert.scenario import Scenario
 
-RPM, TPM = QuotaKind.RPM, QuotaKind.TPM
+RPM, TPM, TPD = QuotaKind.RPM, QuotaKind.TPM, QuotaKind.TPD
 Q, I = CaseCategory.QUOTA_REQUEST, CaseCategory.INVESTIGATION_REQUEST
 C, W = Severity.CRITICAL, Severity.WARNING
 
@@ -41,6 +41,9 @@ ROUTES = [
     ("ServerErrors", kinds("ServerErrors"), I, set(), C),
     ("HighLatency", kinds("HighLatency"), I, set(), W),
     ("LatencyAnomaly", kinds("LatencyAnomaly"), I, set(), W),
+    # Issue 12: the per-day quota, raised (as AWS directs) through the TPM quota's request.
+    ("HighDailyTokenUsage", kinds("HighDailyTokenUsage"), Q, {TPM, TPD}, W),
+    ("per-day-plus-throttles", kinds("Throttles", "HighDailyTokenUsage"), Q, {RPM, TPM, TPD}, C),
     # Combinations: union of quotas; any quota-type alarm makes it a Quota Request.
     ("rpm-plus-tpm-alarms", kinds("HighInvocationRate", "OutputTokenAnomaly"), Q, {RPM, TPM}, W),
     ("server-errors-plus-anomaly", kinds("ServerErrors", "InvocationAnomaly"), Q, {RPM}, C),
@@ -84,6 +87,11 @@ BOTH = route(kinds("Throttles"))
 ONLY_RPM = route(kinds("HighInvocationRate"))
 CURRENT = {RPM: RPM_Q, TPM: TPM_Q}
 P25 = {RPM: 25, TPM: 25}
+# The catalogue's per-day quota of the model (TPM x 1,440 / 4); its percent is the TPM one.
+TPD_Q = Quota("L-9C972E3A", "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1", 2_250_000_000.0)
+DAILY = route(kinds("HighDailyTokenUsage"))
+WITH_DAY = {RPM: RPM_Q, TPM: TPM_Q, TPD: TPD_Q}
+P25_DAY = {RPM: 25, TPM: 25, TPD: 25}
 
 PLANS = [
     (
@@ -106,6 +114,16 @@ PLANS = [
     # floor(1 × 1.25) = 1 does not exceed 1: Service Quotas would reject it.
     ("increase-rounds-to-nothing", ONLY_RPM, Scenario.HIGH_USAGE, {RPM: Quota("L-1", "tiny", 1)}, P25, []),
     ("floor-not-round", ONLY_RPM, Scenario.HIGH_USAGE, {RPM: Quota("L-1", "odd", 7)}, P25, [(RPM, "L-1", 7, 8, 25)]),
+    ("per-day-alarm-plans-tpm-and-per-day", DAILY, Scenario.HIGH_USAGE, WITH_DAY, P25_DAY,
+     [(TPM, "L-3DCCFAA4", 6_250_000, 7_812_500, 25), (TPD, "L-9C972E3A", 2_250_000_000, 2_812_500_000, 25)]),
+    ("per-day-low-usage-reference", DAILY, Scenario.LOW_USAGE, WITH_DAY, P25_DAY,
+     [(TPM, "L-3DCCFAA4", 6_250_000, 7_812_500, 25), (TPD, "L-9C972E3A", 2_250_000_000, 2_812_500_000, 25)]),
+    ("model-without-per-day-quota", DAILY, Scenario.HIGH_USAGE, CURRENT, P25_DAY,
+     [(TPM, "L-3DCCFAA4", 6_250_000, 7_812_500, 25)]),
+    ("per-day-code-NA", DAILY, Scenario.HIGH_USAGE, {**CURRENT, TPD: Quota("NA", "", 0)}, P25_DAY,
+     [(TPM, "L-3DCCFAA4", 6_250_000, 7_812_500, 25)]),
+    ("rpm-alarm-never-plans-per-day", ONLY_RPM, Scenario.HIGH_USAGE, WITH_DAY, P25_DAY,
+     [(RPM, "L-3DD46812", 10_000, 12_500, 25)]),
     ("fractional-current", ONLY_RPM, Scenario.HIGH_USAGE, {RPM: Quota("L-1", "f", 10.5)}, {RPM: 50}, [(RPM, "L-1", 10.5, 15, 50)]),
 ]
 
@@ -142,6 +160,14 @@ ONE_REQUEST = [
     ("rpm-percent-zero-requests-tpm", BOTH, {RPM: 0, TPM: 25}, CURRENT, TPM),
     ("nothing-requestable", BOTH, {RPM: 0, TPM: 0}, CURRENT, None),
     ("investigation-routes-no-quota", route(kinds("ServerErrors")), P25, CURRENT, None),
+    # Per-day alarm: one request, on the TPM quota (AWS's process for any mix of per-minute and
+    # per-day quotas); the per-day quota is asked for directly only when no TPM quota carries it.
+    ("per-day-requests-tpm", DAILY, P25_DAY, WITH_DAY, TPM),
+    ("per-day-with-throttles-requests-tpm", route(kinds("Throttles", "HighDailyTokenUsage")), P25_DAY, WITH_DAY, TPM),
+    ("per-day-model-without-tpm-quota-requests-per-day", DAILY, P25_DAY,
+     {RPM: RPM_Q, TPM: Quota("NA", "", 0), TPD: TPD_Q}, TPD),
+    ("per-day-tpm-percent-zero-requests-nothing", DAILY, {RPM: 25, TPM: 0, TPD: 0}, WITH_DAY, None),
+    ("per-day-without-per-day-quota-requests-tpm", DAILY, P25_DAY, CURRENT, TPM),
 ]
 
 
@@ -155,7 +181,7 @@ def test_one_service_quotas_request_per_alert(
     assert (chosen.kind if chosen else None) is submitted
     if chosen is not None:
         assert chosen in plans  # the request carries the planned value; the others stay in the context
-        assert chosen.code == (TPM_Q.code if submitted is TPM else RPM_Q.code)
+        assert chosen.code == {TPM: TPM_Q, RPM: RPM_Q, TPD: TPD_Q}[submitted].code
 
 
 @pytest.mark.parametrize(

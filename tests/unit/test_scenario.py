@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 
 from ops_alert.alarms import ALARM_KINDS, BY_KEY, AlarmKind
-from ops_alert.scenario import Scenario, decide_scenario
+from ops_alert.scenario import PerDayUsage, Scenario, decide_scenario
 from ops_alert.usage import TPM_FROM_QUOTA_USAGE, UsageStats
 
 
@@ -65,6 +65,35 @@ CASES = [
 @pytest.mark.parametrize(("triggered", "stats", "thresholds", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_decide_scenario(triggered: tuple[AlarmKind, ...], stats: UsageStats | None, thresholds: Th | None, expected: Scenario) -> None:
     assert decide_scenario(triggered, stats, thresholds) is expected
+
+
+DAY = 1_800_000_000  # 80 % of a 2,250,000,000 per-day token quota
+PER_DAY = [
+    # (id, triggered, usage, per-day usage, expected): the per-day quota counts like RPM and TPM.
+    ("per-day-reached", kinds("HighDailyTokenUsage"), usage(100, 10_000), PerDayUsage(1_900_000_000, DAY),
+     Scenario.HIGH_USAGE),
+    ("per-day-exactly-at-threshold", kinds("HighDailyTokenUsage"), usage(100, 10_000), PerDayUsage(DAY, DAY),
+     Scenario.HIGH_USAGE),
+    ("per-day-below", kinds("HighDailyTokenUsage"), usage(100, 10_000), PerDayUsage(DAY - 1, DAY), Scenario.LOW_USAGE),
+    # No per-day quota (NA), or it could not be read: only the per-minute peaks decide.
+    ("no-per-day-quota", kinds("HighDailyTokenUsage"), usage(100, 10_000), PerDayUsage(9e12, None),
+     Scenario.LOW_USAGE),
+    ("per-day-unknown-tpm-high", kinds("HighDailyTokenUsage"), usage(1, 5_000_000), None, Scenario.HIGH_USAGE),
+    # Any quota-type alarm: a per-day peak at its threshold is high usage, as a TPM peak would be.
+    ("throttles-with-per-day-reached", kinds("Throttles"), usage(100, 10_000), PerDayUsage(DAY, DAY),
+     Scenario.HIGH_USAGE),
+    ("per-day-no-traffic", kinds("HighDailyTokenUsage"), usage(0, 0), PerDayUsage(0, DAY), Scenario.NEW_MODEL),
+    ("per-day-usage-unreadable", kinds("HighDailyTokenUsage"), None, None, Scenario.NEW_MODEL),
+    ("server-errors-ignore-per-day", kinds("ServerErrors"), usage(100, 10_000), PerDayUsage(DAY, DAY),
+     Scenario.NON_QUOTA),
+]
+
+
+@pytest.mark.parametrize(("triggered", "stats", "per_day", "expected"), [c[1:] for c in PER_DAY],
+                         ids=[c[0] for c in PER_DAY])
+def test_decide_scenario_with_the_per_day_quota(triggered: tuple[AlarmKind, ...], stats: UsageStats | None,
+                                                per_day: PerDayUsage | None, expected: Scenario) -> None:
+    assert decide_scenario(triggered, stats, TH, per_day) is expected
 
 
 @pytest.mark.parametrize("kind", ALARM_KINDS, ids=[k.key for k in ALARM_KINDS])

@@ -276,3 +276,38 @@ def test_summaries_are_identical_to_the_per_minute_dicts(seed: int) -> None:
                                          for k, v in g.items()}) for g in group])
     assert as_dicts == as_lists == expected
     assert as_lists.peak_rpm_at == expected.peak_rpm_at and as_lists.peak_tpm_at == expected.peak_tpm_at
+
+
+DAY_S = 86_400
+DAY_T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def at(minutes: float) -> datetime:
+    return DAY_T0 + timedelta(minutes=minutes)
+
+
+PEAK_WINDOWS = [
+    # (id, {minute offset: tokens}, largest rolling 24-hour total, its last minute as an offset)
+    ("empty", {}, 0.0, None),
+    ("one-minute", {5: 100.0}, 100.0, 5),
+    # 1,440 minutes apart: never inside one 24-hour window (minutes 0..1,439 are one day).
+    ("a-day-apart-never-add-up", {0: 100.0, 1440: 100.0}, 100.0, 0),
+    ("one-minute-less-than-a-day-adds-up", {0: 100.0, 1439: 100.0}, 200.0, 1439),
+    # The busiest 24 hours straddle two calendar days: a rolling window finds them, days would not.
+    ("straddles-midnight", {1000: 50.0, 1700: 60.0, 2000: 70.0, 3000: 10.0}, 180.0, 2000),
+    ("earliest-window-wins-a-tie", {0: 30.0, 2000: 30.0}, 30.0, 0),
+]
+
+
+@pytest.mark.parametrize(("points", "total", "last"), [p[1:] for p in PEAK_WINDOWS], ids=[p[0] for p in PEAK_WINDOWS])
+def test_peak_rolling_24_hour_total(points: dict[float, float], total: float, last: float | None) -> None:
+    series = MinuteSeries.of({at(m): v for m, v in points.items()})
+    assert series.peak_window_total(DAY_S) == (total, None if last is None else at(last))
+
+
+def test_peak_rolling_total_agrees_with_a_brute_force_sum() -> None:
+    rng = random.Random(12)
+    points = {at(rng.randrange(0, 14 * 1440)): float(rng.randrange(0, 1000)) for _ in range(3000)}
+    series = MinuteSeries.of(points)
+    brute = max(sum(v for t, v in points.items() if end - timedelta(days=1) < t <= end) for end in points)
+    assert series.peak_window_total(DAY_S)[0] == brute

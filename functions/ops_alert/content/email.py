@@ -126,14 +126,14 @@ def _submitted(ctx: AlertContext, outcome: CaseOutcome) -> str:
         text = "The quota increase was submitted through Service Quotas."
     else:
         text = (
-            f"One quota increase request was submitted through Service Quotas: the {chosen.kind.value} "
+            f"One quota increase request was submitted through Service Quotas: the {chosen.kind.label} "
             f"quota {chosen.code}, to {num(chosen.requested)}."
         )
     if outcome.display_id:
         text += f" AWS opened case {outcome.display_id} for it."
     else:
         text += " AWS opens a support case for it; its ID appears in the Service Quotas console once assigned."
-    others = [p.kind.value for p in ctx.quota_requests if p is not chosen]
+    others = [p.kind.label for p in ctx.quota_requests if p is not chosen]
     if others:
         text += (
             f" The {' and '.join(others)} increase is asked for in the context added to that case: AWS's "

@@ -52,6 +52,10 @@ def _usage_figures(ctx: AlertContext) -> str:
     for label, peak, threshold in (("RPM", u.peak_rpm, t.rpm), ("TPM", u.peak_tpm, t.tpm)):
         limit = "no quota" if threshold is None else num(threshold)
         parts.append(f"peak {label} {num(peak)} vs threshold {limit}")
+    day = ctx.per_day
+    if day is not None and day.threshold is not None:  # the model has a per-day token quota
+        parts.append(f"peak rolling 24-hour tokens {num(round(day.peak_24h_tokens))} vs per-day threshold "
+                     f"{num(day.threshold)}")
     return "; ".join(parts)
 
 
@@ -189,6 +193,9 @@ def thresholds(ctx: AlertContext) -> list[str]:
     for label, value, peak in (("RPM", t.rpm, peaks[0]), ("TPM", t.tpm, peaks[1])):
         shown = "none (no quota)" if value is None else num(value)
         rows.append([label, shown, "n/a" if peak is None else _peak_vs_threshold(peak, value)])
+    day = ctx.per_day
+    if day is not None and day.threshold is not None:
+        rows.append(["Tokens / 24 h", num(day.threshold), _peak_vs_threshold(day.peak_24h_tokens, day.threshold)])
     return table(rows, right=(1, 2))
 
 

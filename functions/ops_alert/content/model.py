@@ -13,7 +13,7 @@ from ops_alert.alarms import AlarmKind, CaseCategory, Severity
 from ops_alert.forecast import CapacityOutlook
 from ops_alert.profiles import Siblings
 from ops_alert.routing import QuotaRequestPlan, Routing
-from ops_alert.scenario import Scenario, ThresholdsLike
+from ops_alert.scenario import PerDayUsage, Scenario, ThresholdsLike
 from ops_alert.throttling import ReservationAdvice
 from ops_alert.untrusted import neutralise
 from ops_alert.usage import UsageStats
@@ -90,6 +90,8 @@ class AlertContext:
     outlook: CapacityOutlook | None = None  # None: no usage, so nothing to forecast
     reservation: ReservationAdvice | None = None  # throttling at low usage: the TPM reservation
     dashboard_url: str | None = None
+    # Rolling 24-hour tokens against the per-day quota's threshold (issue 12); None: usage not read.
+    per_day: PerDayUsage | None = None
 
     def __post_init__(self) -> None:
         # Text the processor did not write is shown, never obeyed: it can never form a marker line

@@ -12,7 +12,7 @@ from ops_alert.content.case import case_body, communication_body
 from ops_alert.content.email import email_body, email_subject
 from ops_alert.content.model import AttachmentNote
 from ops_alert.forecast import capacity_outlook
-from ops_alert.scenario import Scenario
+from ops_alert.scenario import PerDayUsage, Scenario
 from ops_alert.throttling import reservation_advice
 from ops_alert.usage import ModelSeries, combined_series
 from tests.unit.content.contexts import HIGH, NEW_CASE, TIME, USAGE, golden
@@ -21,7 +21,7 @@ DASHBOARD = "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#das
 DAY = timedelta(days=1)
 
 
-def outlook_of_growth():
+def growth_series():
     # 14 days: daily peak RPM 8,200 → 9,500 (+100/day) and peak TPM 2,350,000 → 3,000,000 (+50,000/day).
     minute = TIME.replace(second=0, microsecond=0)
     inv, tpm = {}, {}
@@ -32,12 +32,17 @@ def outlook_of_growth():
             tpm[day + timedelta(hours=2, minutes=m)] = 1_000_000.0
         inv[day + timedelta(hours=3)] = 8_200.0 + 100 * d  # the daily peak minute
         tpm[day + timedelta(hours=3)] = 2_350_000.0 + 50_000 * d
-    series = combined_series(ModelSeries(inv, {}, {}, tpm))
-    return capacity_outlook(series, minute, 14, (8_000, 5_000_000, 7_200_000_000),
-                            (10_000.0, 6_250_000.0, 9_000_000_000.0))
+    return combined_series(ModelSeries(inv, {}, {}, tpm))
 
 
-FORECAST = dataclasses.replace(HIGH, outlook=outlook_of_growth(), dashboard_url=DASHBOARD)
+def outlook_of_growth():
+    return capacity_outlook(growth_series(), TIME.replace(second=0, microsecond=0), 14,
+                            (8_000, 5_000_000, 7_200_000_000), (10_000.0, 6_250_000.0, 9_000_000_000.0))
+
+
+# The per-day quota of 9,000,000,000 tokens, its threshold 80 %: the busiest 24 hours against it.
+PER_DAY = PerDayUsage(growth_series().tpm.peak_window_total()[0], 7_200_000_000)
+FORECAST = dataclasses.replace(HIGH, outlook=outlook_of_growth(), dashboard_url=DASHBOARD, per_day=PER_DAY)
 THROTTLED_LOW = dataclasses.replace(
     HIGH, scenario=Scenario.LOW_USAGE, quota_requests=HIGH.quota_requests,
     usage=dataclasses.replace(USAGE, peak_rpm=900, peak_tpm=400_000),
