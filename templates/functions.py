@@ -30,7 +30,7 @@ from ops_alert import processor_env as var
 from ops_alert.alarms import ALARM_KINDS, BY_KEY, QuotaKind
 from ops_alert.deployment import DAILY_CODE_VARIABLE
 from templates.configuration import Settings
-from templates.iam import Roles
+from templates.iam import Roles, allow_per_day_request
 from templates.names import named, placeholder
 from templates.notifications import Topics
 from templates.parameters import SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE, Parameters
@@ -163,6 +163,7 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
         BedrockModelId=Ref(params.bedrock_model_id),
         InferenceProfileType=Ref(params.inference_profile_type),
     ))
+    allow_per_day_request(roles.notification_processor, calculator)
 
     alarm_updater = add_lambda_function(
         t, base, "AlarmUpdater", "{C}-Alarm-Updater-{M}", "alarm_updater", "alarm_updater.handler", 300,

@@ -22,6 +22,7 @@ import awacs.sts as sts
 import awacs.support as support
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 from troposphere import GetAtt, Ref, Sub, Template
+from troposphere.cloudformation import CustomResource
 from troposphere.iam import Policy, Role
 
 from templates.names import DASHBOARD_NAME, C, M, alarm_arn, named, placeholder, ssm_parameter_arn
@@ -134,8 +135,6 @@ def notification_processor_role(params: Parameters, security: Security, topics: 
                allow([servicequotas.RequestServiceQuotaIncrease], [
                    Sub(_BEDROCK_QUOTA_ARN + placeholder(params.tokens_per_minute_quota_code)),
                    Sub(_BEDROCK_QUOTA_ARN + placeholder(params.requests_per_minute_quota_code)),
-                   # The per-day quota is requested only when the model has no TPM quota to carry it.
-                   Sub(_BEDROCK_QUOTA_ARN + "${QuotaCalculatorCustomResource.DailyTokenQuotaCode}"),
                ], _BEDROCK_QUOTAS),
                # No servicequotas:service condition here: the key exists only on RequestServiceQuotaIncrease
                # (and PutServiceQuotaIncreaseRequestIntoTemplate); on this action it would never match and
@@ -170,6 +169,16 @@ def notification_processor_role(params: Parameters, security: Security, topics: 
                allow([events.PutEvents],
                      [Sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")])),
     ])
+
+
+def allow_per_day_request(processor: Role, calculator: CustomResource) -> None:
+    """The processor may also request the per-day token quota the quota calculator found (issue 12;
+    only when the model has no TPM quota to carry it). Added once the calculator exists: the roles
+    are made before the functions."""
+    processor.Policies.append(policy(
+        "PerDayQuotaPolicy",
+        allow([servicequotas.RequestServiceQuotaIncrease],
+              [Sub(_BEDROCK_QUOTA_ARN + placeholder(calculator, "DailyTokenQuotaCode"))], _BEDROCK_QUOTAS)))
 
 
 def dead_letter_policy(security: Security, stores: Stores) -> Policy:

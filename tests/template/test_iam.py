@@ -69,6 +69,15 @@ def test_each_function_has_what_its_job_needs(resources: dict, role: str, action
     assert action in granted
 
 
+def test_the_processor_may_request_only_the_models_own_quotas(resources: dict) -> None:
+    """RPM, TPM and the per-day token quota the quota calculator found (issue 12), nothing else."""
+    found = [r for where, actions, res in statements({"p": resources["NotificationProcessorRole"]})
+             if "servicequotas:requestservicequotaincrease" in actions for r in res]
+    codes = sorted(r["Fn::Sub"].rsplit("/", 1)[1] for r in found)
+    assert codes == ["${QuotaCalculatorCustomResource.DailyTokenQuotaCode}", "${RequestsPerMinuteQuotaCode}",
+                     "${TokensPerMinuteQuotaCode}"]
+
+
 def test_the_updater_can_only_touch_the_three_layer2_usage_alarms(resources: dict) -> None:
     (cw,) = [res for where, actions, res in statements({"r": resources["AlarmUpdaterRole"]})
              if "cloudwatch:putmetricalarm" in actions]
