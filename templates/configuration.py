@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from troposphere import Parameter, Ref, Template
 from troposphere.ssm import Parameter as SsmParameter
 
+from ops_alert import drill
 from templates.names import ssm_parameter_name
 from templates.parameters import Parameters
 
@@ -13,7 +14,8 @@ from templates.parameters import Parameters
 @dataclass(frozen=True)
 class Settings:
     """The editable settings, each seeded from the template parameter of the same name, and the
-    settings the stack owns (issue 13), written after deployment by `make mute` / `make unmute` or by hand."""
+    settings the stack owns (issue 13), written after deployment by `make mute` / `make unmute` or by hand,
+    and the fire drill token `make drill` arms."""
 
     notification_preference: SsmParameter
     inference_profile_type: SsmParameter
@@ -23,6 +25,9 @@ class Settings:
     requests_per_minute_increase_percent: SsmParameter
     mute: SsmParameter  # ops_alert.mute: "off", or a JSON mute document
     renotify_window: SsmParameter  # ops_alert.renotify: minutes, "0" = off
+    # Stack-owned, not a setting: `make drill` arms a fire drill here for minutes (token, alarm,
+    # expiry) and sets it back to "off"; the processor reads it in its one GetParameters call.
+    drill_token: SsmParameter
 
 
 def user_setting(t: Template, logical_id: str, leaf: str, source: Parameter) -> SsmParameter:
@@ -65,4 +70,11 @@ def add_configuration(t: Template, params: Parameters) -> Settings:
             params.requests_per_minute_increase_percent),
         mute=stack_setting(t, "MuteParameter", "mute", "off"),
         renotify_window=stack_setting(t, "RenotifyWindowParameter", "renotify-window-minutes", "0"),
+        drill_token=t.add_resource(SsmParameter(
+            "DrillTokenParameter",
+            Name=ssm_parameter_name(drill.PARAMETER_LEAF),
+            Type="String",
+            Value=drill.OFF,
+            Description="Bedrock Ops Alert fire drill token (make drill); off when no drill is armed",
+        )),
     )

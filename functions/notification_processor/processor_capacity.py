@@ -9,7 +9,7 @@ forecast without that target, and a failed attachment is logged and named in the
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -137,8 +137,9 @@ class AttachmentPlan:
     graphs: tuple[GraphRequest, ...]
     files: tuple[CaseFile, ...]
 
-    def make(self, log: Logger) -> tuple[Attachments, AttachmentNote]:
-        made = case_attachments.prepare(self.graphs, self.files, log)
+    def make(self, log: Logger, upload: Callable[[Sequence[CaseFile]], str] = case_attachments.upload
+             ) -> tuple[Attachments, AttachmentNote]:
+        made = case_attachments.prepare(self.graphs, self.files, log, upload)
         return made, AttachmentNote(made.attached, made.missing)
 
     def for_follow_up(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:

@@ -25,6 +25,7 @@ from ops_alert.content.email import (
     unidentified_alarm_subject,
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.drill import DrillToken, check_drill, child_transitions, idempotency_key, names_a_drill
 from ops_alert.holds import HeldBy, Notice
 from ops_alert.mute import MuteVerdict, mute_note, mute_verdict
 from ops_alert.names import StackNames
@@ -55,6 +56,7 @@ from ops_alert_aws.idempotency import run_once
 from ops_alert_aws.log import Logger
 from ops_alert_aws.quota_catalogue import get_bedrock_quota
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
+from ops_alert_aws.support_writes import DryRunWrites, SupportWrites
 from ops_alert_aws.usage_metrics import fetch_model_series, usage_window
 
 from processor_support import SupportStep, act
@@ -86,7 +88,7 @@ def handle(signal: AlarmSignal, job: Job) -> SignalResult:
         log.warning(f"not children of this stack, ignored: {', '.join(classification.unknown_children)}")
         job.count("UnknownChildAlarms")
     own = OwnIdentity.from_function_arn(str(getattr(job.lambda_context, "invoked_function_arn", "") or ""))
-    confirmation = _confirm(signal, own, job)  # raises when CloudWatch cannot say: Lambda retries
+    confirmation, verified = _confirm(signal, own, job)  # raises when CloudWatch cannot say: Lambda retries
     if not confirmation.confirmed or own is None:
         log.warning(f"alarm signal not acted on, CloudWatch does not confirm it: {confirmation.reason}")
         job.count("UnverifiedSignals")
@@ -107,7 +109,8 @@ def handle(signal: AlarmSignal, job: Job) -> SignalResult:
         job.count("UnidentifiedAlarms")
         return _once(step1.key, job, lambda: email_unidentified(signal, step1.key, states or {}, region, job))
     alarm = Alarm(signal, step1.kinds, classification.unknown_children, states, step1.key, region)
-    result = _once(alarm.key, job, lambda: process(alarm, job))
+    drill, settings = _drill(signal, verified, job)
+    result = _once(idempotency_key(alarm.key, drill), job, lambda: process(alarm, job, settings, drill))
     if isinstance(result, Processed):
         job.count("ProcessedAlarms")
         if result.outcome.status is CaseOutcomeStatus.FAILED:
@@ -115,14 +118,35 @@ def handle(signal: AlarmSignal, job: Job) -> SignalResult:
     return result
 
 
-def _confirm(signal: AlarmSignal, own: OwnIdentity | None, job: Job) -> Confirmation:
-    """This stack's own alarms, and CloudWatch's history shows each claimed transition (issue 9)."""
+def _confirm(signal: AlarmSignal, own: OwnIdentity | None, job: Job) -> tuple[Confirmation, list[StateChange]]:
+    """This stack's own alarms, and CloudWatch's history shows each claimed transition (issue 9);
+    with the history read, whose recorded reasons alone can name a fire drill."""
     identity = check_identity(signal, job.names, own)
     if not identity.confirmed:
-        return identity
+        return identity, []
     history = [change for claim in claims(signal, job.names)
                for change in alarm_history.changes_around(claim.alarm_name, claim.at)]
-    return check_history(signal, job.names, history)
+    return check_history(signal, job.names, history), history
+
+
+def _drill(signal: AlarmSignal, verified: Sequence[StateChange],
+           job: Job) -> tuple[DrillToken | None, RuntimeSettings | None]:
+    """The armed fire drill this signal is (ops_alert.drill), else None: a real alert.
+
+    The settings (with the stored token) are read here only when CloudWatch's record of a claimed
+    transition names a drill token; they are then reused, so no alert costs an extra call.
+    """
+    transitions = child_transitions(signal, job.names, verified)
+    if not names_a_drill(transitions):
+        return None, None
+    settings = _settings(job)
+    check = check_drill(settings.drill, transitions, job.now)
+    if check.drill is None:
+        job.log.warning(check.why_real)
+        return None, settings
+    job.log.info(f"fire drill for {check.drill.alarm}: every Support and Service Quotas write is only described")
+    job.count("Drills")
+    return check.drill, settings
 
 
 def _composite_history(signal: AlarmSignal, job: Job) -> list[StateChange]:
@@ -244,9 +268,10 @@ def _settings(job: Job) -> RuntimeSettings:
     return settings
 
 
-def process(alarm: Alarm, job: Job) -> Processed:
+def process(alarm: Alarm, job: Job, settings: RuntimeSettings | None = None,
+            drill: DrillToken | None = None) -> Processed:
     signal, env, names, log = alarm.signal, job.env, job.names, job.log
-    settings = _settings(job)
+    settings = settings or _settings(job)
     routing = route(alarm.kinds)  # step 1: severity, case category and quotas, decided once
     investigate_only = routing.category is CaseCategory.INVESTIGATION_REQUEST
     profiles = None if investigate_only else usage_profiles(alarm, job)
@@ -296,11 +321,15 @@ def process(alarm: Alarm, job: Job) -> Processed:
         reservation=capacity.reservation,
         dashboard_url=processor_capacity.stack_dashboard_url(names, alarm.region),
         per_day=per_day,
+        drill=drill.token if drill else None,
     )
     log.info(f"{routing.severity.value} {scenario.value}: {', '.join(ctx.triggering_alarms)}")
     attach = processor_capacity.attachment_plan(
         capacity, names, alarm.region, read.dimensions if read else (), settings.thresholds)
-    outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log, attach), settings)  # step 6, never raises
+    writes = DryRunWrites() if drill else SupportWrites()
+    outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log, attach, writes), settings)  # step 6
+    if isinstance(writes, DryRunWrites):
+        outcome = replace(outcome, would_have_done=tuple(writes.done))
     email, notice = send_email(ctx, outcome, settings, job)  # step 7, raises when SNS fails
     return Processed(ctx, outcome, email, notice)
 
@@ -310,8 +339,10 @@ def send_email(ctx: AlertContext, outcome: CaseOutcome, settings: RuntimeSetting
     """Sent, filtered or held; an SNS failure propagates so the invocation is retried."""
     notice = _notice(settings, ctx.triggered_kinds)
     note = mute_note(settings.mute, notice.verdict, ctx.category)
+    # A fire drill never claims the re-notify window: the real alert after it must not be held for it.
+    window = renotify_key(ctx.customer, ctx.model_name, ctx.category) if ctx.drill is None else None
     return _email(settings, ctx.severity, notice, job, lambda: (email_subject(ctx), email_body(ctx, outcome, note)),
-                  renotify_key(ctx.customer, ctx.model_name, ctx.category), ctx.transition_id)
+                  window, ctx.transition_id)
 
 
 def _notice(settings: RuntimeSettings, kinds: Sequence[AlarmKind]) -> Notice:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -27,6 +27,7 @@ from ops_alert_aws.log import Logger
 from ops_alert_aws.quota_requests import QuotaPathUnavailable, QuotaRequest
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, read_case_marker_key, read_stakeholder_emails
 from ops_alert_aws.support_cases import NoSupportPlan, SupportCase
+from ops_alert_aws.support_writes import SupportWrites
 
 CREATE_ATTEMPTS = 2  # CreateCase calls per run, each after looking for a case a lost reply opened
 _LOST_REPLY_WINDOW = timedelta(hours=1)  # how far back the look-up searches for the case we opened
@@ -61,6 +62,8 @@ class SupportStep:
     # The usage graphs and CSV, made into one attachment set right before a case text goes out
     # (a set expires after an hour); None when there is no usage to draw.
     attach: AttachmentPlan | None = None
+    # Every Support / Service Quotas write goes through this seam; a fire drill's only describes them.
+    writes: SupportWrites = field(default_factory=SupportWrites)
 
     @cached_property
     def key(self) -> bytes | None:
@@ -74,7 +77,7 @@ def _attachments(step: SupportStep) -> tuple[str | None, AttachmentNote | None]:
     if step.attach is None:
         return None, None
     try:
-        made, note = step.attach.make(step.logger)
+        made, note = step.attach.make(step.logger, step.writes.upload_attachments)
     except Exception as exc:  # noqa: BLE001 - a failed attachment never blocks the case
         step.logger.warning(describe(exc, "Preparing the case attachments") + ": the case goes without them")
         return None, None
@@ -145,8 +148,8 @@ def _append_or_suppress(step: SupportStep, case: SupportCase) -> CaseOutcome:
     escalation = Escalation(summary.display_id or None, summary.time_created,
                             tuple(step.names.alarm_name(k) for k in new))
     set_id, note = _attachments(step)
-    support_cases.add_communication(summary.case_id, communication_body(ctx, escalation, attachments=note),
-                                    attachment_set_id=set_id, key=step.key)
+    step.writes.add_communication(summary.case_id, communication_body(ctx, escalation, attachments=note), set_id,
+                                  key=step.key, label=summary.display_id)
     step.logger.info(f"appended the new signal to unresolved case {summary.display_id}")
     return dataclasses.replace(on_case(CaseOutcomeStatus.UPDATED), attachments=note)
 
@@ -174,7 +177,7 @@ def _request_increase(step: SupportStep, history: Sequence[QuotaRequest]) -> Cas
     pending = _pending_request(history, step.plans, chosen)
     if pending is None:
         try:
-            submitted = quota_requests.submit_increase(chosen.code, chosen.requested)
+            submitted = step.writes.submit_increase(chosen.code, chosen.requested)
         except QuotaPathUnavailable as exc:
             step.logger.warning(f"{exc}: falling back to our own Quota Request case")
             return _open_case(step)
@@ -186,7 +189,7 @@ def _request_increase(step: SupportStep, history: Sequence[QuotaRequest]) -> Cas
                              f"({request.request_id}, {request.status}); the other quotas ride in its context")
             _add_context(step, [(request, False)])
             return CaseOutcome(CaseOutcomeStatus.NEW, display_id=request.case_display_id,
-                               quota_request_ids=(request.request_id,))
+                               quota_request_ids=tuple(i for i in (request.request_id,) if i))
     step.logger.info(f"increase request {pending.request_id} for {pending.quota_code} is already pending: "
                      "this alert's context goes to its case, no second request")
     _add_context(step, [(pending, True)])
@@ -220,11 +223,11 @@ def _add_context(step: SupportStep, requests: Sequence[tuple[QuotaRequest, bool]
     try:
         for r, pending in requests:
             # The text to append is stored here; the queued message only names it (issue 9).
-            follow_up.store_context(table, r.request_id, step.ctx.transition_id,
-                                    follow_up.StoredContext(_context_body(step, r, pending), kinds, graphs, files))
+            step.writes.store_follow_up_context(table, r, step.ctx.transition_id, follow_up.StoredContext(
+                _context_body(step, r, pending), kinds, graphs, files))
             items.append((follow_up.FollowUp(r.request_id, r.quota_code, step.ctx.transition_id),
                           0 if r.case_display_id else follow_up.delay_for(1)))
-        follow_up.schedule_all(queue, items)
+        step.writes.schedule_follow_ups(queue, items)
     except Exception as exc:  # noqa: BLE001 - the requests are in; only our context is missing
         step.logger.warning(describe(exc, "Queueing the follow-up that adds our context to the quota cases"))
         return
@@ -241,12 +244,11 @@ def _open_case(step: SupportStep) -> CaseOutcome:
     case_id, note = _create_case(step, cc)
     display_id: str | None = None
     try:
-        case = support_cases.find_case(case_id=case_id)
-        display_id = case.summary.display_id or None if case else None
+        display_id = step.writes.display_id_of(case_id)
     except Exception as exc:  # noqa: BLE001 - the case exists; only its display ID is unknown
         step.logger.warning(describe(exc, f"Reading the display ID of new case {case_id}"))
     step.logger.info(f"opened {ctx.category.value} case {display_id or case_id}")
-    return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, case_id=case_id, attachments=note)
+    return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, case_id=case_id or None, attachments=note)
 
 
 
@@ -268,8 +270,8 @@ def _create_case(step: SupportStep, cc: Sequence[str]) -> tuple[str, AttachmentN
                                     f"{found.summary.display_id or found.summary.case_id} was opened: using it")
                 return found.summary.case_id, note
         try:
-            return support_cases.create_case(case_subject(ctx), case_body(ctx, attachments=note), cc, set_id,
-                                             key=step.key), note
+            return step.writes.create_case(case_subject(ctx), case_body(ctx, attachments=note), cc, set_id,
+                                           key=step.key), note
         except NoSupportPlan:
             raise
         except Exception as exc:  # noqa: BLE001 - maybe a lost reply: look before trying again

@@ -35,7 +35,8 @@ from ops_alert.routing import quota_to_request
 SOURCE = "bedrock-ops-alert"
 DETAIL_TYPE = "Bedrock Ops Alert Decision"
 # docs/decision-event.schema.json; major = breaking change for consumers. 1.1: held notifications
-# (email "held", heldBy, mute, renotify); quota kind TPD (the per-day token quota).
+# (email "held", heldBy, mute, renotify); quota kind TPD (the per-day token quota); fire drills
+# (drill, drillToken, wouldHaveDone).
 SCHEMA_VERSION = "1.1"
 MAX_TEXT = 1_000  # reasons and errors carry text from outside (alarm messages, API errors): bounded
 
@@ -109,10 +110,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _case(outcome: CaseOutcome) -> Json:
+def _case(outcome: CaseOutcome, drill: bool) -> Json:
     return {
         "status": outcome.status.value,
-        "why": _CASE_WHY[outcome.status],
+        # A drill's status is what the real alert would have done; nothing was written.
+        "why": ("fire drill, nothing written; a real alert: " if drill else "") + _CASE_WHY[outcome.status],
         "caseId": outcome.case_id,
         "displayId": outcome.display_id,
         "error": bounded(outcome.error),
@@ -145,6 +147,10 @@ def _base(outcome: Status, identity: StackIdentity, at: datetime) -> Json:
         "heldBy": None,
         "mute": None,
         "renotify": None,
+        # 1.1: a fire drill (make drill) and the writes it left out; false / null / [] for real alerts.
+        "drill": False,
+        "drillToken": None,
+        "wouldHaveDone": [],
     }
 
 
@@ -195,7 +201,7 @@ def _processed(result: Processed, identity: StackIdentity, at: datetime) -> Json
         usage=_usage(ctx),
         thresholds=_thresholds(ctx),
         forecast=[_clean(forecast_summary(f)) for f in ctx.outlook.forecasts] if ctx.outlook else [],
-        case=_case(outcome),
+        case=_case(outcome, ctx.drill is not None),
         quotaRequests=[
             {
                 "kind": p.kind.value,
@@ -212,6 +218,9 @@ def _processed(result: Processed, identity: StackIdentity, at: datetime) -> Json
         ],
         email=result.email.value,
         **_notice(result.notice),
+        drill=ctx.drill is not None,
+        drillToken=ctx.drill,
+        wouldHaveDone=[{"action": w.action, "description": bounded(w.description)} for w in outcome.would_have_done],
     )
     if ctx.application_profile_id:
         detail["applicationProfileId"] = ctx.application_profile_id

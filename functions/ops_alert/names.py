@@ -53,6 +53,11 @@ class StackNames:
         return self.ssm("thresholds/last-updated")
 
     @property
+    def drill_token_parameter(self) -> str:
+        """The armed fire drill's token, or "off" (ops_alert.drill; written by make drill)."""
+        return self.ssm("drill-token")
+
+    @property
     def resolved_model_id_parameter(self) -> str:
         return self.ssm("resolved-model-id-display")
 

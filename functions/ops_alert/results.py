@@ -44,7 +44,7 @@ class Processed:
 
     def to_json(self) -> Json:
         ctx, outcome = self.ctx, self.outcome
-        return {
+        found: Json = {
             "status": Status.PROCESSED.value,
             "transition": ctx.transition_id,
             "severity": ctx.severity.value,
@@ -67,6 +67,10 @@ class Processed:
             "attachments": None if outcome.attachments is None else {
                 "attached": list(outcome.attachments.attached), "missing": list(outcome.attachments.missing)},
         }
+        if ctx.drill is not None:  # a fire drill (make drill): its token, and the writes left out
+            found["drill"] = ctx.drill
+            found["would_have_done"] = [f"{w.action}: {w.description}" for w in outcome.would_have_done]
+        return found
 
 
 @dataclass(frozen=True)

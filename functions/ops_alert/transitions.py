@@ -42,6 +42,7 @@ class StateChange:
     at: datetime  # timezone-aware
     old_state: str
     new_state: str
+    reason: str = ""  # the state reason CloudWatch recorded (untrusted text: only ops_alert.drill reads it)
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,12 @@ def _change(item: Mapping[str, Any]) -> StateChange | None:
     at = _utc(item.get("Timestamp"))
     if at is None:
         return None
-    old = new = ""
+    old = new = reason = ""
     try:
         data = json.loads(str(item.get("HistoryData") or "{}"))
         old = str(data.get("oldState", {}).get("stateValue", ""))
         new = str(data.get("newState", {}).get("stateValue", ""))
+        reason = str(data.get("newState", {}).get("stateReason", ""))
     except (ValueError, AttributeError):
         pass
     summary = str(item.get("HistorySummary", ""))
@@ -42,7 +43,7 @@ def _change(item: Mapping[str, Any]) -> StateChange | None:
         old, new = summary[len(_SUMMARY_PREFIX):].split(" to ", 1)
     if not (old and new):
         return None
-    return StateChange(str(item.get("AlarmName", "")), at, old.strip(), new.strip())
+    return StateChange(str(item.get("AlarmName", "")), at, old.strip(), new.strip(), reason)
 
 
 def _query(alarm_name: str, limit: int | None = None, **window: Any) -> list[StateChange]:

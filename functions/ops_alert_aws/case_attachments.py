@@ -8,7 +8,7 @@ logged and reported as missing, and the case goes ahead without it.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ops_alert_aws.clients import client, support
@@ -53,8 +53,11 @@ def upload(files: Sequence[CaseFile]) -> str:
     return str(response["attachmentSetId"])
 
 
-def prepare(graphs: Sequence[GraphRequest], data: Sequence[CaseFile], log: Logger) -> Attachments:
-    """Render the graphs, then upload them with ``data`` as one set: ≤ len(graphs) + 1 calls."""
+def prepare(graphs: Sequence[GraphRequest], data: Sequence[CaseFile], log: Logger,
+            upload_set: Callable[[Sequence[CaseFile]], str] = upload) -> Attachments:
+    """Render the graphs, then upload them with ``data`` as one set: ≤ len(graphs) + 1 calls.
+
+    ``upload_set``: the support step's write seam (ops_alert_aws.support_writes; a drill's describes)."""
     files: list[CaseFile] = []
     missing: list[str] = []
     for graph in graphs:
@@ -76,7 +79,7 @@ def prepare(graphs: Sequence[GraphRequest], data: Sequence[CaseFile], log: Logge
     if not fitting:
         return Attachments(None, (), tuple(missing))
     try:
-        set_id = upload(fitting)
+        set_id = upload_set(fitting)
     except Exception as exc:  # noqa: BLE001 - see module docstring
         log.warning(describe(exc, "Uploading the case attachments (AWS Support AddAttachmentsToSet)")
                     + ": the case goes without them")

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from ops_alert import processor_env as var
 from ops_alert.alarms import QuotaKind
+from ops_alert.drill import BadDrillToken, DrillToken, parse_drill_parameter
 from ops_alert.email_list import is_email_address
 from ops_alert.mute import NOT_MUTED, MuteReading, parse_mute
 from ops_alert.names import StackNames
@@ -161,6 +162,7 @@ class RuntimeSettings:
     problems: tuple[str, ...] = field(default=())  # each one is logged as a warning
     mute: MuteReading = NOT_MUTED  # stack-owned mute parameter (issue 13); unreadable: not muted
     renotify_minutes: int = 0  # stack-owned re-notify window (issue 13); 0: off
+    drill: DrillToken | None = None  # the armed fire drill (make drill); None: off, missing or unreadable
 
     @classmethod
     def defaults(cls, problems: tuple[str, ...] = ()) -> RuntimeSettings:
@@ -249,6 +251,12 @@ def parse_runtime_settings(
             thresholds = Thresholds.parse(rpm_text, tpm_text)
         except ValueError as exc:
             problems.append(f"stored thresholds unreadable: {exc}")
+    try:
+        drill = parse_drill_parameter(values.get(names.drill_token_parameter))
+    except BadDrillToken as exc:
+        problems.append(f"SSM parameter {names.drill_token_parameter} holds no valid drill token ({exc}): "
+                        "no drill is armed; `make drill` rewrites it, or set it to off")
+        drill = None
     return RuntimeSettings(
         notification_preference=preference.strip(),
         automated_support_case=_yes_no(values.get(env.enable_support_case_param), env.enable_support_case_param, problems),
@@ -261,11 +269,12 @@ def parse_runtime_settings(
         problems=tuple(problems),
         mute=mute,
         renotify_minutes=window.minutes,
+        drill=drill,
     )
 
 
 def parameter_names(env: ProcessorEnv, names: StackNames) -> list[str]:
-    """The nine parameters of one run; GetParameters takes at most 10 names."""
+    """The ten parameters of one run; GetParameters takes at most 10 names."""
     return [
         env.notification_preference_param,
         env.enable_support_case_param,
@@ -276,6 +285,7 @@ def parameter_names(env: ProcessorEnv, names: StackNames) -> list[str]:
         names.tpm_threshold_parameter,
         names.mute_parameter,
         names.renotify_window_parameter,
+        names.drill_token_parameter,
     ]
 
 

@@ -179,3 +179,35 @@ def test_use_case_can_never_form_a_marker() -> None:
     s = parse_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, values)
     assert "[bedrock-ops-alert" not in s.use_case
     assert s.use_case.startswith("Chat.\n(bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]")
+
+
+# --- the fire drill's token (make drill), read in the same call -------------------------------------
+
+DRILL = ('{"token": "0123456789abcdef0123456789abcdef", "alarm": "Acme-Bedrock-Throttles-Critical-M", '
+         '"issued": "2026-12-01T12:00:00Z", "expires": "2026-12-01T12:10:00Z"}')
+
+
+@pytest.mark.parametrize(("value", "armed", "problem"), [
+    (None, False, False),  # a stack deployed before drills
+    ("off", False, False),  # the template's value
+    (DRILL, True, False),
+    ("drill me", False, True),
+    (DRILL.replace("0123", "XYZ!"), False, True),
+], ids=["missing", "off", "armed", "garbage", "forged-shape"])
+def test_the_drill_token_is_read_with_the_settings(value: str | None, armed: bool, problem: bool) -> None:
+    values = dict(GOOD) if value is None else {**GOOD, NAMES.drill_token_parameter: value}
+    s = parse_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, values)
+    assert (s.drill is not None) is armed
+    assert [p for p in s.problems if NAMES.drill_token_parameter in p] == (
+        [p for p in s.problems] if problem else [])
+    assert bool(s.problems) is problem
+    assert s.drill is None or (s.drill.alarm, s.drill.expires.minute) == ("Acme-Bedrock-Throttles-Critical-M", 10)
+
+
+def test_the_drill_token_costs_no_extra_call(aws: StandardFakes, aws_calls: Counter[str]) -> None:
+    ssm = boto3.client("ssm")
+    for name, value in {**GOOD, NAMES.drill_token_parameter: DRILL}.items():
+        ssm.put_parameter(Name=name, Value=value, Type="String")
+    s = load_runtime_settings(ProcessorEnv.from_env(ENV), NAMES)
+    assert aws_calls["ssm:GetParameters"] == 1 and sum(v for k, v in aws_calls.items() if k.startswith("ssm:Get")) == 1
+    assert s.drill is not None and s.drill.token == "0123456789abcdef0123456789abcdef"

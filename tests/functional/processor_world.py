@@ -225,18 +225,21 @@ class ProcessorWorld:
         return self.composite_event(children)
 
     def composite_event(self, children: Iterable[str], at: datetime | None = None,
-                        composite: str | None = None, state: str = "ALARM", real: bool = True) -> dict[str, Any]:
+                        composite: str | None = None, state: str = "ALARM", real: bool = True,
+                        reason: str = "test") -> dict[str, Any]:
         """The composite's SNS notification (real shape, from the spec's example).
 
         ``real``: CloudWatch's alarm history shows the transitions it reports (as after a real
-        evaluation); False: a forged notification, or the composite set by hand.
+        evaluation); False: a forged notification, or the composite set by hand. ``reason``: the
+        state reason the history records for the children's transitions (a drill's names its token).
         """
         at = at or utc_now()
         children = list(children)
         name = composite or self.names.composite_alarm_name
         if real and state == "ALARM":
             for c in children:
-                self.aws.cloudwatch.record_state_change(self.child_name(c), "OK", "ALARM", at - timedelta(seconds=1))
+                self.aws.cloudwatch.record_state_change(self.child_name(c), "OK", "ALARM", at - timedelta(seconds=1),
+                                                        reason=reason)
             self.aws.cloudwatch.record_state_change(name, "OK", "ALARM", at, "CompositeAlarm")
         event = copy.deepcopy(SNS_RECORD_EVENT)
         message = copy.deepcopy(COMPOSITE_MESSAGE)
@@ -252,14 +255,15 @@ class ProcessorWorld:
         return event
 
     def child_event(self, child: str, at: datetime | None = None, state: str = "ALARM",
-                    alarm_name: str | None = None, real: bool = True) -> dict[str, Any]:
+                    alarm_name: str | None = None, real: bool = True, reason: str = "test") -> dict[str, Any]:
         """EventBridge "CloudWatch Alarm State Change" of one child (real shape).
 
         ``real``: the alarm history shows the transition; False: a forged event.
         """
         at = at or utc_now()
         if real and state == "ALARM":
-            self.aws.cloudwatch.record_state_change(alarm_name or self.child_name(child), "OK", "ALARM", at)
+            self.aws.cloudwatch.record_state_change(alarm_name or self.child_name(child), "OK", "ALARM", at,
+                                                    reason=reason)
         event = copy.deepcopy(STATE_CHANGE_EVENT)
         name = alarm_name or self.child_name(child)
         event["resources"] = [self.arn(name)]

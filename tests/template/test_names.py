@@ -52,3 +52,12 @@ def test_ssm_names_match(resources: dict) -> None:
     assert NAMES.ssm("notification-preference") in ssm
     writable = sub(resources["QuotaCalculatorRole"]["Properties"]["Policies"][1]["PolicyDocument"]["Statement"][0]["Resource"][0])
     assert NAMES.rpm_threshold_parameter.startswith(writable.split(":parameter", 1)[1].rstrip("*"))
+
+
+def test_the_drill_token_parameter_is_the_processors_and_arms_nothing(resources: dict) -> None:
+    """make drill writes, and the processor reads, the parameter the template creates, as "off"."""
+    from ops_alert.drill import OFF, parse_drill_parameter
+
+    drill = resources["DrillTokenParameter"]["Properties"]
+    assert sub(drill["Name"]) == NAMES.drill_token_parameter
+    assert drill["Value"] == OFF and parse_drill_parameter(drill["Value"]) is None

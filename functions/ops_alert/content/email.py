@@ -44,13 +44,17 @@ def cloudwatch_alarms_url(region: str) -> str:
 # --- subjects -------------------------------------------------------------------------------------
 
 
+DRILL_MARK = "[DRILL]"  # starts the subject (and the chat title) of a fire drill's notification
+
+
 def email_subject(ctx: AlertContext) -> str:
-    """``[SEVERITY] C - Bedrock Ops Alert - M - <category>``, within the SNS subject rules."""
-    return _subject(ctx.severity, ctx.customer, ctx.model_name, ctx.category.value)
+    """``[SEVERITY] C - Bedrock Ops Alert - M - <category>``, within the SNS subject rules; a fire
+    drill's starts with ``[DRILL]`` so no reader (or mail filter) takes it for an incident."""
+    return _subject(ctx.severity, ctx.customer, ctx.model_name, ctx.category.value, drill=ctx.drill is not None)
 
 
-def _subject(severity: Severity, customer: str, model_name: str, topic: str) -> str:
-    prefix = f"[{severity.value}] "
+def _subject(severity: Severity, customer: str, model_name: str, topic: str, *, drill: bool = False) -> str:
+    prefix = (f"{DRILL_MARK} " if drill else "") + f"[{severity.value}] "
     suffix = f" - {topic}"
     middle = single_line(f"{customer} - Bedrock Ops Alert - {model_name}")
     room = MAX_SUBJECT_CHARS - len(prefix) - len(suffix)
@@ -197,6 +201,10 @@ def _next_steps(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
         steps.insert(0, "Open a support case yourself if needed; the figures below are ready to paste.")
     if outcome.status is CaseOutcomeStatus.FAILED:
         steps.insert(1, "Check the notification processor's logs for the error.")
+    if ctx.drill is not None:
+        steps = ["Fire drill: nothing to fix. Check that everyone on call got this e-mail and that the "
+                 "decision event reached your incident tools; the steps below are what a real alert would ask.",
+                 *steps]
     return numbered(steps)
 
 
@@ -214,6 +222,23 @@ def _links(region: str, *, support: bool) -> Section:
     return Section("Links", tuple(pairs(items)))
 
 
+def _drill(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
+    """What a fire drill did instead of writing to AWS Support and Service Quotas."""
+    text = (
+        "This is a fire drill (make drill): the alarm was set by hand with the drill token "
+        f"{ctx.drill}. The whole alert ran as for a real alarm, but nothing was written to AWS Support "
+        "or Service Quotas."
+    )
+    lines = wrap(text, "  ")
+    if outcome.would_have_done:
+        lines += ["", "  What a real alert would have done now:"]
+        lines += numbered([f"{w.action}: {w.description}" for w in outcome.would_have_done])
+    else:
+        said = " ".join(line.strip() for line in _outcome(ctx, outcome))
+        lines += ["", *wrap(f"A real alert would have written nothing: {said}", "  ")]
+    return lines
+
+
 def _mute_section(mute_note: Sequence[str]) -> list[Section]:
     """The mute in force or just ended (ops_alert.mute.mute_note): its reason was neutralised on reading."""
     return [Section("Mute", tuple(line for note in mute_note for line in wrap(note, "  ")))] if mute_note else []
@@ -222,11 +247,13 @@ def _mute_section(mute_note: Sequence[str]) -> list[Section]:
 def email_body(ctx: AlertContext, outcome: CaseOutcome, mute_note: Sequence[str] = ()) -> str:
     """Body of the e-mail to the SRE team ("your model")."""
     who = f"{ctx.customer} / {ctx.model_name}"
+    drill = f"{DRILL_MARK} " if ctx.drill is not None else ""
     sections = [
-        Section("", (f"Bedrock Ops Alert - {ctx.severity.value} - {who} - {ctx.category.value}",)),
+        Section("", (f"{drill}Bedrock Ops Alert - {ctx.severity.value} - {who} - {ctx.category.value}",)),
         *_mute_section(mute_note),
         Section("Summary", tuple(facts.summary(ctx, Audience.EMAIL))),
-        Section("Support case", tuple(_outcome(ctx, outcome))),
+        Section("Fire drill", tuple(_drill(ctx, outcome))) if ctx.drill is not None
+        else Section("Support case", tuple(_outcome(ctx, outcome))),
         *facts.shared_sections(ctx, Audience.EMAIL),
     ]
     if ctx.scenario is not Scenario.NON_QUOTA:

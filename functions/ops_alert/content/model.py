@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ops_alert.alarms import AlarmKind, CaseCategory, Severity
+from ops_alert.drill import WouldHaveDone
 from ops_alert.forecast import CapacityOutlook
 from ops_alert.profiles import Siblings
 from ops_alert.routing import QuotaRequestPlan, Routing
@@ -51,6 +52,8 @@ class CaseOutcome:
     quota_request_ids: tuple[str, ...] = ()  # Service Quotas request IDs submitted this time
     error: str | None = None
     attachments: AttachmentNote | None = None  # what went with the case text this time
+    # A fire drill (make drill): the writes left out, in order; statuses and IDs say what would have been.
+    would_have_done: tuple[WouldHaveDone, ...] = ()
 
 
 
@@ -92,6 +95,7 @@ class AlertContext:
     dashboard_url: str | None = None
     # Rolling 24-hour tokens against the per-day quota's threshold (issue 12); None: usage not read.
     per_day: PerDayUsage | None = None
+    drill: str | None = None  # the drill token when this alert is a fire drill (ops_alert.drill); None: real
 
     def __post_init__(self) -> None:
         # Text the processor did not write is shown, never obeyed: it can never form a marker line
