@@ -140,10 +140,6 @@ class Logger:
     def append_keys(self, **keys: Any) -> None:
         self._formatter.keys.update(keys)
 
-    def remove_keys(self, keys: list[str]) -> None:
-        for key in keys:
-            self._formatter.keys.pop(key, None)
-
     def _log(self, level: int, msg: object, args: tuple[object, ...], exc_info: Any, stack_info: bool,
              stacklevel: int, extra: Mapping[str, object] | None, kwargs: dict[str, object]) -> None:
         if self._logger.isEnabledFor(level):
@@ -170,10 +166,6 @@ class Logger:
     def exception(self, msg: object, *args: object, exc_info: Any = True, stack_info: bool = False,
                   stacklevel: int = 2, extra: Mapping[str, object] | None = None, **kwargs: object) -> None:
         self._log(logging.ERROR, msg, args, exc_info, stack_info, stacklevel, extra, kwargs)
-
-    def critical(self, msg: object, *args: object, exc_info: Any = None, stack_info: bool = False,
-                 stacklevel: int = 2, extra: Mapping[str, object] | None = None, **kwargs: object) -> None:
-        self._log(logging.CRITICAL, msg, args, exc_info, stack_info, stacklevel, extra, kwargs)
 
 
 def get_logger(service: str) -> Logger:

@@ -178,3 +178,71 @@ def test_an_expired_completed_record_runs_the_work_again(table: str) -> None:
 def test_an_empty_key_is_refused(table: str) -> None:
     with pytest.raises(idempotency.IdempotencyKeyError):
         run_once("", lambda: pytest.fail("ran"), table, FakeLambdaContext())
+
+
+def _put(table: str, status: str, *, expires_in: int = 3600, in_progress_ms: int | None = None,
+         data: str | None = None) -> None:
+    item: dict[str, Any] = {"id": {"S": idempotency.record_key("k")}, "status": {"S": status},
+                            "expiration": {"N": str(int(time.time()) + expires_in)}}
+    if in_progress_ms is not None:
+        item["in_progress_expiration"] = {"N": str(int(time.time() * 1000) + in_progress_ms)}
+    if data is not None:
+        item["data"] = {"S": data}
+    boto3.client("dynamodb").put_item(TableName=table, Item=item)
+
+
+# A conditional-check failure whose reply lacks the record in the way (ReturnValuesOnConditionCheckFailure
+# unsupported, or the reply trimmed): the record is read instead, as Powertools did.
+CONDITION_FAILED = ("dynamodb", "PutItem", "ConditionalCheckFailedException")
+
+
+def test_a_refused_claim_without_the_record_in_the_reply_reads_it(table: str, aws: StandardFakes) -> None:
+    _put(table, "COMPLETED", data='{"status": "processed"}')
+    aws.fault.fail(*CONDITION_FAILED)
+    once = run_once("k", lambda: pytest.fail("ran twice"), table, FakeLambdaContext())
+    assert (once.duplicate, once.result) == (True, {"status": "processed"})
+
+
+def test_a_record_that_vanishes_after_a_refused_claim_is_claimed_again(table: str, aws: StandardFakes) -> None:
+    # Refused (the record was there), then gone when read (deleted by its failed run): try again.
+    aws.fault.fail(*CONDITION_FAILED, times=1)
+    once = run_once("k", lambda: {"status": "processed"}, table, FakeLambdaContext())
+    assert (once.duplicate, once.result, once.warning) == (False, {"status": "processed"}, None)
+
+
+def test_a_store_that_keeps_contradicting_itself_fails_the_invocation(table: str, aws: StandardFakes) -> None:
+    # Refused on every attempt yet never there: Lambda retries the event later (Powertools' behaviour).
+    aws.fault.fail(*CONDITION_FAILED, times=None)
+    with pytest.raises(idempotency.IdempotencyInconsistentStateError):
+        run_once("k", lambda: pytest.fail("ran"), table, FakeLambdaContext())
+    aws.fault.clear()
+
+
+@pytest.mark.parametrize(("status", "expires_in", "in_progress_ms"), [
+    ("COMPLETED", -10, None),  # expired: the next claim replaces it
+    ("INPROGRESS", 3600, -1000),  # its run timed out
+], ids=["expired-record", "timed-out-run"])
+def test_a_stale_record_read_after_a_refused_claim_is_claimed_on_the_next_attempt(
+        table: str, aws: StandardFakes, status: str, expires_in: int, in_progress_ms: int | None) -> None:
+    _put(table, status, expires_in=expires_in, in_progress_ms=in_progress_ms, data='{"status": "old"}')
+    aws.fault.fail(*CONDITION_FAILED, times=1)
+    assert run_once("k", lambda: {"status": "new"}, table, FakeLambdaContext()).result == {"status": "new"}
+
+
+def test_the_store_unreadable_after_a_refused_claim_still_runs_the_work(table: str, aws: StandardFakes) -> None:
+    aws.fault.fail(*CONDITION_FAILED, times=1)
+    aws.fault.fail("dynamodb", "GetItem", "InternalServerError", status=500, times=None)
+    once = run_once("k", lambda: {"status": "processed"}, table, FakeLambdaContext())
+    aws.fault.clear()
+    assert once.result == {"status": "processed"} and "Failed to get record" in (once.warning or "")
+
+
+def test_without_a_lambda_context_the_in_progress_record_has_no_early_expiry(table: str) -> None:
+    seen: list[Any] = []
+
+    def work() -> dict[str, Any]:
+        seen.append(_items(table)[idempotency.record_key("k")])
+        return {"status": "processed"}
+
+    run_once("k", work, table)
+    assert "in_progress_expiration" not in seen[0] and seen[0]["status"] == {"S": "INPROGRESS"}
