@@ -33,13 +33,20 @@ class Artifact:
         return f"{self.name}.{sha256_prefix(self.content)}.zip"
 
 
-_KEY = re.compile(r"(?P<name>[a-z_]+)\.[0-9a-f]{16}\.zip")
+_KEY = re.compile(r"(?P<name>.+)\.(?P<digest>[0-9a-f]{16})\.zip")
+
+
+def parse_key(key: str) -> tuple[str, str] | None:
+    """(name, SHA-256 prefix) of a content-addressed key such as ``Artifact.key`` (an S3 folder
+    before it allowed); None for any other key."""
+    found = _KEY.fullmatch(key.rsplit("/", 1)[-1])
+    return (found["name"], found["digest"]) if found else None
 
 
 def built_keys(build_dir: Path) -> dict[str, str]:
     """Artifact name → S3 key of the zips in a build directory (the key is the file name)."""
-    found = (_KEY.fullmatch(p.name) for p in sorted(build_dir.glob("*.zip")))
-    return {m["name"]: m.string for m in found if m}
+    parsed = ((p.name, parse_key(p.name)) for p in sorted(build_dir.glob("*.zip")))
+    return {found[0]: key for key, found in parsed if found}
 
 
 def _tree(source: Path, prefix: str) -> dict[str, bytes]:

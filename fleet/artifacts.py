@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bundle.artifacts import parse_key
 from bundle.regions import s3_object_url
 from fleet.aws import Clients, error_code
 from fleet.model import Problem
 from fleet.template import Template
 
 _MISSING = ("404", "NoSuchKey", "NotFound")
-_CONTENT_ADDRESSED = re.compile(r"\.(?P<digest>[0-9a-f]{16})\.zip$")  # bundle.artifacts.Artifact.key
 
 
 def sha256_base64(data: bytes) -> str:
@@ -62,11 +61,11 @@ def holds(head: Mapping[str, Any], data: bytes) -> bool:
 def matches_its_name(key: str, head: Mapping[str, Any]) -> bool:
     """A content-addressed zip (``name.<sha256 prefix>.zip``) whose checksum S3 knows must carry
     that prefix; True when either is unknown."""
-    name = _CONTENT_ADDRESSED.search(key)
+    named = parse_key(key)
     checksum = _full_object_sha256(head)
-    if name is None or checksum is None:
+    if named is None or checksum is None:
         return True
-    return base64.b64decode(checksum).hex().startswith(name["digest"])
+    return base64.b64decode(checksum).hex().startswith(named[1])
 
 
 def put_unless_present(s3: Any, bucket: str, key: str, data: bytes, owner: str | None,

@@ -12,6 +12,19 @@ from bundle import artifacts
 from bundle.zips import FIXED_DATE, zip_bytes
 
 
+@pytest.mark.parametrize(("key", "parsed"), [
+    ("quota_calculator.0123456789abcdef.zip", ("quota_calculator", "0123456789abcdef")),
+    ("team/releases/quota_utils_layer.fedcba9876543210.zip", ("quota_utils_layer", "fedcba9876543210")),
+    ("quota_calculator.zip", None),  # the original's fixed keys
+    ("quota_calculator.0123456789ABCDEF.zip", None),
+    ("quota_calculator.0123456789abcdef.zip.bak", None),
+], ids=["ours", "in-a-folder", "fixed-key", "upper-case-digest", "other-suffix"])
+def test_content_addressed_keys_are_recognised(key: str, parsed: tuple[str, str] | None) -> None:
+    assert artifacts.parse_key(key) == parsed
+    artifact = artifacts.Artifact("quota_calculator", b"code")
+    assert artifacts.parse_key(artifact.key) == ("quota_calculator", artifact.key.split(".")[1])
+
+
 def test_two_builds_are_byte_identical(build_dir: Path, tmp_path: Path) -> None:
     again = generate.render(tmp_path)
     first = {p.name: p.read_bytes() for p in build_dir.iterdir() if p.is_file()}
