@@ -41,7 +41,8 @@ def build_template(keys: Mapping[str, str]) -> Template:
     stores = add_stores(t, security)
     roles = add_iam(t, params, security, topics, stores)
     functions = add_functions(t, keys, params, security, settings, topics, stores, roles)
-    add_subscriptions(t, params, topics, functions.notification_processor, functions.email_subscription_manager)
+    add_subscriptions(t, params, topics, functions.notification_processor, functions.email_subscription_manager,
+                      roles.notification_processor)
     alarms = add_alarms(t, params, functions.quota_calculator_resource, topics)
     add_resilience(t, stores, roles, functions, topics)
     add_outputs(t, params, security, settings, topics, functions, alarms)

@@ -33,7 +33,7 @@ from templates.configuration import Settings
 from templates.iam import Roles, allow_per_day_request
 from templates.names import named, placeholder
 from templates.notifications import Topics
-from templates.parameters import SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE, Parameters
+from templates.parameters import CHAT_ENABLED, SCHEDULE_ENABLED, SINGLE_DAY_SCHEDULE, Parameters
 from templates.security import Security
 from templates.stores import PROCESSOR_TIMEOUT, Stores
 
@@ -245,6 +245,8 @@ def add_functions(t: Template, keys: Mapping[str, str], params: Parameters, secu
             # Issue 12: the per-day token quota and the percent its forecast threshold uses.
             var.DAILY_TOKEN_QUOTA_CODE: GetAtt(calculator, "DailyTokenQuotaCode"),
             var.TPM_THRESHOLD_PERCENT: Ref(params.tokens_per_minute_threshold_percent),
+            # The chat topic (issue 13); "" keeps chat off.
+            var.CHAT_TOPIC_ARN: If(CHAT_ENABLED, Ref(topics.chat), ""),
         })
     return Functions(layer=layer, quota_calculator=quota_calculator, quota_calculator_resource=calculator,
                      alarm_updater=alarm_updater, email_subscription_manager=email_subscription_manager,

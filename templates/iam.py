@@ -23,11 +23,11 @@ import awacs.support as support
 from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 from troposphere import GetAtt, Ref, Sub, Template
 from troposphere.cloudformation import CustomResource
-from troposphere.iam import Policy, Role
+from troposphere.iam import Policy, PolicyType, Role
 
 from templates.names import DASHBOARD_NAME, C, M, alarm_arn, named, placeholder, ssm_parameter_arn
 from templates.notifications import Topics
-from templates.parameters import Parameters
+from templates.parameters import CHAT_ENABLED, Parameters
 from templates.security import Security
 from templates.stores import Stores
 
@@ -181,6 +181,18 @@ def allow_per_day_request(processor: Role, calculator: CustomResource) -> None:
               [Sub(_BEDROCK_QUOTA_ARN + placeholder(calculator, "DailyTokenQuotaCode"))], _BEDROCK_QUOTAS)))
 
 
+def processor_chat_policy(topics: Topics, role: Role) -> PolicyType:
+    """With ChatNotifications=Yes: publish to the chat topic and see whether a channel is subscribed."""
+    return PolicyType(
+        "NotificationProcessorChatPolicy",
+        Condition=CHAT_ENABLED,
+        PolicyName="ChatTopicPolicy",
+        Roles=[Ref(role)],
+        PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=[
+            allow([sns.Publish, sns.ListSubscriptionsByTopic], [Ref(topics.chat)])]),
+    )
+
+
 def dead_letter_policy(security: Security, stores: Stores) -> Policy:
     """Lambda writes a failed asynchronous event to the (KMS-encrypted) dead-letter queue as the function's role."""
     return policy("DeadLetterPolicy",
@@ -199,9 +211,11 @@ class Roles:
 def add_iam(t: Template, params: Parameters, security: Security, topics: Topics, stores: Stores) -> Roles:
     updater = alarm_updater_role()
     updater.Policies.append(dead_letter_policy(security, stores))
-    return Roles(
+    roles = Roles(
         quota_calculator=t.add_resource(quota_calculator_role()),
         alarm_updater=t.add_resource(updater),
         email_subscription_manager=t.add_resource(email_subscription_role(topics)),
         notification_processor=t.add_resource(notification_processor_role(params, security, topics, stores)),
     )
+    t.add_resource(processor_chat_policy(topics, roles.notification_processor))
+    return roles

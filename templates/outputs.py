@@ -1,5 +1,5 @@
-"""The 23 outputs of the original stack, same names and meanings, plus QuotaCodeWarnings (issue 8) and the
-mute and re-notify parameters (issue 13)."""
+"""The 23 outputs of the original stack, same names and meanings, plus QuotaCodeWarnings (issue 8), the
+mute and re-notify parameters and, with ChatNotifications=Yes, ChatTopicArn (issue 13)."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +10,7 @@ from templates.alarms import Alarms
 from templates.configuration import Settings
 from templates.functions import Functions
 from templates.notifications import Topics
-from templates.parameters import Parameters
+from templates.parameters import CHAT_ENABLED, Parameters
 from templates.security import Security
 
 _SETTING = "SSM parameter to edit this setting without a stack update"
@@ -58,3 +58,7 @@ def add_outputs(t: Template, params: Parameters, security: Security, settings: S
     }
     for name, (value, description) in outputs.items():
         t.add_output(Output(name, Value=value, Description=description))
+    # Not in the original (issue 13): what to attach the Amazon Q Developer channel configuration to.
+    t.add_output(Output("ChatTopicArn", Condition=CHAT_ENABLED, Value=Ref(topics.chat),
+                        Description="Topic to attach to your Amazon Q Developer in chat applications "
+                                    "channel configuration (Slack or Microsoft Teams)"))

@@ -1,5 +1,5 @@
-"""The 30 parameters of the original stack (plus QuotaCodeCheck, issue 8), their console groups and
-labels, and the conditions.
+"""The 30 parameters of the original stack (plus QuotaCodeCheck, issue 8, and ChatNotifications,
+issue 13), their console groups and labels, and the conditions.
 
 Names, types, defaults, allowed values and constraints are a compatibility contract (SPEC §2):
 existing parameter files must deploy unchanged. Descriptions are ours.
@@ -35,8 +35,12 @@ GROUPS: list[tuple[str, list[Param]]] = [
         Param("StakeholderEmailList", "Stakeholder Email List", "CommaDelimitedList",
               "E-mail addresses of the SRE team that receives the alert summaries (comma-separated)."),
         Param("NotificationPreference", "Notification Preference", "String",
-              "Which alerts are e-mailed: all, critical only, or warning only. Editable later in SSM.",
+              "Which alerts are e-mailed (and posted to chat): all, critical only, or warning only. Editable later in SSM.",
               {"Default": "all", "AllowedValues": ["all", "critical", "warning"]}),
+        Param("ChatNotifications", "Chat Notifications", "String",
+              "Yes creates a chat topic (ChatTopicArn output) for an Amazon Q Developer in chat applications "
+              "Slack or Microsoft Teams channel configuration; the processor posts each alert there too.",
+              {"Default": "No", "AllowedValues": ["No", "Yes"]}),
     ]),
     ("Lambda Deployment Configuration", [
         Param("LambdaS3Bucket", "Lambda S3 Bucket", "String",
@@ -155,13 +159,15 @@ class Parameters:
     passed to the modules that use them (``Ref(params.customer_name)``, ``placeholder(...)`` in a Sub).
 
     Field order is the order in which the original template declared its parameters (kept for
-    readable diffs); QuotaCodeCheck (not in the original) follows the quota codes it governs. Each
+    readable diffs); QuotaCodeCheck (not in the original) follows the quota codes it governs,
+    ChatNotifications (issue 13) the notification preference. Each
     field is its parameter's name in snake case (``lambda_s3_bucket`` → LambdaS3Bucket).
     """
 
     customer_name: Parameter
     stakeholder_email_list: Parameter
     notification_preference: Parameter
+    chat_notifications: Parameter
     bedrock_model_name: Parameter
     inference_profile_type: Parameter
     bedrock_model_id: Parameter
@@ -201,6 +207,7 @@ DECLARATION_ORDER = [parameter_name(f.name) for f in fields(Parameters)]
 
 SCHEDULE_ENABLED = "EnableAutomatedThresholdUpdateCondition"
 SINGLE_DAY_SCHEDULE = "IsSingleDaySchedule"
+CHAT_ENABLED = "ChatNotificationsEnabled"  # ChatNotifications=Yes: the chat topic and what uses it (issue 13)
 
 
 def add_parameters(t: Template) -> Parameters:
@@ -224,4 +231,5 @@ def add_parameters(t: Template) -> Parameters:
     parameters = Parameters(**created)
     t.add_condition(SCHEDULE_ENABLED, Equals(Ref(parameters.enable_automated_threshold_update), "Yes"))
     t.add_condition(SINGLE_DAY_SCHEDULE, Equals(Ref(parameters.threshold_update_schedule_interval_days), 1))
+    t.add_condition(CHAT_ENABLED, Equals(Ref(parameters.chat_notifications), "Yes"))
     return parameters

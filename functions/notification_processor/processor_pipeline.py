@@ -3,7 +3,8 @@
 ``handle`` is the one entry point: it classifies the signal, reads the alarm states (ONE
 DescribeAlarms call), lets ``ops_alert.triggered`` decide which children fired, and then, once per
 transition (ops_alert_aws.idempotency, on DynamoDB), runs ``process``: 2. usage over the lookback,
-3. thresholds, 4. scenario, 5. case type and quota routing, 6. support action, 7. e-mail.
+3. thresholds, 4. scenario, 5. case type and quota routing, 6. support action, 7. e-mail, then the
+chat message under the e-mail's decision (:func:`chat_for`).
 Results are typed (``ops_alert.results``); the handler turns them into JSON.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import processor_capacity
 
 from ops_alert.alarm_message import AlarmSignal, SignalSource, classify
 from ops_alert.alarms import AlarmKind, CaseCategory, QuotaKind, Severity
+from ops_alert.content.chat import chat_message, unidentified_chat_message
 from ops_alert.content.email import (
     UNIDENTIFIED_SEVERITY,
     email_body,
@@ -34,6 +36,7 @@ from ops_alert.profiles import PARAMETER_APPLICATION, Siblings, short_profile_id
 from ops_alert.quotas import QuotaInfo, is_quota_code
 from ops_alert.renotify import renotify_key
 from ops_alert.results import (
+    ChatStatus,
     CoveredByComposite,
     Duplicate,
     EmailStatus,
@@ -50,6 +53,7 @@ from ops_alert.triggered import Verdict, triggered, usage_dimensions
 from ops_alert.usage import CombinedSeries, UsageStats, combined_series, summarize
 from ops_alert_aws import alarm_history, inference_profiles, renotify_state
 from ops_alert_aws.alarm_states import AlarmState, describe_alarm_states
+from ops_alert_aws.chat import channel_attached, publish_chat
 from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
 from ops_alert_aws.idempotency import run_once
@@ -330,19 +334,21 @@ def process(alarm: Alarm, job: Job, settings: RuntimeSettings | None = None,
     outcome = act(SupportStep(ctx, action, plans, env, names, job.now, log, attach, writes), settings)  # step 6
     if isinstance(writes, DryRunWrites):
         outcome = replace(outcome, would_have_done=tuple(writes.done))
-    email, notice = send_email(ctx, outcome, settings, job)  # step 7, raises when SNS fails
-    return Processed(ctx, outcome, email, notice)
+    email, notice, note = send_email(ctx, outcome, settings, job)  # step 7, raises when SNS fails
+    chat = chat_for(email, lambda: chat_message(ctx, outcome, account=_account(job), mute_note=note), job)
+    return Processed(ctx, outcome, email, notice, chat)
 
 
 def send_email(ctx: AlertContext, outcome: CaseOutcome, settings: RuntimeSettings,
-               job: Job) -> tuple[EmailStatus, Notice]:
-    """Sent, filtered or held; an SNS failure propagates so the invocation is retried."""
+               job: Job) -> tuple[EmailStatus, Notice, tuple[str, ...]]:
+    """Sent, filtered or held (and the mute note it carried); an SNS failure propagates so the invocation is retried."""
     notice = _notice(settings, ctx.triggered_kinds)
     note = mute_note(settings.mute, notice.verdict, ctx.category)
     # A fire drill never claims the re-notify window: the real alert after it must not be held for it.
     window = renotify_key(ctx.customer, ctx.model_name, ctx.category) if ctx.drill is None else None
-    return _email(settings, ctx.severity, notice, job, lambda: (email_subject(ctx), email_body(ctx, outcome, note)),
-                  window, ctx.transition_id)
+    email, notice = _email(settings, ctx.severity, notice, job,
+                           lambda: (email_subject(ctx), email_body(ctx, outcome, note)), window, ctx.transition_id)
+    return email, notice, note
 
 
 def _notice(settings: RuntimeSettings, kinds: Sequence[AlarmKind]) -> Notice:
@@ -405,6 +411,51 @@ def _release_renotify(key: str, transition: str, job: Job) -> None:
         job.log.warning(describe(exc, "Forgetting the re-notify claim of a failed e-mail (DynamoDB DeleteItem)"))
 
 
+# --- the chat message: follows the e-mail's decision (issue 13) --------------------------------------
+
+
+def chat_for(email: EmailStatus, build: Callable[[], dict[str, Any]], job: Job) -> ChatStatus:
+    """The chat message under the decision ``_email`` made for this alert (filtered, held or sent).
+
+    Sent after the e-mail; a failure never fails the alert (logged, counted, in the decision event).
+    """
+    if not job.env.chat_topic_arn:
+        return ChatStatus.OFF
+    if email is EmailStatus.FILTERED:
+        return ChatStatus.FILTERED
+    if email is EmailStatus.HELD:
+        return ChatStatus.HELD
+    return send_chat(build, job)
+
+
+def send_chat(build: Callable[[], dict[str, Any]], job: Job) -> ChatStatus:
+    topic = job.env.chat_topic_arn
+    try:
+        message_id = publish_chat(topic, build())
+    except Exception as exc:  # noqa: BLE001 - the e-mail went: a chat failure is logged and counted, never fatal
+        job.log.error(describe(exc, "Publishing the chat message to the chat topic (SNS Publish)")
+                      + ": the e-mail was sent; the decision event records chat=failed")
+        job.count("ChatFailures")
+        return ChatStatus.FAILED
+    job.log.info(f"chat message published ({message_id})")
+    try:
+        attached = channel_attached(topic)
+    except Exception as exc:  # noqa: BLE001 - the message went out; whether anyone listens is advice
+        job.log.warning(describe(exc, "Checking the chat topic's subscriptions (ListSubscriptionsByTopic)"))
+        return ChatStatus.SENT
+    if not attached:
+        job.log.warning(f"the chat topic {topic} has no confirmed subscription, so no channel receives the "
+                        "message: attach it to your Amazon Q Developer channel configuration (README \"Chat\")")
+        job.count("ChatWithoutChannel")
+        return ChatStatus.NO_CHANNEL
+    return ChatStatus.SENT
+
+
+def _account(job: Job) -> str:
+    own = OwnIdentity.from_function_arn(str(getattr(job.lambda_context, "invoked_function_arn", "") or ""))
+    return own.account if own else ""
+
+
 # --- a composite alarm without an identifiable child -----------------------------------------------
 
 
@@ -423,6 +474,11 @@ def email_unidentified(signal: AlarmSignal, key: str, states: Mapping[str, Alarm
             names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
             region, signal.reason, children, note)
 
+    def chat() -> dict[str, Any]:
+        return unidentified_chat_message(
+            names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
+            region, signal.reason, children, transition=key, mute_note=note)
+
     # No re-notify window: the kind of problem is unknown, so "the same category" cannot be told.
     email, notice = _email(settings, UNIDENTIFIED_SEVERITY, notice, job, content, None, key)
-    return Unidentified(key, signal.alarm_name, email, notice)
+    return Unidentified(key, signal.alarm_name, email, notice, chat_for(email, chat, job))

@@ -36,7 +36,7 @@ SOURCE = "bedrock-ops-alert"
 DETAIL_TYPE = "Bedrock Ops Alert Decision"
 # docs/decision-event.schema.json; major = breaking change for consumers. 1.1: held notifications
 # (email "held", heldBy, mute, renotify); quota kind TPD (the per-day token quota); fire drills
-# (drill, drillToken, wouldHaveDone).
+# (drill, drillToken, wouldHaveDone); the chat message (chat).
 SCHEMA_VERSION = "1.1"
 MAX_TEXT = 1_000  # reasons and errors carry text from outside (alarm messages, API errors): bounded
 
@@ -143,6 +143,7 @@ def _base(outcome: Status, identity: StackIdentity, at: datetime) -> Json:
         "case": None,
         "quotaRequests": [],
         "email": None,
+        "chat": None,  # 1.1
         "reason": None,
         "heldBy": None,
         "mute": None,
@@ -221,6 +222,7 @@ def _processed(result: Processed, identity: StackIdentity, at: datetime) -> Json
         drill=ctx.drill is not None,
         drillToken=ctx.drill,
         wouldHaveDone=[{"action": w.action, "description": bounded(w.description)} for w in outcome.would_have_done],
+        chat=result.chat.value,
     )
     if ctx.application_profile_id:
         detail["applicationProfileId"] = ctx.application_profile_id
@@ -236,7 +238,7 @@ def decision_detail(result: SignalResult, identity: StackIdentity, at: datetime)
     if isinstance(result, Unidentified):
         detail = _base(Status.NO_CHILD_IDENTIFIED, identity, at)
         detail.update(transition=result.transition, compositeAlarm=bounded(result.alarm, 255),
-                      email=result.email.value, **_notice(result.notice),
+                      email=result.email.value, chat=result.chat.value, **_notice(result.notice),
                       reason="the composite alarm is in ALARM but no child alarm could be identified: e-mailed without a case")
         return detail
     if isinstance(result, CoveredByComposite):

@@ -93,6 +93,11 @@ class StackNames:
         return f"{self.customer}-Bedrock-Alarms-Formatted-{self.model}"
 
     @property
+    def chat_topic_name(self) -> str:
+        """The topic Amazon Q Developer in chat applications listens to (ChatNotifications=Yes, issue 13)."""
+        return f"{self.customer}-Bedrock-Alarms-Chat-{self.model}"
+
+    @property
     def dashboard_name(self) -> str:
         """CloudWatch dashboard of the stack (a resource the original did not have)."""
         return f"{self.customer}-Bedrock-Ops-Alert-{self.model}"

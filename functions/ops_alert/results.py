@@ -35,12 +35,24 @@ class EmailStatus(str, enum.Enum):
     HELD = "held"  # a mute or the re-notify window holds it (Notice.held_by says which)
 
 
+class ChatStatus(str, enum.Enum):
+    """What became of the chat message (issue 13); a chat failure never fails the alert."""
+
+    SENT = "sent"  # published to the chat topic, which has a confirmed subscription
+    FILTERED = "filtered"  # the notification preference leaves this severity out (as the e-mail)
+    OFF = "off"  # the stack's ChatNotifications parameter is No
+    NO_CHANNEL = "no_channel"  # published, but no channel configuration is subscribed to the topic
+    FAILED = "failed"  # the publish failed (logged and counted; the e-mail went)
+    HELD = "held"  # a mute or the re-notify window held the notifications (as the e-mail)
+
+
 @dataclass(frozen=True)
 class Processed:
     ctx: AlertContext  # what was decided
     outcome: CaseOutcome  # what the support step did
     email: EmailStatus
     notice: Notice = NO_HOLD  # mute and re-notify window (issue 13)
+    chat: ChatStatus = ChatStatus.OFF  # the chat message follows the e-mail's decision (issue 13)
 
     def to_json(self) -> Json:
         ctx, outcome = self.ctx, self.outcome
@@ -62,6 +74,7 @@ class Processed:
             ],
             "email": self.email.value,
             "held_by": self.notice.held_by.value if self.notice.held_by else None,
+            "chat": self.chat.value,
             # The decision's view of where usage is heading, and what went with the case text.
             "forecast": [forecast_summary(f) for f in ctx.outlook.forecasts] if ctx.outlook else [],
             "attachments": None if outcome.attachments is None else {
@@ -81,10 +94,12 @@ class Unidentified:
     alarm: str
     email: EmailStatus
     notice: Notice = NO_HOLD
+    chat: ChatStatus = ChatStatus.OFF
 
     def to_json(self) -> Json:
         return {"status": Status.NO_CHILD_IDENTIFIED.value, "transition": self.transition, "alarm": self.alarm,
-                "email": self.email.value, "held_by": self.notice.held_by.value if self.notice.held_by else None}
+                "email": self.email.value, "held_by": self.notice.held_by.value if self.notice.held_by else None,
+                "chat": self.chat.value}
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class ProcessorEnv:
     # threshold percent that also applies to it. Absent on a stack from an older template.
     daily_token_quota_code: str = NO_QUOTA_CODE
     tpm_threshold_percent: str = ""
+    chat_topic_arn: str = ""  # CHAT_TOPIC_ARN: "" when the stack's chat notifications are off
 
     @property
     def quota_codes(self) -> dict[QuotaKind, str]:
@@ -139,6 +140,7 @@ class ProcessorEnv:
             case_marker_key_secret=env.get(var.CASE_MARKER_KEY_SECRET, "").strip() or None,
             daily_token_quota_code=env.get(var.DAILY_TOKEN_QUOTA_CODE, "").strip() or NO_QUOTA_CODE,
             tpm_threshold_percent=env.get(var.TPM_THRESHOLD_PERCENT, "").strip(),
+            chat_topic_arn=env.get(var.CHAT_TOPIC_ARN, "").strip(),
         )
         if result.customer is None and not result.customer_name_secret:
             missing.append(f"{var.CUSTOMER_NAME} or {var.CUSTOMER_NAME_SECRET}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bundle.artifacts import build_artifacts
+from tests.chat_format import valid_chat_messages_only
 from tests.functional.decision_events import valid_decision_events_only
 from tests.functional.granted import granted_calls_only
 
@@ -58,8 +59,8 @@ class PackagedFunctions:
         finally:
             sys.dont_write_bytecode = dont_write
         # Each call the handler makes must be one its IAM role in the template allows, and each
-        # decision event it puts must match the documented schema.
-        module.handler = granted_calls_only(name, valid_decision_events_only(module.handler))
+        # decision event it puts must match the documented schema, each chat message the format.
+        module.handler = granted_calls_only(name, valid_chat_messages_only(valid_decision_events_only(module.handler)))
         return module
 
     def loaded_modules(self) -> list[str]:

@@ -87,7 +87,11 @@ class ProcessorWorld:
 
     # --- deploy ------------------------------------------------------------------------------
     def deploy(self, *, thresholds: tuple[str, str] | None = ("8000", "5000000"),
-               parameters: Mapping[str, str] | None = None, secrets: bool = True) -> dict[str, str]:
+               parameters: Mapping[str, str] | None = None, secrets: bool = True,
+               chat: str = "off") -> dict[str, str]:
+        """``chat``: "off" (ChatNotifications=No), "channel" (the chat topic with a confirmed
+        subscription standing in for Amazon Q Developer, read by :meth:`chat_messages`) or
+        "no_channel" (the chat topic, nobody subscribed)."""
         n = self.names
         ssm = self.client("ssm")
         values = {
@@ -132,6 +136,7 @@ class ProcessorWorld:
                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                          BillingMode="PAY_PER_REQUEST")
         self.inbox_url, self.follow_up_url, self.topic_arn = inbox, follow_up, topic
+        self.chat_topic_arn, self.chat_url = self._chat(chat)
         self._alarms()
         if self.profile_type == "Application":
             self._application_profiles()
@@ -165,8 +170,23 @@ class ProcessorWorld:
             # The global Opus profile has no "Model invocation max tokens per day" quota of its own.
             "QuotaCalculatorCustomResource.DailyTokenQuotaCode": "NA",
             "TokensPerMinuteThresholdPercent": "80",
-        })
+            "ChatTopic": self.chat_topic_arn,
+        }, conditions={"ChatNotificationsEnabled": chat != "off"})
         return self.env
+
+    def _chat(self, setup: str) -> tuple[str, str]:
+        """The chat topic and the queue that stands in for the channel (SQS receives what SNS delivers)."""
+        if setup not in ("off", "channel", "no_channel"):
+            raise ValueError(f"chat must be off, channel or no_channel, not {setup!r}")
+        if setup == "off":
+            return "", ""
+        sns, sqs = self.client("sns"), self.client("sqs")
+        topic = sns.create_topic(Name=self.names.chat_topic_name)["TopicArn"]
+        channel = sqs.create_queue(QueueName="chat-channel")["QueueUrl"]
+        if setup == "channel":
+            arn = sqs.get_queue_attributes(QueueUrl=channel, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+        return topic, channel
 
     def _dimension_values(self) -> list[str]:
         """What the Layer 2 alarms add up: the monitored profile and at most nine siblings."""
@@ -304,6 +324,20 @@ class ProcessorWorld:
                 envelope = json.loads(msg["Body"])
                 out.append({"subject": envelope.get("Subject", ""), "body": envelope["Message"]})
                 sqs.delete_message(QueueUrl=self.inbox_url, ReceiptHandle=msg["ReceiptHandle"])
+
+    def chat_messages(self) -> list[dict[str, Any]]:
+        """The chat messages the channel received since the last call (parsed custom notifications, consumed)."""
+        if not self.chat_url:
+            return []
+        sqs = self.client("sqs")
+        out = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.chat_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return out
+            for msg in batch:
+                out.append(json.loads(json.loads(msg["Body"])["Message"]))
+                sqs.delete_message(QueueUrl=self.chat_url, ReceiptHandle=msg["ReceiptHandle"])
 
     def decision_events(self) -> list[dict[str, Any]]:
         """The decision events delivered by the rule since the last call (whole events, consumed)."""

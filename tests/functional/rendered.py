@@ -18,18 +18,27 @@ def resources() -> dict[str, Any]:
     return rendered["Resources"]
 
 
-def environment(function: str, values: Mapping[str, str]) -> dict[str, str]:
+def environment(function: str, values: Mapping[str, str],
+                conditions: Mapping[str, bool] | None = None) -> dict[str, str]:
     """The environment the template gives ``function`` (a logical ID), every ``Ref`` and ``Fn::GetAtt``
     replaced by ``values[logical_id]`` / ``values["LogicalId.Attribute"]``: what that resource or
-    parameter is in the test's world. A reference the world does not provide fails loudly."""
+    parameter is in the test's world; an ``Fn::If`` takes the branch ``conditions[name]`` picks. A
+    reference or condition the world does not provide fails loudly."""
     variables = resources()[function]["Properties"]["Environment"]["Variables"]
-    env: dict[str, str] = {}
-    for name, value in variables.items():
+    known = conditions or {}
+
+    def resolve(name: str, value: Any) -> str:
         if isinstance(value, str):
-            env[name] = value
-            continue
+            return value
+        if "Fn::If" in value:
+            condition, yes, no = value["Fn::If"]
+            if condition not in known:
+                raise KeyError(f"{function} environment variable {name} depends on condition {condition}: "
+                               "give the test world a value for it")
+            return resolve(name, yes if known[condition] else no)
         key = value["Ref"] if "Ref" in value else ".".join(value["Fn::GetAtt"])
         if key not in values:
             raise KeyError(f"{function} environment variable {name} refers to {key}: give the test world a value for it")
-        env[name] = values[key]
-    return env
+        return values[key]
+
+    return {name: resolve(name, value) for name, value in variables.items()}

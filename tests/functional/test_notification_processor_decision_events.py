@@ -52,7 +52,7 @@ def test_a_high_usage_alert_is_one_event_with_the_whole_decision(
     assert (tpm["code"], tpm["current"], tpm["requested"], tpm["percent"]) == (TPM_CODE, 6_250_000, 7_812_500, 25)
     assert tpm["requestId"] == result["case"]["quota_request_ids"][0]
     assert (rpm["code"], rpm["requested"], rpm["requestId"]) == (RPM_CODE, 12_500, None)
-    assert d["email"] == "sent" and d["reason"] is None
+    assert d["email"] == "sent" and d["chat"] == "off" and d["reason"] is None
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from ops_alert.holds import HeldBy, Notice
 from ops_alert.mute import MuteVerdict
 from ops_alert.results import (
     Batch,
+    ChatStatus,
     CoveredByComposite,
     Duplicate,
     EmailStatus,
@@ -28,7 +29,7 @@ from tests.unit.content.test_capacity import FORECAST
 
 
 def test_processed_says_what_was_decided_and_done() -> None:
-    assert Processed(HIGH, NEW_CASE, EmailStatus.SENT).to_json() == {
+    assert Processed(HIGH, NEW_CASE, EmailStatus.SENT, chat=ChatStatus.NO_CHANNEL).to_json() == {
         "status": "processed",
         "transition": TID,
         "severity": "CRITICAL",
@@ -47,6 +48,7 @@ def test_processed_says_what_was_decided_and_done() -> None:
         ],
         "email": "sent",
         "held_by": None,
+        "chat": "no_channel",
         "forecast": [],
         "attachments": None,
     }
@@ -93,14 +95,15 @@ def test_the_other_results_and_batches() -> None:
     batch = Batch(Status.FOLLOW_UP, [
         Ignored("not ours"),
         Rejected("bad body"),
-        Batch(Status.BATCH, [CoveredByComposite("a"), Unidentified("k", "c", EmailStatus.SENT)]),
+        Batch(Status.BATCH, [CoveredByComposite("a"), Unidentified("k", "c", EmailStatus.SENT, chat=ChatStatus.FAILED)]),
     ])
     assert batch.to_json() == {"status": "follow_up", "results": [
         {"status": "ignored", "reason": "not ours"},
         {"status": "rejected", "reason": "bad body"},
         {"status": "batch", "results": [
             {"status": "covered_by_composite", "alarm": "a"},
-            {"status": "no_child_identified", "transition": "k", "alarm": "c", "email": "sent", "held_by": None},
+            {"status": "no_child_identified", "transition": "k", "alarm": "c", "email": "sent", "held_by": None,
+             "chat": "failed"},
         ]},
     ]}
     json.dumps(batch.to_json())  # what Lambda returns and Powertools stores must be JSON

@@ -187,7 +187,8 @@ _REQUESTED = (
 )
 
 
-def _next_steps(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
+def next_steps(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
+    """What the team does next, in order (the e-mail numbers them; the chat message lists them)."""
     steps = list(_NEXT_STEPS[ctx.scenario])
     if ctx.scenario is Scenario.HIGH_USAGE and not ctx.is_global:
         if ctx.geo_residency.strip().lower() == "yes":
@@ -205,7 +206,7 @@ def _next_steps(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
         steps = ["Fire drill: nothing to fix. Check that everyone on call got this e-mail and that the "
                  "decision event reached your incident tools; the steps below are what a real alert would ask.",
                  *steps]
-    return numbered(steps)
+    return steps
 
 
 def _quota_title(ctx: AlertContext, outcome: CaseOutcome) -> str:
@@ -259,7 +260,7 @@ def email_body(ctx: AlertContext, outcome: CaseOutcome, mute_note: Sequence[str]
     if ctx.scenario is not Scenario.NON_QUOTA:
         sections.append(Section(_quota_title(ctx, outcome), tuple(facts.quotas(ctx, Audience.EMAIL))))
     sections += facts.reason_sections(ctx.alarm_reason)
-    tail = [Section("Recommended next steps", tuple(_next_steps(ctx, outcome))), _links(ctx.region, support=True)]
+    tail = [Section("Recommended next steps", tuple(numbered(next_steps(ctx, outcome)))), _links(ctx.region, support=True)]
     return _email(sections, tail)
 
 
