@@ -116,7 +116,7 @@ quota-fixture: $(STAMP)
 	@$(PY) -m quota_lookup.fixture --region "$(REGION)" $(DEBUG_FLAG)
 
 # What an alert says, offline (README "Previewing an alert"): case, appended communication, e-mail,
-# decision event.   make preview [SCENARIO=high_usage|low_usage|new_model|non_quota|all] [PARAMS=params.json]
+# chat message, decision event.   make preview [SCENARIO=high_usage|low_usage|new_model|non_quota|all] [PARAMS=params.json]
 SCENARIO ?= high_usage
 preview: $(PACKAGE_STAMP)
 	@$(PY) -m preview --scenario "$(SCENARIO)" $(if $(PARAMS),--params "$(PARAMS)") $(DEBUG_FLAG)

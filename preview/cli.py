@@ -2,9 +2,10 @@
 
 Prints what an alert of the scenario says, offline (no AWS): the support case (subject and body),
 the communication appended when a new signal arrives on the still-open case, the e-mail (subject
-and body) and the decision event. PARAMS is the stack's parameter file (the one ``make check`` /
-``make deploy`` take); without it, the README's sample stack. Problems are one line on stderr
-through the shared CLI error boundary (``--debug`` adds the traceback).
+and body), the chat message (Amazon Q Developer custom notification) and the decision event.
+PARAMS is the stack's parameter file (the one ``make check`` / ``make deploy`` take); without it,
+the README's sample stack. Problems are one line on stderr through the shared CLI error boundary
+(``--debug`` adds the traceback).
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from typing import Any, TextIO
 
 from bundle.cli_errors import UserError, add_debug_flag, guarded
 from ops_alert.content.case import case_body, case_subject, communication_body
+from ops_alert.content.chat import chat_message
 from ops_alert.content.email import email_body, email_subject
 from ops_alert.decision_event import StackIdentity, decision_detail
-from ops_alert.results import EmailStatus, Processed
+from ops_alert.results import ChatStatus, EmailStatus, Processed
 from preview.samples import (
+    SAMPLE_ACCOUNT,
     SAMPLE_PARAMETERS,
     SAMPLE_REGION,
     SAMPLE_TIME,
@@ -32,6 +35,7 @@ from preview.samples import (
 
 PROG = "make preview"
 ALL = "all"
+CHAT_TITLE = "Chat message (Amazon Q Developer custom notification, posted with ChatNotifications=Yes)"
 
 
 def _rule(title: str) -> str:
@@ -46,7 +50,8 @@ def render(scenario: PreviewScenario, parameters: Mapping[str, str]) -> str:
     except ValueError as exc:
         raise UserError(f"{scenario.value}: {exc}: use the template's defaults or another SCENARIO") from None
     outcome = sample_outcome(ctx)
-    detail = decision_detail(Processed(ctx, outcome, EmailStatus.SENT),
+    chat = ChatStatus.SENT if parameters.get("ChatNotifications") == "Yes" else ChatStatus.OFF
+    detail = decision_detail(Processed(ctx, outcome, EmailStatus.SENT, chat=chat),
                              StackIdentity("<stack name>", ctx.customer, ctx.model_name, ctx.model_id, SAMPLE_REGION),
                              SAMPLE_TIME)
     via_quotas = bool(outcome.quota_request_ids)
@@ -72,6 +77,9 @@ def render(scenario: PreviewScenario, parameters: Mapping[str, str]) -> str:
         f"Subject: {email_subject(ctx)}",
         "",
         email_body(ctx, outcome),
+        "",
+        _rule(CHAT_TITLE),
+        json.dumps(chat_message(ctx, outcome, account=SAMPLE_ACCOUNT), indent=2, ensure_ascii=False),
         "",
         _rule("Decision event detail (EventBridge, docs/decision-event.schema.json)"),
         json.dumps(detail, indent=2),

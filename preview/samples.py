@@ -105,6 +105,7 @@ SAMPLE_PARAMETERS: Mapping[str, str] = {
     "GeoDataResidencyRequirement": "No",
     "InputModalities": "TEXT and IMAGE",
     "UseCaseDescription": "Customer-facing chat assistant for 2 million users.",
+    "ChatNotifications": "Yes",  # the sample stack posts to chat, so the preview's event says so
     # Public quota codes of Claude Opus 4.6 global cross-region inference (Service Quotas, bedrock).
     "RequestsPerMinuteQuotaCode": "L-3DD46812",
     "TokensPerMinuteQuotaCode": "L-3DCCFAA4",

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from preview.cli import main, render
+from preview.cli import CHAT_TITLE, main, render
 from preview.samples import SAMPLE_PARAMETERS, PreviewScenario
+from tests.chat_format import problems
 from tests.functional.decision_events import validator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -110,3 +111,29 @@ def test_bad_input_is_one_line_without_traceback(tmp_path: Path, monkeypatch: py
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("make preview: error: ") and message in err
     assert "Traceback" not in err
+
+
+def _chat_section(text: str) -> dict[str, Any]:
+    after = text.split(CHAT_TITLE, 1)[1].split("\n", 1)[1]
+    return json.loads(after.split("\n\n========", 1)[0])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_samples_chat_message_is_one_the_format_delivers(scenario: str) -> None:
+    """The preview renders the chat message the processor would post; the format would deliver it."""
+    text = render(PreviewScenario(scenario), dict(SAMPLE_PARAMETERS))
+    chat = _chat_section(text)
+    assert problems(chat) == []
+    assert chat["metadata"]["threadId"].startswith("bedrock-ops-alert:Acme:G-Opus-4-6:")
+    assert chat["metadata"]["additionalContext"]["scenario"] == scenario
+
+
+@pytest.mark.parametrize(("value", "chat"), [("Yes", "sent"), ("No", "off")], ids=["chat-on", "chat-off"])
+def test_the_events_chat_outcome_follows_the_parameter_file(tmp_path: Path, value: str, chat: str) -> None:
+    params = _params(tmp_path, CustomerName="Beta", BedrockModelName="Sonnet", StakeholderEmailList="sre@example.com",
+                     LambdaS3Bucket="my-artifacts", ChatNotifications=value)
+    status, out, err = _run("--scenario", "high_usage", "--params", params)
+    assert (status, err) == (0, "")
+    detail = json.loads(out.split("docs/decision-event.schema.json)", 1)[1].split("\n", 1)[1])
+    assert detail["chat"] == chat
+    assert _chat_section(out)["metadata"]["threadId"] == "bedrock-ops-alert:Beta:Sonnet:quota-request"
