@@ -15,7 +15,7 @@ REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv package test gates golden unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture preview preview-examples mute unmute clean distclean
+.PHONY: venv package test gates golden unit lint parity bench security check upload deploy plan apply status quota-codes quota-fixture preview preview-examples mute unmute drill clean distclean
 
 # Two stamps: `make package` installs only what rendering and zipping need (runtime + the `package`
 # extra); `make test` adds the test stack (the `dev` extra). Each is redone when pyproject.toml changes.
@@ -135,6 +135,13 @@ mute: $(PACKAGE_STAMP)
 
 unmute: $(PACKAGE_STAMP)
 	@$(PY) -m mute off --stack "$(STACK)" $(if $(REGION),--region "$(REGION)") $(DEBUG_FLAG)
+
+# A fire drill (README "Fire drill"): one alert through the deployed stack, nothing written to AWS
+# Support or Service Quotas; waits for its decision event, then resets the alarm and the token.
+#   make drill STACK=… [ALARM=Throttles] [REGION=…] [TIMEOUT=300]
+drill: $(PACKAGE_STAMP)
+	@$(PY) -m drill --stack "$(STACK)" $(if $(ALARM),--alarm "$(ALARM)") $(if $(TIMEOUT),--timeout "$(TIMEOUT)") \
+	  $(if $(REGION),--region "$(REGION)") $(DEBUG_FLAG)
 
 clean:
 	rm -rf build .pytest_cache .coverage
