@@ -250,6 +250,14 @@ def _line(label: str, value: object) -> str:
     return f"  {label:<16}{value}"
 
 
+_CHAT = {
+    "sent": "sent, its title starts with [DRILL]",
+    "off": "off (ChatNotifications=No)",
+    "no_channel": "published, but no chat channel is subscribed to the chat topic",
+    "failed": "the publish failed (see the processor's logs)",
+}
+
+
 def describe_outcome(detail: Mapping[str, Any]) -> list[str]:
     """What the stack did with the drill, from its decision event."""
     lines = [_line("outcome", f"{detail.get('outcome')}" + (" (drill)" if detail.get("drill") else ""))]
@@ -265,14 +273,14 @@ def describe_outcome(detail: Mapping[str, Any]) -> list[str]:
     if detail.get("drill"):
         lines.append(_line("would have done", "nothing (no Support or Service Quotas write)" if not done else ""))
         lines += [f"    {i}. {w.get('action')}: {w.get('description')}" for i, w in enumerate(done, 1)]
+    held = f"held by {detail.get('heldBy') or 'a mute or the re-notify window'}"
     email = str(detail.get("email"))
-    held = f", held by {detail['heldBy']}" if detail.get("heldBy") else ""
-    said = {"sent": "sent, its subject starts with [DRILL]", "filtered": "not sent: the notification preference "
-            "filters this severity out"}.get(email, email)
-    lines.append(_line("e-mail", said + held))
-    if "chat" in detail:  # the chat channel's outcome, when the stack has one
-        chat = detail["chat"]
-        lines.append(_line("chat", chat.get("status", chat) if isinstance(chat, Mapping) else chat))
+    lines.append(_line("e-mail", {"sent": "sent, its subject starts with [DRILL]", "held": held,
+                                  "filtered": "not sent: the notification preference filters this severity out",
+                                  }.get(email, email)))
+    chat = detail.get("chat")
+    if chat is not None:  # the chat message (Amazon Q Developer), following the e-mail's decision
+        lines.append(_line("chat", held if chat == "held" else _CHAT.get(str(chat), str(chat))))
     if detail.get("reason"):
         lines.append(_line("reason", detail["reason"]))
     return lines

@@ -163,6 +163,7 @@ def test_a_drill_arms_sets_the_alarm_waits_for_its_event_prints_it_and_resets_ev
     assert "case            NEW: fire drill, nothing written; a real alert: case opened" in out
     assert "1. servicequotas:RequestServiceQuotaIncrease: request the Bedrock quota L-3DCCFAA4" in out
     assert "e-mail          sent, its subject starts with [DRILL]" in out
+    assert "chat            off (ChatNotifications=No)" in out  # the sample stack's event: chat off
     assert "Reset: the alarm is back to OK, the token is off, the temporary rule and queue are deleted." in out
     assert _left_behind() == CLEAN
     # CloudWatch's record: into ALARM naming the token (what the processor checks), then back to OK.
@@ -340,3 +341,21 @@ def test_make_drill_without_a_stack_is_one_line() -> None:
     said = [line for line in result.stderr.splitlines() if line.startswith("make drill")]
     assert said == ["make drill: error: STACK is missing: make drill STACK=<stack> [ALARM=Throttles] [REGION=…] "
                     "[TIMEOUT=300]"]
+
+
+@pytest.mark.parametrize(("email", "chat", "held_by", "lines"), [
+    ("sent", "sent", None, ["e-mail          sent, its subject starts with [DRILL]",
+                            "chat            sent, its title starts with [DRILL]"]),
+    ("held", "held", "mute", ["e-mail          held by mute", "chat            held by mute"]),
+    ("filtered", "filtered", None, ["e-mail          not sent: the notification preference filters this severity out",
+                                    "chat            filtered"]),
+    ("sent", "no_channel", None, ["e-mail          sent, its subject starts with [DRILL]",
+                                  "chat            published, but no chat channel is subscribed to the chat topic"]),
+    ("sent", None, None, ["e-mail          sent, its subject starts with [DRILL]"]),
+], ids=["sent", "held-by-mute", "filtered", "no-chat-channel", "no-chat-step"])
+def test_the_outcome_says_what_reached_the_team(email: str, chat: str | None, held_by: str | None,
+                                                lines: list[str]) -> None:
+    from drill.cli import describe_outcome
+
+    detail = {**drill_event(TOKEN), "email": email, "chat": chat, "heldBy": held_by}
+    assert [line.strip() for line in describe_outcome(detail) if line.lstrip().startswith(("e-mail", "chat"))] == lines
