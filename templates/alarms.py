@@ -20,7 +20,8 @@ from troposphere.cloudwatch import (
     MetricStat,
 )
 
-from templates.names import CHILD_ALARMS, alarm_name, named, placeholder
+from ops_alert.alarms import BY_KEY, DAILY_TOKENS, AlarmKind
+from templates.names import CHILD_ALARMS, alarm_name, child_alarm_id, named, placeholder
 from templates.notifications import Topics
 from templates.parameters import Parameters
 
@@ -37,16 +38,12 @@ def resolved_dimension(calculator: CustomResource) -> list[MetricDimension]:
     return [MetricDimension(Name="ModelId", Value=GetAtt(calculator, "MetricDimensionValue"))]
 
 
-def _name(logical_id: str) -> Sub:
-    return alarm_name(CHILD_ALARMS[logical_id])
-
-
-def critical_error_alarm(params: Parameters, logical_id: str, metric: str, description: str) -> Alarm:
+def critical_error_alarm(params: Parameters, kind: AlarmKind, description: str) -> Alarm:
     return Alarm(
-        logical_id,
-        AlarmName=_name(logical_id),
+        child_alarm_id(kind),
+        AlarmName=alarm_name(kind),
         AlarmDescription=description,
-        MetricName=metric,
+        MetricName=kind.metric_name,
         Namespace=NAMESPACE,
         Statistic="Sum",
         Period=Ref(params.alarm_evaluation_period),
@@ -58,11 +55,11 @@ def critical_error_alarm(params: Parameters, logical_id: str, metric: str, descr
     )
 
 
-def usage_rate_alarm(params: Parameters, calculator: CustomResource, logical_id: str, metric: str,
-                     threshold_attribute: str, label: str, description: str) -> Alarm:
+def usage_rate_alarm(params: Parameters, calculator: CustomResource, kind: AlarmKind, threshold_attribute: str,
+                     label: str, description: str) -> Alarm:
     return Alarm(
-        logical_id,
-        AlarmName=_name(logical_id),
+        child_alarm_id(kind),
+        AlarmName=alarm_name(kind),
         AlarmDescription=description,
         EvaluationPeriods=Ref(params.warning_alarm_evaluation_periods),
         ComparisonOperator="GreaterThanThreshold",
@@ -72,7 +69,8 @@ def usage_rate_alarm(params: Parameters, calculator: CustomResource, logical_id:
             MetricDataQuery(
                 Id="m1",
                 MetricStat=MetricStat(
-                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=resolved_dimension(calculator)),
+                    Metric=Metric(MetricName=kind.metric_name, Namespace=NAMESPACE,
+                                  Dimensions=resolved_dimension(calculator)),
                     # The thresholds are per minute (SPEC §3), so the sum is too, whatever AlarmEvaluationPeriod
                     # says: a 5-minute sum against a per-minute threshold would fire at a fifth of the budget.
                     Period=PER_MINUTE,
@@ -97,8 +95,8 @@ DAY = 86_400
 
 def daily_token_alarm(calculator: CustomResource) -> Alarm:
     return Alarm(
-        "HighDailyTokenUsageAlarm",
-        AlarmName=_name("HighDailyTokenUsageAlarm"),
+        child_alarm_id(DAILY_TOKENS),
+        AlarmName=alarm_name(DAILY_TOKENS),
         AlarmDescription="Layer 2: rolling 24-hour token quota usage at TokensPerMinuteThresholdPercent of the "
                          "per-day token quota (never fires when the model has none)",
         EvaluationPeriods=1,
@@ -112,7 +110,7 @@ def daily_token_alarm(calculator: CustomResource) -> Alarm:
             MetricDataQuery(
                 Id="m1",
                 MetricStat=MetricStat(
-                    Metric=Metric(MetricName="EstimatedTPMQuotaUsage", Namespace=NAMESPACE,
+                    Metric=Metric(MetricName=DAILY_TOKENS.metric_name, Namespace=NAMESPACE,
                                   Dimensions=resolved_dimension(calculator)),
                     Period=DAY,
                     Stat="Sum",
@@ -124,11 +122,11 @@ def daily_token_alarm(calculator: CustomResource) -> Alarm:
     )
 
 
-def anomaly_alarm(params: Parameters, logical_id: str, index: int, metric: str, stat: str, description: str) -> Alarm:
+def anomaly_alarm(params: Parameters, kind: AlarmKind, index: int, stat: str, description: str) -> Alarm:
     metric_id, band_id = f"m{index}", f"ad{index}"
     return Alarm(
-        logical_id,
-        AlarmName=_name(logical_id),
+        child_alarm_id(kind),
+        AlarmName=alarm_name(kind),
         AlarmDescription=description,
         # Upper side only: a drop in usage is good news, not an incident.
         ComparisonOperator="GreaterThanUpperThreshold",
@@ -137,7 +135,7 @@ def anomaly_alarm(params: Parameters, logical_id: str, index: int, metric: str, 
             MetricDataQuery(
                 Id=metric_id,
                 MetricStat=MetricStat(
-                    Metric=Metric(MetricName=metric, Namespace=NAMESPACE, Dimensions=model_dimension(params)),
+                    Metric=Metric(MetricName=kind.metric_name, Namespace=NAMESPACE, Dimensions=model_dimension(params)),
                     Period=Ref(params.anomaly_detection_period),
                     Stat=stat,
                 ),
@@ -159,24 +157,23 @@ class Alarms:
 def add_alarms(t: Template, params: Parameters, calculator: CustomResource, topics: Topics) -> Alarms:
     children = [
         # Layer 1: critical errors
-        critical_error_alarm(params, "ClientErrorAlarm", "InvocationClientErrors",
+        critical_error_alarm(params, BY_KEY["ClientErrors"],
                              "Layer 1: Bedrock client errors (4xx, often quota-related) above ErrorThreshold"),
-        critical_error_alarm(params, "ServerErrorAlarm", "InvocationServerErrors",
+        critical_error_alarm(params, BY_KEY["ServerErrors"],
                              "Layer 1: Bedrock server errors (5xx) above ErrorThreshold"),
-        critical_error_alarm(params, "ThrottleAlarm", "InvocationThrottles",
+        critical_error_alarm(params, BY_KEY["Throttles"],
                              "Layer 1: Bedrock throttled requests above ErrorThreshold"),
         # Layer 2: usage rate against the quota-derived thresholds
-        usage_rate_alarm(params, calculator, "HighInvocationRateAlarm", "Invocations", "RpmThreshold", "CombinedRPM",
+        usage_rate_alarm(params, calculator, BY_KEY["HighInvocationRate"], "RpmThreshold", "CombinedRPM",
                          "Layer 2: requests per minute above RequestsPerMinuteThresholdPercent of the RPM quota"),
-        usage_rate_alarm(params, calculator, "HighTPMQuotaUsageAlarm", "EstimatedTPMQuotaUsage", "TpmThreshold",
-                         "CombinedTPM",
+        usage_rate_alarm(params, calculator, BY_KEY["HighTPMQuotaUsage"], "TpmThreshold", "CombinedTPM",
                          "Layer 2: tokens per minute above TokensPerMinuteThresholdPercent of the TPM quota"),
         daily_token_alarm(calculator),
         Alarm(
-            "HighLatencyAlarm",
-            AlarmName=_name("HighLatencyAlarm"),
+            child_alarm_id(BY_KEY["HighLatency"]),
+            AlarmName=alarm_name(BY_KEY["HighLatency"]),
             AlarmDescription="Layer 2: average invocation latency above LatencyThresholdMs",
-            MetricName="InvocationLatency",
+            MetricName=BY_KEY["HighLatency"].metric_name,
             Namespace=NAMESPACE,
             Statistic="Average",
             Period=Ref(params.latency_alarm_period),
@@ -187,13 +184,13 @@ def add_alarms(t: Template, params: Parameters, calculator: CustomResource, topi
             TreatMissingData="notBreaching",
         ),
         # Layer 3: anomaly detection
-        anomaly_alarm(params, "InvocationAnomalyAlarm", 1, "Invocations", "Sum",
+        anomaly_alarm(params, BY_KEY["InvocationAnomaly"], 1, "Sum",
                       "Layer 3: invocations above the anomaly band"),
-        anomaly_alarm(params, "InputTokenAnomalyAlarm", 2, "InputTokenCount", "Sum",
+        anomaly_alarm(params, BY_KEY["InputTokenAnomaly"], 2, "Sum",
                       "Layer 3: input tokens above the anomaly band"),
-        anomaly_alarm(params, "OutputTokenAnomalyAlarm", 3, "OutputTokenCount", "Sum",
+        anomaly_alarm(params, BY_KEY["OutputTokenAnomaly"], 3, "Sum",
                       "Layer 3: output tokens above the anomaly band"),
-        anomaly_alarm(params, "LatencyAnomalyAlarm", 4, "InvocationLatency", "Average",
+        anomaly_alarm(params, BY_KEY["LatencyAnomaly"], 4, "Average",
                       "Layer 3: average latency above the anomaly band"),
     ]
     detectors = [

@@ -34,6 +34,11 @@ _LOGICAL_IDS = {
 CHILD_ALARMS: dict[str, AlarmKind] = {_LOGICAL_IDS[kind.key]: kind for kind in ALARM_KINDS}
 
 
+def child_alarm_id(kind: AlarmKind) -> str:
+    """Logical ID of the child alarm of ``kind``: the one place it is written (templates/alarms.py creates it)."""
+    return _LOGICAL_IDS[kind.key]
+
+
 def alarm_name(kind: AlarmKind) -> Sub:
     """``${CustomerName}-Bedrock-Throttles-Critical-${BedrockModelName}``: as StackNames.alarm_name."""
     return Sub(f"{C}-Bedrock-{kind.key}-{kind.suffix}-{M}")
