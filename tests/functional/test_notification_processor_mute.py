@@ -15,7 +15,17 @@ import boto3
 import pytest
 
 from ops_alert.alarms import ALARM_KINDS
+from tests.fakes import StandardFakes
 from tests.functional.processor_world import ProcessorWorld, fire, run, utc_now
+
+
+@pytest.fixture
+def world(aws: StandardFakes, monkeypatch: pytest.MonkeyPatch) -> ProcessorWorld:
+    """The stack with chat on and a channel attached: what holds the e-mail must hold the chat message."""
+    w = ProcessorWorld(aws)
+    for key, value in w.deploy(chat="channel").items():
+        monkeypatch.setenv(key, value)
+    return w
 
 
 def _ssm(world: ProcessorWorld, key: str, value: str) -> None:
@@ -50,8 +60,8 @@ def test_muted_no_email_the_case_is_still_opened_and_the_event_says_held(
     world.load_usage(rpm=9_500, tpm=3_000_000)
     result = fire(world, processor, "Throttles")
 
-    assert (result["status"], result["email"], result["held_by"]) == ("processed", "held", "mute")
-    assert world.emails() == [] and aws_calls["sns:Publish"] == 0
+    assert (result["status"], result["email"], result["chat"], result["held_by"]) == ("processed", "held", "held", "mute")
+    assert world.emails() == [] and world.chat_messages() == [] and aws_calls["sns:Publish"] == 0
     assert result["case"]["status"] == "NEW" and result["case"]["quota_request_ids"]  # support settings still rule
     d = _detail(world)
     assert (d["email"], d["heldBy"], d["case"]["status"]) == ("held", "mute", "NEW")
@@ -77,8 +87,9 @@ def test_a_critical_outside_the_muted_scope_breaks_through_and_says_when_the_mut
     world.load_usage(rpm=9_500, tpm=3_000_000)
     result = fire(world, processor, "Throttles", "ServerErrors")  # quota alert + an AWS-side CRITICAL
 
-    assert result["email"] == "sent" and result["held_by"] is None
+    assert (result["email"], result["chat"], result["held_by"]) == ("sent", "sent", None)
     [email] = world.emails()
+    assert len(world.chat_messages()) == 1
     body = " ".join(email["body"].split())
     assert f"Notifications are muted until {ends} (load test). This alert breaks through" in body
     d = _detail(world)
@@ -172,10 +183,12 @@ def test_renotify_window_holds_the_same_category_until_it_passes_or_severity_ris
     first = _detail(world)
     assert first["renotify"] == {"windowMinutes": 30, "lastNotifiedAt": None, "lastSeverity": None}
     _clear(world)
+    assert len(world.chat_messages()) == 1
     within = fire(world, processor, "HighInvocationRate")  # WARNING, same category, within 30 minutes
-    assert (within["email"], within["held_by"]) == ("held", "renotify")
+    assert (within["email"], within["chat"], within["held_by"]) == ("held", "held", "renotify")
+    assert world.chat_messages() == []
     held = _detail(world)
-    assert held["heldBy"] == "renotify" and held["renotify"]["lastSeverity"] == "WARNING"
+    assert (held["heldBy"], held["chat"], held["renotify"]["lastSeverity"]) == ("renotify", "held", "WARNING")
     assert held["renotify"]["lastNotifiedAt"] <= held["time"] and held["case"]["status"]  # the case step ran
     _clear(world)
     assert fire(world, processor, "HighLatency")["email"] == "sent"  # another category: its own window
