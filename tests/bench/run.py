@@ -105,10 +105,10 @@ class Bench:
 
     def measure(self, name: str, prepare: Callable[[ProcessorWorld], dict[str, Any]], *,
                 world_args: dict[str, Any] | None = None, env: dict[str, str] | None = None,
-                without_capacity: bool = False) -> Measure:
+                without_capacity: bool = False, chat: str = "off") -> Measure:
         with mock.patch.dict(os.environ, dict(FAKE_ENV)), fake_aws() as aws:
             world = ProcessorWorld(aws, **(world_args or {}))
-            with mock.patch.dict(os.environ, {**world.deploy(), **(env or {})}):
+            with mock.patch.dict(os.environ, {**world.deploy(chat=chat), **(env or {})}):
                 event = prepare(world)
                 purge_processor_modules()
                 slept: list[float] = []
@@ -217,6 +217,9 @@ HOLDS: dict[str, Callable[[ProcessorWorld], dict[str, Any]]] = {
     "window_on": window_on, "window_held": window_held, "muted": muted,
 }
 MAX_WINDOW_CALLS = 1  # the window's one conditional PutItem per notification
+# Chat (issue 13): one Publish, and at most one ListSubscriptionsByTopic (a container that has seen the
+# channel within 15 minutes makes none).
+MAX_CHAT_CALLS = 2
 
 
 def _siblings(count: int) -> dict[str, Any]:
@@ -349,6 +352,20 @@ def main() -> int:
             failures.append(f"{name}: the mute or window cost another GetParameters call")
     print(_table(["setting", "e-mail", "held by", "total calls", "difference to both off"], rows))
 
+    print("\nChat (issue 13): the high_usage alert with ChatNotifications=Yes, calls against the same alert with"
+          "\nchat off (a cold container: the channel check is remembered for 15 minutes once a channel is seen):")
+    base = next(m for m in measures if m.name == "high_usage")
+    rows = []
+    for setup in ("channel", "no_channel"):
+        m = bench.measure(f"chat_{setup}", high_usage, chat=setup)
+        extra = Counter(m.calls)
+        extra.subtract(base.calls)
+        said = ", ".join(f"{n:+d} {op}" for op, n in sorted(extra.items()) if n) or "none"
+        rows.append([setup, str(m.result.get("email")), str(m.result.get("chat")), str(m.total), said])
+        if sum(extra.values()) > MAX_CHAT_CALLS:
+            failures.append(f"chat {setup}: {sum(extra.values())} more calls > {MAX_CHAT_CALLS}")
+    print(_table(["chat topic", "e-mail", "chat", "total calls", "difference to chat off"], rows))
+
     used = sorted({c for m in measures for c in m.clients}, key=str)
     failures += _lambda_cost(used, sorted({n for m in measures for n in m.modules}))
 
@@ -377,7 +394,8 @@ def main() -> int:
     print("\nTargets: usage ≤ 2 CloudWatch GetMetricData calls (one model, 14 days); new case ≤ 15 AWS calls "
           "(before issues 12 and 13),\n  forecast ≤ 2 more calls, attachments ≤ 3 calls, 63-day forecast < 100 ms; "
           "no sleep;\n  cold start CPU ≤ the original's, peak ≤ 64 MiB; reading usage ≤ 150 ms CPU (one model, "
-          "14 days), ≤ 1 s (10 profiles);\n  mute: no extra call; re-notify window ≤ 1 conditional PutItem per alert.")
+          "14 days), ≤ 1 s (10 profiles);\n  mute: no extra call; re-notify window ≤ 1 conditional PutItem per alert; "
+          "chat ≤ 2 more calls per alert.")
     for failure in failures:
         print(f"  MISSED: {failure}")
     print("  all met" if not failures else "")
