@@ -17,6 +17,8 @@ def test_every_function_of_the_template_has_its_role_actions() -> None:
     assert "servicequotas:listservicequotas" in actions["quota_calculator"]
     assert "support:createcase" in actions["notification_processor"]
     assert "support:createcase" not in actions["quota_calculator"]
+    # Granted by a conditional policy resource (ChatNotifications=Yes), not by the role itself.
+    assert {"sns:publish", "sns:listsubscriptionsbytopic"} <= actions["notification_processor"]
 
 
 @pytest.mark.parametrize(("service", "operation", "action"), [
