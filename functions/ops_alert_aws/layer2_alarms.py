@@ -1,4 +1,4 @@
-"""The two Layer 2 usage alarms (HighInvocationRate, HighTPMQuotaUsage): read and rewrite them.
+"""The three Layer 2 usage alarms (HighInvocationRate, HighTPMQuotaUsage, HighDailyTokenUsage): read and rewrite them.
 
 PutMetricAlarm replaces an alarm's whole configuration (SPEC §9), so an update starts from what
 DescribeAlarms returns and writes every setting back, changing only the Threshold and the metric

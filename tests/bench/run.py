@@ -178,9 +178,20 @@ def suppressed(w: ProcessorWorld) -> dict[str, Any]:
     return w.fire("InvocationAnomaly")
 
 
+def per_day(w: ProcessorWorld) -> dict[str, Any]:
+    """Issue 12: the per-day token alarm of a model with a per-day quota (read once: scenario, request
+    context and forecast share it); 1,000,000 TPM every minute is 1.44 billion tokens a day, at
+    least 80 % of a 1.5 billion quota."""
+    os.environ["DAILY_TOKEN_QUOTA_CODE"] = "L-9C972E3A"  # restored by the measure's patched environment
+    w.aws.service_quotas.add_quota("L-9C972E3A", "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1",
+                                   1_500_000_000)
+    w.load_usage(rpm=2_000, tpm=1_000_000, every_minutes=1)
+    return w.fire("HighDailyTokenUsage")
+
+
 SCENARIOS: dict[str, Callable[[ProcessorWorld], dict[str, Any]]] = {
     "non_quota": non_quota, "new_model": new_model, "high_usage": high_usage,
-    "low_usage": low_usage, "append": append, "suppressed": suppressed,
+    "low_usage": low_usage, "append": append, "suppressed": suppressed, "per_day": per_day,
 }
 
 
