@@ -180,8 +180,8 @@ def suppressed(w: ProcessorWorld) -> dict[str, Any]:
 
 def per_day(w: ProcessorWorld) -> dict[str, Any]:
     """Issue 12: the per-day token alarm of a model with a per-day quota (read once: scenario, request
-    context and forecast share it); 1,000,000 TPM every minute is 1.44 billion tokens a day, at
-    least 80 % of a 1.5 billion quota."""
+    context and forecast share it). The steady 500,000 tokens a minute make 720 million a day, below
+    80 % of the 1.5 billion quota: the investigate-first case, with its graphs and CSV."""
     os.environ["DAILY_TOKEN_QUOTA_CODE"] = "L-9C972E3A"  # restored by the measure's patched environment
     w.aws.service_quotas.add_quota("L-9C972E3A", "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1",
                                    1_500_000_000)
