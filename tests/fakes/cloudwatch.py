@@ -348,9 +348,17 @@ class FakeMetrics(Fake):
         namespace: str = "AWS/Bedrock",
         dimension_name: str = "ModelId",
     ) -> None:
-        """Load per-minute values, e.g. `put_series("Invocations", "global.anthropic...", {t: 42})`."""
+        """Load per-minute values, e.g. `put_series("Invocations", "global.anthropic...", {t: 42})`.
+
+        The same as one ``put`` per point; inlined because tests load 14 days of minutes per metric."""
+        buckets = self.series.setdefault((namespace, metric_name, ((dimension_name, dimension_value),)), {})
         for timestamp, value in points.items():
-            self.put(namespace, metric_name, {dimension_name: dimension_value}, timestamp, value)
+            minute = int(timestamp.timestamp()) // 60 * 60
+            bucket = buckets.get(minute)
+            if bucket is None:
+                buckets[minute] = _Bucket(value, 1.0, value, value)
+            else:
+                bucket.add(value)
 
     # API
     @api

@@ -45,6 +45,9 @@ STATE_CHANGE_EVENT: dict[str, Any] = events.child_state_change()
 PROCESSOR_MODULES = ("processor_pipeline", "processor_support", "processor_follow_up", "processor_capacity")
 
 
+_WORLD_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
 def purge_processor_modules() -> None:
     for name in PROCESSOR_MODULES:
         sys.modules.pop(name, None)
@@ -71,19 +74,20 @@ class ProcessorWorld:
     settings: dict[str, str] = field(default_factory=dict)
     names: StackNames = field(init=False)
     env: dict[str, str] = field(init=False, default_factory=dict)
-    _clients: dict[tuple[str, str], Any] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.names = StackNames(self.customer, self.model_name)
 
     # --- clients (moto / fakes) -------------------------------------------------------------
     def client(self, service: str, region: str = REGION) -> Any:
-        # One client per service and region for the world's own set-up and reads (creating one costs
-        # more than most calls); the handler under test makes its own, as in Lambda.
+        # One client per service and region for every world's own set-up and reads in this process
+        # (creating one costs more than most calls): each call reaches the current test's moto and
+        # fakes (tests/fakes/core.py), and the credentials are always FAKE_ENV's. The handler under
+        # test makes its own, as in Lambda.
         key = (service, region)
-        if key not in self._clients:
-            self._clients[key] = boto3.client(service, region_name=region)
-        return self._clients[key]
+        if key not in _WORLD_CLIENTS:
+            _WORLD_CLIENTS[key] = boto3.client(service, region_name=region)
+        return _WORLD_CLIENTS[key]
 
     # --- deploy ------------------------------------------------------------------------------
     def deploy(self, *, thresholds: tuple[str, str] | None = ("8000", "5000000"),
