@@ -23,6 +23,7 @@ from typing import Any
 
 from ops_alert.alarms import ALARM_KINDS
 from ops_alert.names import StackNames
+from ops_alert.partition import console_url
 from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
 
 NAMESPACE = "AWS/Bedrock"
@@ -220,7 +221,7 @@ def graph_image_request(spec: DashboardSpec, measure: str) -> str:
 
 
 def dashboard_url(region: str, name: str) -> str:
-    return f"https://console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
+    return console_url(region, f"cloudwatch/home?region={region}#dashboards/dashboard/{name}")
 
 
 def refresh_usage_widgets(body: Mapping[str, Any], spec: DashboardSpec) -> tuple[dict[str, Any], bool]:

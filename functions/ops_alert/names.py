@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 from ops_alert.alarms import ALARM_KINDS, AlarmKind
 
-SUPPORT_CONSOLE_CASE_URL = "https://console.aws.amazon.com/support/home#/case/?displayId={display_id}"
-
 
 @dataclass(frozen=True)
 class StackNames:

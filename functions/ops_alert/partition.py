@@ -28,8 +28,11 @@ def support_region(region: str) -> str:
     return _SUPPORT_REGIONS[partition_of(region)]
 
 
-def console_domain(region: str) -> str:
-    return _CONSOLE_DOMAINS[partition_of(region)]
+def console_url(region: str, path: str, *, regional: bool = False) -> str:
+    """A link into the AWS console of ``region``'s partition (a commercial console link does not open
+    in GovCloud or China); ``regional``: on the region's own console host."""
+    domain = _CONSOLE_DOMAINS[partition_of(region)]
+    return f"https://{region}.{domain}/{path}" if regional else f"https://{domain}/{path}"
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,11 @@ def test_refresh_tolerates_a_hand_edited_body() -> None:
         {"widgets": ["junk", {"properties": "x"}]}, False)
 
 
-def test_dashboard_url() -> None:
-    assert dashboard_url("eu-west-1", "Acme-Bedrock-Ops-Alert-M") == (
-        "https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/Acme-Bedrock-Ops-Alert-M")
+@pytest.mark.parametrize(("region", "url"), [
+    ("eu-west-1", "https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/Acme-Bedrock-Ops-Alert-M"),
+    ("us-gov-east-1",
+     "https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-east-1#dashboards/dashboard/Acme-Bedrock-Ops-Alert-M"),
+    ("cn-north-1", "https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#dashboards/dashboard/Acme-Bedrock-Ops-Alert-M"),
+], ids=["commercial", "govcloud", "china"])
+def test_dashboard_url_is_in_the_partition_of_the_region(region: str, url: str) -> None:
+    assert dashboard_url(region, "Acme-Bedrock-Ops-Alert-M") == url

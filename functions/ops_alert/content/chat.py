@@ -215,7 +215,7 @@ def chat_message(ctx: AlertContext, outcome: CaseOutcome, *, account: str = "", 
     optional = [f"*Alarm reason:* {escape(ctx.alarm_reason, 600)}"] if ctx.alarm_reason.strip() else []
     resources = []
     if outcome.display_id:
-        resources.append(support_case_url(outcome.display_id))
+        resources.append(support_case_url(outcome.display_id, ctx.region))
     if ctx.dashboard_url:
         resources.append(ctx.dashboard_url)
     if account and ctx.region:

@@ -24,21 +24,22 @@ from ops_alert.content.layout import (
     wrap,
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
-from ops_alert.names import SUPPORT_CONSOLE_CASE_URL
+from ops_alert.partition import console_url
 from ops_alert.routing import BEDROCK_QUOTA_INCREASE_DOC, quota_to_request
 from ops_alert.scenario import Scenario
 from ops_alert.untrusted import neutralise
 
-SUPPORT_CONSOLE_URL = "https://console.aws.amazon.com/support/home"
-CLOUDWATCH_ALARMS_URL = "https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#alarmsV2:"
+
+def support_console_url(region: str) -> str:
+    return console_url(region, "support/home")
 
 
-def support_case_url(display_id: str) -> str:
-    return SUPPORT_CONSOLE_CASE_URL.format(display_id=display_id)
+def support_case_url(display_id: str, region: str) -> str:
+    return console_url(region, f"support/home#/case/?displayId={display_id}")
 
 
 def cloudwatch_alarms_url(region: str) -> str:
-    return CLOUDWATCH_ALARMS_URL.format(region=region)
+    return console_url(region, f"cloudwatch/home?region={region}#alarmsV2:", regional=True)
 
 
 # --- subjects -------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def _outcome(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
     if outcome.display_id:
         items += [
             ("Case display ID", outcome.display_id),
-            ("Case link", support_case_url(outcome.display_id)),
+            ("Case link", support_case_url(outcome.display_id, ctx.region)),
         ]
     if outcome.quota_request_ids:
         items.append(("Service Quotas request ID", ", ".join(outcome.quota_request_ids)))
@@ -218,7 +219,7 @@ def _quota_title(ctx: AlertContext, outcome: CaseOutcome) -> str:
 
 
 def _links(region: str, *, support: bool) -> Section:
-    items = [("Support console", SUPPORT_CONSOLE_URL)] if support else []
+    items = [("Support console", support_console_url(region))] if support else []
     items.append((f"CloudWatch alarms ({region})", cloudwatch_alarms_url(region)))
     return Section("Links", tuple(pairs(items)))
 

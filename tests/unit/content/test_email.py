@@ -126,11 +126,21 @@ def test_email_links_to_the_consoles_of_the_region() -> None:
     assert "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:" in body
 
 
-def test_url_helpers() -> None:
-    assert support_case_url("42") == "https://console.aws.amazon.com/support/home#/case/?displayId=42"
-    assert cloudwatch_alarms_url("ap-southeast-2") == (
-        "https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-southeast-2#alarmsV2:"
-    )
+@pytest.mark.parametrize(("region", "case", "alarms"), [
+    ("ap-southeast-2", "https://console.aws.amazon.com/support/home#/case/?displayId=42",
+     "https://ap-southeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-southeast-2#alarmsV2:"),
+    ("us-gov-west-1", "https://console.amazonaws-us-gov.com/support/home#/case/?displayId=42",
+     "https://us-gov-west-1.console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#alarmsV2:"),
+    ("cn-northwest-1", "https://console.amazonaws.cn/support/home#/case/?displayId=42",
+     "https://cn-northwest-1.console.amazonaws.cn/cloudwatch/home?region=cn-northwest-1#alarmsV2:"),
+], ids=["commercial", "govcloud", "china"])
+def test_console_links_are_in_the_partition_of_the_region(region: str, case: str, alarms: str) -> None:
+    assert support_case_url("42", region) == case
+    assert cloudwatch_alarms_url(region) == alarms
+    ctx = dataclasses.replace(HIGH, region=region)
+    body = email_body(ctx, dataclasses.replace(NEW_CASE, display_id="42"))
+    assert "Case link:" in body and case in body and alarms in body
+    assert case.split("#")[0] + "\n" in body  # the Support console link
 
 
 def test_email_shows_the_alarm_state_reason() -> None:
@@ -168,7 +178,7 @@ ONE_REQUEST = [
      ["the RPM quota L-3DD46812, to"]),
     ("rpm-and-tpm-case-open", PLANS, "176400000001",
      ["the TPM quota L-3DCCFAA4, to 7,812,500. AWS opened case 176400000001 for it.",
-      support_case_url("176400000001")],
+      support_case_url("176400000001", "us-east-1")],
      ["A new Quota Request case was opened"]),
     ("tpm-only", PLANS[1:], None, ["the TPM quota L-3DCCFAA4, to 7,812,500."],
      ["asked for in the context", BEDROCK_QUOTA_INCREASE_DOC]),
