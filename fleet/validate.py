@@ -29,7 +29,6 @@ REQUIRED = (
     "CustomerName", "StakeholderEmailList", "LambdaS3Bucket", "BedrockModelId",
     "InferenceProfileType", "TokensPerMinuteQuotaCode", "RequestsPerMinuteQuotaCode", "UseCaseDescription",
 )
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+){1,2}-\d{1,2}$")
 ACCOUNT = re.compile(r"^\d{12}$")
 OU_ID = re.compile(r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
 BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -230,9 +229,7 @@ def check_deployment(deployment: Deployment, caller_account: str | None) -> list
     for index, target in enumerate(deployment.targets):
         twhere = f"{where} targets[{index}]"
         seen[(target.account, target.region)] += 1
-        if not REGION.match(target.region):
-            problems.append(Problem(twhere, "region", f"{target.region!r} is not a region name", "write e.g. us-east-1"))
-        elif unknown := unknown_region(target.region):
+        if unknown := unknown_region(target.region):
             problems.append(Problem(twhere, "region", unknown, "use a region of your partition"))
         if target.account is not None and not ACCOUNT.match(target.account):
             problems.append(Problem(twhere, "account", f"{target.account!r} is not a 12-digit account id",
