@@ -63,6 +63,7 @@ def test_a_drill_runs_the_whole_alert_and_writes_nothing_to_support_or_service_q
     # The whole pipeline ran: usage, scenario, quota decision, the graphs rendered, the Support reads.
     assert (result["scenario"], result["severity"], result["case"]["status"]) == ("high_usage", "CRITICAL", "NEW")
     assert aws_calls["cloudwatch:GetMetricData"] >= 1 and aws_calls["support:DescribeCases"] >= 1
+    assert aws_calls["ssm:GetParameters"] == 1  # the token's read is the settings' one call, reused
     assert result["drill"] == TOKEN and result["case"]["quota_request_ids"] == []
     [quota, context] = result["would_have_done"]
     assert quota.startswith("servicequotas:RequestServiceQuotaIncrease: request the Bedrock quota L-3DCCFAA4 "
