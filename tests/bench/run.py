@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -48,7 +49,7 @@ if str(ROOT / "functions") not in sys.path:  # ops_alert for the test world (pyt
 from tests.bench import lambda_cost  # noqa: E402 - needs the sys.path entry above
 from tests.fakes import FAKE_ENV, FakeLambdaContext, fake_aws  # noqa: E402 - needs the sys.path entry above
 from tests.functional.packaged import PackagedFunctions  # noqa: E402 - needs the sys.path entry above
-from tests.functional.processor_world import ProcessorWorld, purge_processor_modules  # noqa: E402 - needs the sys.path entry above
+from tests.functional.processor_world import ProcessorWorld, purge_processor_modules, utc_now  # noqa: E402 - needs the sys.path entry above
 
 MAX_USAGE_CALLS = 2
 MAX_NEW_CASE_CALLS = 15  # without issue 12's attachments and forecast quota reads, nor the decision event
@@ -224,6 +225,47 @@ def muted(w: ProcessorWorld) -> dict[str, Any]:
     return low_usage(w)
 
 
+# --- fire drills (issue 13): the same alerts as drills ---------------------------------------------------
+
+
+def _as_drill(w: ProcessorWorld, child: str) -> dict[str, Any]:
+    """What make drill sets off: the armed token, the child set to ALARM naming it, the composite's notification."""
+    from ops_alert.drill import DrillToken, state_reason
+
+    now = utc_now()
+    token = os.urandom(16).hex()
+    _setting(w, "drill-token", DrillToken(token, w.child_name(child), now - timedelta(minutes=1),
+                                          now + timedelta(minutes=10)).to_json())
+    reason = state_reason(token)
+    w.client("cloudwatch").set_alarm_state(AlarmName=w.child_name(child), StateValue="ALARM", StateReason=reason)
+    w.set_composite("ALARM")
+    return w.composite_event([child], reason=reason)
+
+
+def high_usage_drill(w: ProcessorWorld) -> dict[str, Any]:
+    w.load_usage(rpm=9_500, tpm=3_000_000, every_minutes=1)
+    return _as_drill(w, "Throttles")
+
+
+def low_usage_drill(w: ProcessorWorld) -> dict[str, Any]:
+    w.load_usage(rpm=2_000, tpm=1_000_000, every_minutes=1)
+    return _as_drill(w, "InvocationAnomaly")
+
+
+def append_drill(w: ProcessorWorld) -> dict[str, Any]:
+    _existing_case(w, "earlier alarm\n[bedrock-ops-alert-signal:InvocationAnomaly]")
+    w.load_usage(rpm=2_000, tpm=1_000_000, every_minutes=1)
+    return _as_drill(w, "Throttles")
+
+
+DRILLS: dict[str, Callable[[ProcessorWorld], dict[str, Any]]] = {
+    "high_usage": high_usage_drill, "low_usage": low_usage_drill, "append": append_drill,
+}
+# What a drill must never call: every Support and Service Quotas write, and the follow-up that leads to more.
+SUPPORT_WRITES = ("support:CreateCase", "support:AddCommunicationToCase", "support:AddAttachmentsToSet",
+                  "service-quotas:RequestServiceQuotaIncrease", "sqs:SendMessage", "sqs:SendMessageBatch")
+
+
 HOLDS: dict[str, Callable[[ProcessorWorld], dict[str, Any]]] = {
     "window_on": window_on, "window_held": window_held, "muted": muted,
 }
@@ -377,6 +419,24 @@ def main() -> int:
             failures.append(f"chat {setup}: {sum(extra.values())} more calls > {MAX_CHAT_CALLS}")
     print(_table(["chat topic", "e-mail", "chat", "total calls", "difference to chat off"], rows))
 
+    print("\nFire drills (issue 13): the same alerts as drills (make drill), calls against the real alert:")
+    rows = []
+    for name, prepare in DRILLS.items():
+        real = next(m for m in measures if m.name == name)
+        m = bench.measure(f"{name} drill", prepare)
+        extra = Counter(m.calls)
+        extra.subtract(real.calls)
+        said = ", ".join(f"{n:+d} {op}" for op, n in sorted(extra.items()) if n) or "none"
+        writes = sum(m.calls.get(op, 0) for op in SUPPORT_WRITES)
+        rows.append([name, str(m.result.get("case", {}).get("status")), str(len(m.result.get("would_have_done", []))),
+                     str(writes), str(real.total), str(m.total), said])
+        if writes or not m.result.get("drill"):
+            failures.append(f"{name} drill: {writes} Support / Service Quotas writes (drill: {m.result.get('drill')})")
+        if extra.get("ssm:GetParameters", 0) > 0:
+            failures.append(f"{name} drill: the drill token cost another GetParameters call")
+    print(_table(["scenario", "would be", "would have done", "writes", "real calls", "drill calls",
+                  "difference to the real alert"], rows))
+
     used = sorted({c for m in measures for c in m.clients}, key=str)
     failures += _lambda_cost(used, sorted({n for m in measures for n in m.modules}))
 
@@ -406,7 +466,7 @@ def main() -> int:
           "(before issues 12 and 13),\n  forecast ≤ 2 more calls, attachments ≤ 3 calls, 63-day forecast < 100 ms; "
           "no sleep;\n  cold start CPU ≤ the original's, peak ≤ 64 MiB; reading usage ≤ 150 ms CPU (one model, "
           "14 days), ≤ 1 s (10 profiles);\n  mute: no extra call; re-notify window ≤ 1 conditional PutItem per alert; "
-          "chat ≤ 2 more calls per alert.")
+          "chat ≤ 2 more calls per alert;\n  fire drill: no Support or Service Quotas write, no extra call.")
     for failure in failures:
         print(f"  MISSED: {failure}")
     print("  all met" if not failures else "")
