@@ -176,7 +176,7 @@ def _usage_line(ctx: AlertContext) -> str | None:
         return None if ctx.scenario is Scenario.NON_QUOTA else "*Usage:* could not be read"
     parts = []
     for label, peak, threshold in (("RPM", u.peak_rpm, t.rpm if t else None), ("TPM", u.peak_tpm, t.tpm if t else None)):
-        parts.append(f"{label} {num(peak)}" + (f" of threshold {num(threshold)}" if threshold else ""))
+        parts.append(f"{label} {num(peak)}" + (f" (threshold {num(threshold)})" if threshold else ""))
     return f"*Peak usage ({u.lookback_days} days, per minute):* " + "; ".join(parts)
 
 

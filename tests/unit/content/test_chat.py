@@ -21,6 +21,7 @@ from ops_alert.content.chat import (
     unidentified_chat_message,
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.thresholds import Thresholds
 from tests.chat_format import problems
 from tests.unit.content.contexts import ALL_CTX, ALL_IDS, HIGH, LOW, NEW_CASE, NON_QUOTA
 
@@ -208,3 +209,18 @@ def test_a_fire_drill_is_marked_and_threads_apart() -> None:
     description = message["content"]["description"]
     assert description.startswith("*Fire drill") and "open a Quota Request case" in description
     assert "<!channel>" not in description
+
+
+@pytest.mark.parametrize(("ctx", "line"), [
+    (HIGH, "*Peak usage (14 days, per minute):* RPM 9,500 (threshold 8,000); TPM 3,000,000 (threshold 5,000,000)"),
+    (dataclasses.replace(HIGH, thresholds=Thresholds(rpm=None, tpm=5_000_000)),
+     "RPM 9,500; TPM 3,000,000 (threshold 5,000,000)"),  # a model without an RPM quota
+    (dataclasses.replace(HIGH, usage=None), "*Usage:* could not be read"),
+], ids=["both-quotas", "no-rpm-quota", "unreadable"])
+def test_usage_is_shown_against_the_thresholds(ctx: AlertContext, line: str) -> None:
+    assert line in chat_message(ctx, NEW_CASE)["content"]["description"]
+
+
+def test_a_non_quota_alert_says_nothing_of_usage_it_did_not_read() -> None:
+    description = chat_message(dataclasses.replace(NON_QUOTA, usage=None), NEW_CASE)["content"]["description"]
+    assert "usage" not in description.lower().replace("investigation", "")
