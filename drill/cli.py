@@ -157,8 +157,24 @@ def find_stack(client: ClientFactory, stack: str) -> Stack:
     return Stack(stack, StackNames(customer, model), str(detail["PhysicalResourceId"]))
 
 
-def check_alarms(client: ClientFactory, stack: Stack, alarm: str) -> None:
-    """The child exists and is not in ALARM; the composite is not in ALARM (a real alert under way)."""
+def aws_time(response: Mapping[str, Any]) -> datetime | None:
+    """AWS's clock, from a response's HTTP Date header (None without one).
+
+    The token's window is judged by the processor against CloudWatch's and Lambda's clocks; stamped
+    from this machine's clock, a few minutes of skew would make the drill a REAL alert (a real case).
+    """
+    from email.utils import parsedate_to_datetime
+
+    headers = (response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    try:
+        return parsedate_to_datetime(str(headers["date"])).astimezone(timezone.utc)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def check_alarms(client: ClientFactory, stack: Stack, alarm: str) -> datetime | None:
+    """The child exists and is not in ALARM; the composite is not in ALARM (a real alert under way).
+    Returns AWS's time of the answer (see aws_time)."""
     composite = stack.names.composite_alarm_name
     page = client("cloudwatch").describe_alarms(AlarmNames=[alarm, composite],
                                                 AlarmTypes=["CompositeAlarm", "MetricAlarm"])
@@ -171,6 +187,7 @@ def check_alarms(client: ClientFactory, stack: Stack, alarm: str) -> None:
     if states.get(composite) == "ALARM":
         raise UserError(f"the composite alarm {composite} is in ALARM: a real alert is under way; run the drill "
                         "once it is OK")
+    return aws_time(page)
 
 
 # --- the temporary window on the decision events ----------------------------------------------------
@@ -305,13 +322,14 @@ def wait_for_outcome(events: Iterator[dict[str, Any]], token: str, alarm: str) -
 # --- the drill -------------------------------------------------------------------------------------
 
 
-def run_drill(request: DrillRequest, out: TextIO, err: TextIO, client: ClientFactory, now: datetime,
+def run_drill(request: DrillRequest, out: TextIO, err: TextIO, client: ClientFactory, now: datetime | None,
               clock: Clock = time.monotonic, token: str | None = None) -> int:
+    """``now``: for tests; otherwise AWS's own time stamps the token (this machine's clock may be off)."""
     stack = find_stack(client, request.stack)
     alarm = stack.alarm(request.kind)
-    check_alarms(client, stack, alarm)
+    answered = check_alarms(client, stack, alarm)
     token = token or secrets.token_hex(TOKEN_HEX_CHARS // 2)
-    issued = now.replace(microsecond=0)
+    issued = (now or answered or datetime.now(timezone.utc)).replace(microsecond=0)
     armed = DrillToken(token, alarm, issued - timedelta(seconds=5), issued + request.timeout + EXPIRY_MARGIN)
     ssm, cw = client("ssm"), client("cloudwatch")
     cleanup = Cleanup()
@@ -373,6 +391,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     def run() -> int:
         request = drill_request(args)
         return run_drill(request, stdout, stderr, client or session_clients(args.region, args.profile),
-                         now or datetime.now(timezone.utc), clock or time.monotonic, token)
+                         now, clock or time.monotonic, token)
 
     return guarded(run, debug=args.debug, prog="make drill", err=stderr)

@@ -359,3 +359,37 @@ def test_the_outcome_says_what_reached_the_team(email: str, chat: str | None, he
 
     detail = {**drill_event(TOKEN), "email": email, "chat": chat, "heldBy": held_by}
     assert [line.strip() for line in describe_outcome(detail) if line.lstrip().startswith(("e-mail", "chat"))] == lines
+
+
+def test_the_token_is_stamped_with_awss_clock_not_this_machines(stack: str) -> None:
+    """A laptop minutes off would otherwise arm a window the processor judges closed: a REAL alert."""
+    from drill.cli import aws_time
+
+    seen: list[datetime] = []
+
+    def on_alarm(alarm: str, reason: str) -> None:
+        armed = parse_drill_parameter(_value())
+        assert armed is not None
+        seen.append(armed.issued)
+        processor(lambda t: drill_event(t))(alarm, reason)
+
+    def aws_says_nine(service: str, c: Any) -> Any:
+        if service == "cloudwatch":  # AWS's clock three hours behind this machine's
+            real = c.describe_alarms
+
+            def describe_alarms(**kwargs: Any) -> Any:
+                answer = real(**kwargs)
+                answer["ResponseMetadata"]["HTTPHeaders"]["date"] = "Tue, 01 Dec 2026 09:00:00 GMT"
+                return answer
+
+            c.describe_alarms = describe_alarms
+        return c
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--stack", stack], out=out, err=err, client=clients(on_alarm, aws_says_nine), token=TOKEN) == 0, \
+        err.getvalue()
+    assert seen == [datetime(2026, 12, 1, 8, 59, 55, tzinfo=timezone.utc)]  # 5 s before AWS's "now"
+    assert "valid until 09:07:00 UTC" in out.getvalue()
+    assert aws_time({"ResponseMetadata": {"HTTPHeaders": {"date": "Tue, 01 Dec 2026 12:03:04 GMT"}}}) == \
+        datetime(2026, 12, 1, 12, 3, 4, tzinfo=timezone.utc)
+    assert aws_time({"ResponseMetadata": {"HTTPHeaders": {}}}) is None
