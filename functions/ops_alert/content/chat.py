@@ -54,7 +54,6 @@ MAX_DESCRIPTION_CHARS = 3_000
 MAX_LINE_CHARS = 300  # one untrusted value, the summary, one additionalContext value
 MAX_ITEM_CHARS = 512  # one item of nextSteps, keywords, relatedResources (an alarm ARN ≤ ~330)
 MAX_ITEMS = 10  # nextSteps, keywords, relatedResources
-MAX_MESSAGE_BYTES = 32 * 1024  # the whole JSON message (SNS takes 256 KiB)
 
 _ICON = {Severity.CRITICAL: "\N{POLICE CARS REVOLVING LIGHT}", Severity.WARNING: "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}"}
 # Characters that start Slack mrkdwn or Teams markdown (bold, italic, strike, code, quote, links,

@@ -224,3 +224,9 @@ def test_usage_is_shown_against_the_thresholds(ctx: AlertContext, line: str) -> 
 def test_a_non_quota_alert_says_nothing_of_usage_it_did_not_read() -> None:
     description = chat_message(dataclasses.replace(NON_QUOTA, usage=None), NEW_CASE)["content"]["description"]
     assert "usage" not in description.lower().replace("investigation", "")
+
+
+def test_the_validator_rejects_a_message_over_the_size_budget() -> None:
+    message = chat_message(HIGH, NEW_CASE)
+    message["metadata"]["additionalContext"] = {f"k{i}": "x" * 1_000 for i in range(40)}  # each value allowed
+    assert [p for p in problems(message) if "bytes" in p] and len(problems(message)) == 1
