@@ -27,9 +27,5 @@ class Notice:
     held_by: HeldBy | None = None
     last_notice: LastNotice | None = None  # RENOTIFY: the notification within the window
 
-    @property
-    def held(self) -> bool:
-        return self.held_by is not None
-
 
 NO_HOLD = Notice()  # nothing muted, no window

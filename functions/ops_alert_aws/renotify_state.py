@@ -22,8 +22,10 @@ EXPIRATION = "expiration"
 KEEP_AFTER_WINDOW = timedelta(days=1)
 
 # renotify_allows, as DynamoDB evaluates it: no notice yet, or the same transition (a retry), or a
-# higher severity, or the last notice at or before the window's start.
-_CONDITION = ("attribute_not_exists(id) OR #transition = :transition OR #rank < :rank OR #at <= :cutoff")
+# higher severity, or the last notice at or before the window's start. An item without a time (not
+# written by us) never holds an alert: a comparison with a missing attribute is false.
+_CONDITION = ("attribute_not_exists(id) OR attribute_not_exists(#at) OR #transition = :transition "
+              "OR #rank < :rank OR #at <= :cutoff")
 
 
 @dataclass(frozen=True)

@@ -60,3 +60,14 @@ def test_release_forgets_only_its_own_claim(table: str) -> None:
     renotify_state.release(table, KEY, "t-1")
     assert item(table) is None
     assert renotify_state.claim(table, KEY, Severity.WARNING, "t-2", NOW, 30).granted
+
+
+def test_an_item_not_written_by_the_window_never_holds_an_alert(table: str) -> None:
+    """A hand-edited item without its time cannot silence the category; one with a strange severity
+    still holds within the window, without saying what it was."""
+    ddb = boto3.client("dynamodb")
+    ddb.put_item(TableName=table, Item={"id": {"S": KEY}, "note": {"S": "edited by hand"}})
+    assert renotify_state.claim(table, KEY, Severity.WARNING, "t-1", NOW, 30).granted
+    ddb.put_item(TableName=table, Item={"id": {"S": KEY}, "severity": {"S": "INFO"}, "rank": {"N": "1"},
+                                        "notifiedAt": {"N": str(int(NOW.timestamp()))}, "transition": {"S": "x"}})
+    assert renotify_state.claim(table, KEY, Severity.WARNING, "t-2", NOW, 30) == renotify_state.Claim(False, None)

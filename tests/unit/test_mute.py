@@ -46,6 +46,7 @@ READINGS = [
     ("longer-than-max", doc(until="2026-12-15T12:06:00Z"), False, "longer than the maximum of 14 days"),
     ("max-exactly", doc(until="2026-12-15T12:00:00Z"), True, None),
     ("centuries", doc(until="2999-01-01T00:00:00Z"), False, "longer than the maximum"),
+    ("scope-as-one-word", doc(scope="quota"), True, None),
     ("scope-unknown", doc(scope=["everything"]), False, "unknown scope 'everything'"),
     ("scope-empty", doc(scope=[]), False, "empty scope"),
     ("scope-not-a-list", doc(scope={"quota": True}), False, "not a list"),
