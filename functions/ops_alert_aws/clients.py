@@ -10,9 +10,18 @@ clients alone). Every client here comes from one shared Session. The clients are
 (what boto3.client returns too): importing boto3 itself, with s3transfer and its resource layer that
 no function uses, cost every cold start about 15 ms (README "Speed and cost"). Tests call
 ``reset()`` so every test gets a new Session and clients bound to its own mocks and environment.
+
+Creating a client allocates tens of thousands of objects (service model, endpoint rules, event
+handlers) that live as long as the container. Python's cyclic garbage collector kept running during
+that, rescanning every long-lived object each time and freeing none (measured: a full collection
+right after the processor's cold start finds 0 unreachable objects), about 40 ms of its cold start.
+So collection is paused while a client is created, and what exists then is moved out of later
+collections' way (``gc.freeze``, the permanent generation): the modules and clients are never
+garbage, and every later collection of the container scans only what invocations allocate.
 """
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from typing import Any
@@ -55,6 +64,17 @@ def _raw_timestamp(value: Any) -> Any:
 
 
 def _create(service: str, region: str | None, raw_timestamps: bool, config: Config) -> Any:
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _create_client(service, region, raw_timestamps, config)
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
+
+
+def _create_client(service: str, region: str | None, raw_timestamps: bool, config: Config) -> Any:
     shared: Any = session()  # typed stubs want a literal service name
     if not raw_timestamps:
         return shared.create_client(service, region_name=region, config=config)
@@ -108,3 +128,4 @@ def reset() -> None:
     with _lock:
         _clients.clear()
         _session = None
+        gc.unfreeze()  # what the forgotten clients held can be collected again

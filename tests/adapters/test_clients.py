@@ -1,9 +1,11 @@
 """clients: one botocore Session per container shared by every client, each client created once."""
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
+import botocore.exceptions
 import botocore.session
 import pytest
 
@@ -107,3 +109,30 @@ def test_nothing_is_created_before_it_is_asked_for(aws: Any) -> None:
     assert clients.created() == []
     clients.client("sns")
     assert clients.created() == [("sns", None, False, True)]
+
+
+def test_creating_a_client_leaves_the_garbage_collector_running_and_its_objects_frozen(aws: Any) -> None:
+    # Collection is paused only while a client is created; what exists then is frozen (never garbage:
+    # it lives as long as the container), and reset() makes it collectable again.
+    assert gc.isenabled()
+    clients.client("sns")
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 10_000  # the service model, endpoint rules and handlers at least
+    clients.reset()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_collector_the_caller_switched_off_stays_off(aws: Any) -> None:
+    gc.disable()
+    try:
+        clients.client("sqs")
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() == 0  # nothing is frozen behind the caller's back
+    finally:
+        gc.enable()
+
+
+def test_a_failed_creation_resumes_collection(aws: Any) -> None:
+    with pytest.raises(botocore.exceptions.UnknownServiceError):
+        clients.client("no-such-service")
+    assert gc.isenabled()
