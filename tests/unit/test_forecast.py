@@ -21,6 +21,7 @@ from ops_alert.forecast import (
     describe_projection,
     forecast,
     history,
+    median,
     project,
     summary,
     theil_sen,
@@ -115,6 +116,22 @@ def test_theil_sen_direction_and_slope(values: list[float], direction: TrendDire
 def test_kendall_tau_and_intercept_of_a_perfect_line() -> None:
     trend = theil_sen([3.0, 5.0, 7.0, 9.0])
     assert (trend.kendall_tau, trend.intercept, trend.latest_fitted) == (1.0, 3.0, 9.0)
+
+
+@pytest.mark.parametrize("values", [
+    [4.0], [2.0, 1.0], [3.0, 1.0, 2.0], [1.0, 4.0, 2.0, 3.0], [0.1, 0.2], [-5.0, 5.0, 0.0, 1e12],
+    [2.5] * 6, [float(v % 97) / 7 for v in range(0, 4000, 13)],
+], ids=["one", "two", "odd", "even", "inexact-mean", "signs-and-magnitudes", "ties", "many"])
+def test_median_is_statistics_median(values: list[float]) -> None:
+    # forecast.median replaces statistics.median (not imported at cold start): same value, bit for bit.
+    import statistics
+
+    assert median(iter(values)) == statistics.median(values)
+
+
+def test_median_of_nothing_is_refused() -> None:
+    with pytest.raises(ValueError, match="no median"):
+        median([])
 
 
 def test_a_trend_needs_two_days() -> None:
