@@ -144,6 +144,11 @@ def _drill(signal: AlarmSignal, verified: Sequence[StateChange],
     if not names_a_drill(transitions):
         return None, None
     settings = _settings(job)
+    if not settings.read:
+        # A hand-set alarm naming a drill token, and the stored token unknown: guessing "real" would open
+        # a real case for a drill, guessing "drill" could hide a real alert. Lambda retries instead.
+        raise RuntimeError("the alarm's state reason names a drill token, but the stack's settings (with the "
+                           "stored token) cannot be read from SSM: retried")
     check = check_drill(settings.drill, transitions, job.now)
     if check.drill is None:
         job.log.warning(check.why_real)

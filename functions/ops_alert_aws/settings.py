@@ -165,6 +165,7 @@ class RuntimeSettings:
     mute: MuteReading = NOT_MUTED  # stack-owned mute parameter (issue 13); unreadable: not muted
     renotify_minutes: int = 0  # stack-owned re-notify window (issue 13); 0: off
     drill: DrillToken | None = None  # the armed fire drill (make drill); None: off, missing or unreadable
+    read: bool = True  # False: GetParameters failed and these are the defaults (whether a drill is armed is unknown)
 
     @classmethod
     def defaults(cls, problems: tuple[str, ...] = ()) -> RuntimeSettings:
@@ -175,6 +176,7 @@ class RuntimeSettings:
             increase_percents={kind: DEFAULT_INCREASE_PERCENT for kind in QuotaKind},
             thresholds=None,
             problems=problems,
+            read=False,
         )
 
 

@@ -183,3 +183,17 @@ def test_a_drill_never_claims_the_renotify_window_of_the_real_alert_after_it(
     assert drill["drill"] == TOKEN and drill["email"] == "sent"
     assert "drill" not in real and real["email"] == "sent"
     assert [e["subject"][:7] for e in world.emails()] == ["[DRILL]", "[CRITIC"]
+
+
+def test_a_drill_whose_token_cannot_be_read_is_retried_never_guessed(
+        world: ProcessorWorld, processor: Any, aws_calls: Counter[str], fault: Any) -> None:
+    """SSM unreadable: neither a real case for a drill nor a dry run of a real alert; Lambda retries."""
+    world.load_usage(rpm=9_500, tpm=6_000_000)
+    _arm(world)
+    event = _drill_event(world)
+    fault.fail("ssm", "GetParameters", "AccessDeniedException")
+    with pytest.raises(RuntimeError, match="names a drill token, but the stack's settings"):
+        run(processor, event)
+    assert _writes(aws_calls) == {} and world.emails() == []
+    retried = run(processor, event)  # the retry, SSM readable again
+    assert retried["drill"] == TOKEN and _writes(aws_calls) == {}
