@@ -187,12 +187,12 @@ def _request_increase(step: SupportStep, history: Sequence[QuotaRequest]) -> Cas
             request = submitted.request
             step.logger.info(f"requested {chosen.kind.value} {chosen.code} -> {chosen.requested} "
                              f"({request.request_id}, {request.status}); the other quotas ride in its context")
-            _add_context(step, [(request, False)])
+            _add_context(step, request, pending=False)
             return CaseOutcome(CaseOutcomeStatus.NEW, display_id=request.case_display_id,
                                quota_request_ids=tuple(i for i in (request.request_id,) if i))
     step.logger.info(f"increase request {pending.request_id} for {pending.quota_code} is already pending: "
                      "this alert's context goes to its case, no second request")
-    _add_context(step, [(pending, True)])
+    _add_context(step, pending, pending=True)
     return CaseOutcome(CaseOutcomeStatus.UPDATED, display_id=pending.case_display_id)
 
 
@@ -203,35 +203,31 @@ def _context_body(step: SupportStep, request: QuotaRequest, pending: bool) -> st
     return communication_body(step.ctx, escalation)
 
 
-def _add_context(step: SupportStep, requests: Sequence[tuple[QuotaRequest, bool]]) -> None:
-    """Queue our context for the case of each request, in one SQS call (never sleep in Lambda).
+def _add_context(step: SupportStep, request: QuotaRequest, *, pending: bool) -> None:
+    """Queue our context for the case of the request (never sleep in Lambda).
 
     A case Service Quotas already opened gets it at once (no delay); otherwise the follow-up waits
     for AWS to open it. Appending from the follow-up keeps this invocation within its call budget,
     and its marker check makes a redelivered message harmless.
     """
     queue, table = step.env.follow_up_queue_url, step.env.idempotency_table
-    if not requests:
-        return
     if not queue or not table:
         step.logger.warning("FOLLOW_UP_QUEUE_URL or IDEMPOTENCY_TABLE is not set: our context is not added to "
                             "the Service Quotas cases")
         return
     graphs, files = step.attach.for_follow_up() if step.attach else ((), ())
     kinds = tuple(k.key for k in step.ctx.triggered_kinds)
-    items = []
     try:
-        for r, pending in requests:
-            # The text to append is stored here; the queued message only names it (issue 9).
-            step.writes.store_follow_up_context(table, r, step.ctx.transition_id, follow_up.StoredContext(
-                _context_body(step, r, pending), kinds, graphs, files))
-            items.append((follow_up.FollowUp(r.request_id, r.quota_code, step.ctx.transition_id),
-                          0 if r.case_display_id else follow_up.delay_for(1)))
-        step.writes.schedule_follow_ups(queue, items)
-    except Exception as exc:  # noqa: BLE001 - the requests are in; only our context is missing
-        step.logger.warning(describe(exc, "Queueing the follow-up that adds our context to the quota cases"))
+        # The text to append is stored here; the queued message only names it (issue 9).
+        step.writes.store_follow_up_context(table, request, step.ctx.transition_id, follow_up.StoredContext(
+            _context_body(step, request, pending), kinds, graphs, files))
+        step.writes.schedule_follow_ups(queue, [(
+            follow_up.FollowUp(request.request_id, request.quota_code, step.ctx.transition_id),
+            0 if request.case_display_id else follow_up.delay_for(1))])
+    except Exception as exc:  # noqa: BLE001 - the request is in; only our context is missing
+        step.logger.warning(describe(exc, "Queueing the follow-up that adds our context to the quota case"))
         return
-    step.logger.info(f"queued our context for the case(s) of {len(items)} quota request(s)")
+    step.logger.info(f"queued our context for the case of quota request {request.request_id}")
 
 
 def _open_case(step: SupportStep) -> CaseOutcome:
