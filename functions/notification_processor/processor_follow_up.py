@@ -19,6 +19,7 @@ from typing import Any
 from processor_capacity import AttachmentPlan
 
 from ops_alert.alarms import BY_KEY
+from ops_alert.content.case import attachment_sentences
 from ops_alert.content.layout import MAX_COMMUNICATION_CHARS
 from ops_alert.duplicates import already_handled, before_markers, kinds_to_append
 from ops_alert.quotas import is_quota_code
@@ -44,10 +45,7 @@ def _with_attachments(item: StoredContext, log: Logger) -> tuple[str | None, str
     if not (item.graphs or item.files):
         return None, item.body
     made, note = AttachmentPlan.from_follow_up(item.graphs, item.files).make(log)
-    lines = [f"Attached: {', '.join(note.attached)}."] if note.attached else []
-    if note.missing:
-        lines.append(f"Missing: {', '.join(note.missing)} could not be attached this time.")
-    extra = " ".join(lines)
+    extra = " ".join(s for s in attachment_sentences(note) if s)
     # The body already fits the 8,000-character limit; the note goes only where it still fits, and
     # above the marker block, which must stay the body's last paragraph to be sealed.
     fits = len(item.body) + len(extra) + 2 <= MAX_COMMUNICATION_CHARS

@@ -141,7 +141,8 @@ def test_the_context_on_the_case_service_quotas_opened_carries_graphs_and_data(
     communication = world.aws.support.case(request.case_id).communications[1]
     assert [f.file_name for f in communication.attachments] == FILES
     # Just above the marker block, which stays last so that the communication is sealed as ours.
-    assert "\n\nAttached: rpm-14-days.png, tpm-14-days.png, daily-usage.csv.\n\n[bedrock-ops-alert:" in communication.body
+    assert ("\n\nAttached: rpm-14-days.png, tpm-14-days.png, daily-usage.csv (14-day usage against threshold and quota; "
+            "daily peaks).\n\n[bedrock-ops-alert:") in communication.body
     assert "CAPACITY FORECAST" in communication.body
 
 
@@ -154,8 +155,8 @@ def test_a_follow_up_whose_graphs_fail_still_appends(world: ProcessorWorld, proc
     request = world.aws.service_quotas.requests[0]
     communication = world.aws.support.case(request.case_id).communications[1]
     assert communication.attachments == []
-    assert ("Missing: rpm-14-days.png, tpm-14-days.png, daily-usage.csv could not be attached this time."
-            "\n\n[bedrock-ops-alert:") in communication.body
+    assert ("Missing: rpm-14-days.png, tpm-14-days.png, daily-usage.csv could not be attached this time; the figures "
+            "in this text are complete without them.\n\n[bedrock-ops-alert:") in communication.body
 
 
 def test_a_failing_forecast_never_blocks_the_case_or_the_email(world: ProcessorWorld, processor: Any,

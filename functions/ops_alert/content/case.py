@@ -43,16 +43,23 @@ def _markers(ctx: AlertContext) -> Section:
     return Section("", tuple(lines))
 
 
+def attachment_sentences(note: AttachmentNote) -> tuple[str | None, str | None]:
+    """(which files go with a text, which could not be attached), a sentence each or None: the one
+    wording of the case texts and of the note a follow-up adds to the case Service Quotas opened."""
+    attached = (f"Attached: {', '.join(note.attached)} (14-day usage against threshold and quota; daily peaks)."
+                if note.attached else None)
+    missing = (f"Missing: {', '.join(note.missing)} could not be attached this time; the figures in this text "
+               "are complete without them." if note.missing else None)
+    return attached, missing
+
+
 def _attachments(note: AttachmentNote | None) -> list[Section]:
     """Which files go with this text, and which could not be attached (the graph is then missing)."""
     if note is None or not (note.attached or note.missing):
         return []
-    lines = []
-    if note.attached:
-        lines.append(f"  Attached: {', '.join(note.attached)} (14-day usage against threshold and quota; daily peaks).")
-    if note.missing:
-        lines += wrap(f"Missing: {', '.join(note.missing)} could not be attached this time; the figures in "
-                      "this text are complete without them.", "  ")
+    attached, missing = attachment_sentences(note)
+    lines = [f"  {attached}"] if attached else []  # the file names on one line
+    lines += wrap(missing, "  ") if missing else []
     return [Section("Attachments", tuple(lines))]
 
 
