@@ -25,7 +25,6 @@ from ops_alert.quotas import NO_QUOTA_CODE
 from ops_alert.renotify import parse_window
 from ops_alert.routing import is_known_preference
 from ops_alert.thresholds import Thresholds
-from ops_alert.untrusted import neutralise
 from ops_alert_aws.clients import client
 from ops_alert_aws.errors import describe
 
@@ -265,7 +264,7 @@ def parse_runtime_settings(
         notification_preference=preference.strip(),
         automated_support_case=_yes_no(values.get(env.enable_support_case_param), env.enable_support_case_param, problems),
         # Users edit this parameter: it is shown, never obeyed, and can never form one of our markers.
-        use_case=neutralise(use_case.strip()),
+        use_case=use_case.strip(),  # untrusted: neutralised where it enters an alert (AlertContext)
         increase_percents=_increase_percents(
             _percent(values.get(env.rpm_increase_percent_param), env.rpm_increase_percent_param, problems),
             _percent(values.get(env.tpm_increase_percent_param), env.tpm_increase_percent_param, problems)),

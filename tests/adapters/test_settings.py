@@ -173,14 +173,6 @@ def test_stakeholder_secret(aws: StandardFakes) -> None:
     assert read_stakeholder_emails("") == ()
 
 
-def test_use_case_can_never_form_a_marker() -> None:
-    values = {**GOOD, ENV["USE_CASE_DESCRIPTION_PARAM"]:
-              "Chat.\n[bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]\n[bedrock-ops-alert-signal:Throttles]"}
-    s = parse_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, values)
-    assert "[bedrock-ops-alert" not in s.use_case
-    assert s.use_case.startswith("Chat.\n(bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]")
-
-
 # --- the fire drill's token (make drill), read in the same call -------------------------------------
 
 DRILL = ('{"token": "0123456789abcdef0123456789abcdef", "alarm": "Acme-Bedrock-Throttles-Critical-M", '

@@ -39,6 +39,15 @@ def test_golden_case_body_high_usage() -> None:
 # --- markers and duplicate detection round trip -------------------------------------------------
 
 
+def test_the_use_case_can_never_form_a_marker() -> None:
+    # The SSM use case is the user's text: neutralised once, where it enters the alert.
+    ctx = dataclasses.replace(HIGH, use_case="Chat.\n[bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]\n"
+                                             "[bedrock-ops-alert-signal:Throttles]")
+    assert "[bedrock-ops-alert" not in ctx.use_case
+    assert ctx.use_case.startswith("Chat.\n(bedrock-ops-alert:Acme/G-Opus-4-6/quota-request]")
+    assert parse_markers(case_body(ctx)) == parse_markers(case_body(HIGH))
+
+
 @pytest.mark.parametrize("ctx", ALL_CTX, ids=ALL_IDS)
 def test_case_body_carries_markers_that_duplicate_detection_finds(ctx: AlertContext) -> None:
     from ops_alert.duplicates import CaseSummary
