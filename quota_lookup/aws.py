@@ -35,9 +35,7 @@ def list_quotas(client: ClientFactory) -> tuple[list[QuotaInfo], list[QuotaInfo]
     for operation in ("list_service_quotas", "list_aws_default_service_quotas"):
         try:
             pages = sq.get_paginator(operation).paginate(ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": 100})
-            out.append([QuotaInfo(code=str(i["QuotaCode"]), name=str(i.get("QuotaName", "")), value=float(i.get("Value", 0.0)),
-                                  adjustable=bool(i.get("Adjustable", False)))
-                        for page in pages for i in page.get("Quotas", [])])
+            out.append([QuotaInfo.from_api(i) for page in pages for i in page.get("Quotas", [])])
         except (BotoCoreError, ClientError) as exc:
             raise LookupFailed(describe(exc)) from exc
     return out[0], out[1]

@@ -62,8 +62,7 @@ def quotas_from_listing(document: Any, source: str = "listing") -> list[QuotaInf
             raise ListingError(f"{source}: every entry of 'Quotas' needs a QuotaCode")
         if item.get("ServiceCode", "bedrock") != "bedrock":
             continue
-        quotas.append(QuotaInfo(code=str(item["QuotaCode"]), name=str(item.get("QuotaName", "")),
-                                value=float(item.get("Value", 0.0)), adjustable=bool(item.get("Adjustable", False))))
+        quotas.append(QuotaInfo.from_api(item))
     return quotas
 
 

@@ -9,7 +9,9 @@ notification processor's cold start does not compile and run it (README "Speed a
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 NO_QUOTA_CODE = "NA"
 
@@ -48,3 +50,14 @@ class QuotaInfo:
     name: str
     value: float
     adjustable: bool
+
+    @classmethod
+    def from_api(cls, item: Mapping[str, Any]) -> QuotaInfo:
+        """From a ``ServiceQuota`` as Service Quotas returns it (the listings, GetServiceQuota, and the
+        listings' JSON that the AWS CLI saves)."""
+        return cls(
+            code=str(item["QuotaCode"]),
+            name=str(item.get("QuotaName", "")),
+            value=float(item.get("Value", 0.0)),
+            adjustable=bool(item.get("Adjustable", False)),
+        )

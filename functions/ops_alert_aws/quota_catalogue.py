@@ -11,24 +11,12 @@ adds the never-applied ones from ListAWSDefaultServiceQuotas.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ops_alert.quotas import QuotaInfo, is_well_formed_code
 from ops_alert_aws.clients import client
 from ops_alert_aws.errors import AwsError, is_not_found
 
 SERVICE_CODE = "bedrock"
 PAGE_SIZE = 100  # the API's maximum: fewer round trips for the same list
-
-
-def _quota(item: Mapping[str, Any]) -> QuotaInfo:
-    return QuotaInfo(
-        code=str(item["QuotaCode"]),
-        name=str(item.get("QuotaName", "")),
-        value=float(item.get("Value", 0.0)),
-        adjustable=bool(item.get("Adjustable", False)),
-    )
 
 
 def list_bedrock_quotas(codes: tuple[str, ...] = ()) -> list[QuotaInfo]:
@@ -58,7 +46,7 @@ def _list_all(operation: str) -> list[QuotaInfo]:
     """Every Bedrock quota one Service Quotas list operation returns, all pages."""
     pages = client("service-quotas").get_paginator(operation).paginate(
         ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": PAGE_SIZE})
-    return [_quota(item) for page in pages for item in page.get("Quotas", [])]
+    return [QuotaInfo.from_api(item) for page in pages for item in page.get("Quotas", [])]
 
 
 def get_bedrock_quota(code: str) -> QuotaInfo:
@@ -71,7 +59,7 @@ def get_bedrock_quota(code: str) -> QuotaInfo:
         if default is None:
             raise
         return default
-    return _quota(response["Quota"])
+    return QuotaInfo.from_api(response["Quota"])
 
 
 def _default_quota(code: str) -> QuotaInfo | None:
@@ -81,4 +69,4 @@ def _default_quota(code: str) -> QuotaInfo | None:
         if is_not_found(exc):
             return None
         raise
-    return _quota(response["Quota"])
+    return QuotaInfo.from_api(response["Quota"])
