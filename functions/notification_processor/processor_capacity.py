@@ -54,19 +54,26 @@ class DailyQuota:
         return self.info.value if self.info else None
 
 
+def read_quota(code: str, log: Logger, what: str = "quota", without: str = "left out") -> QuotaInfo | None:
+    """The quota ``code`` names, one GetServiceQuota; None for NA, and when it cannot be read: then
+    logged (``without``: what the alert does without it), never failing the alert."""
+    if not is_quota_code(code):
+        return None
+    try:
+        return get_bedrock_quota(code)
+    except Exception as exc:  # noqa: BLE001 - a quota that cannot be read is left out of the alert
+        log.warning(describe(exc, f"Reading {what} {code} (GetServiceQuota)") + f": {without}")
+        return None
+
+
 def daily_quota(code: str, tpm_percent: str, log: Logger) -> DailyQuota:
     """One GetServiceQuota for the per-day token quota the quota calculator found (NA: none).
 
     Its threshold (TPM threshold percent of it, as the HighDailyTokenUsage alarm's) decides the
     scenario of a per-day alert and draws the forecast's per-day target.
     """
-    if not is_quota_code(code):
-        return DailyQuota()
-    try:
-        info = get_bedrock_quota(code)
-    except Exception as exc:  # noqa: BLE001 - the alert then goes on without the per-day quota
-        log.warning(describe(exc, f"Reading the per-day token quota {code} (GetServiceQuota)")
-                    + ": the per-day quota is left out of this alert")
+    info = read_quota(code, log, "the per-day token quota", "the per-day quota is left out of this alert")
+    if info is None:
         return DailyQuota()
     try:
         return DailyQuota(info, threshold(info.value, tpm_percent))
@@ -89,18 +96,8 @@ def forecast_quotas(
     """
     values: dict[QuotaKind, float | None] = {}
     for kind in (QuotaKind.RPM, QuotaKind.TPM):
-        if kind in known:
-            values[kind] = known[kind].value
-            continue
-        code = codes.get(kind, "")
-        if not is_quota_code(code):
-            values[kind] = None  # NA: the model has no such quota
-            continue
-        try:
-            values[kind] = get_bedrock_quota(code).value
-        except Exception as exc:  # noqa: BLE001 - the forecast then has no quota target
-            log.warning(describe(exc, f"Reading quota {code} for the forecast (GetServiceQuota)") + ": not forecast")
-            values[kind] = None
+        info = known[kind] if kind in known else read_quota(codes.get(kind, ""), log, without="not forecast")
+        values[kind] = info.value if info else None  # None: NA, or unreadable
     return values
 
 

@@ -58,7 +58,6 @@ from ops_alert_aws.email import publish_email
 from ops_alert_aws.errors import describe
 from ops_alert_aws.idempotency import run_once
 from ops_alert_aws.log import Logger
-from ops_alert_aws.quota_catalogue import get_bedrock_quota
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.support_writes import DryRunWrites, SupportWrites
 from ops_alert_aws.usage_metrics import fetch_model_series, usage_window
@@ -256,17 +255,11 @@ def current_quotas(
     found: dict[QuotaKind, QuotaInfo] = {}
     for kind in QuotaKind:
         code = env.quota_codes[kind]
-        if kind not in quotas or settings.increase_percents.get(kind, 0) <= 0:
-            continue
-        if not is_quota_code(code):
-            continue  # the model has no such quota
-        if known and kind in known:
-            found[kind] = known[kind]
-            continue
-        try:
-            found[kind] = get_bedrock_quota(code)
-        except Exception as exc:  # noqa: BLE001 - the quota is then left out of the request
-            log.warning(describe(exc, f"Reading quota {code} (GetServiceQuota)") + ": not requested")
+        if kind not in quotas or settings.increase_percents.get(kind, 0) <= 0 or not is_quota_code(code):
+            continue  # not asked for, or the model has no such quota
+        info = known[kind] if known and kind in known else processor_capacity.read_quota(code, log, without="not requested")
+        if info is not None:
+            found[kind] = info
     return found
 
 
