@@ -45,17 +45,21 @@ def zip_name(name: str) -> tuple[str, bytes]:
     return f"{name}.{hashlib.sha256(content).hexdigest()[:16]}.zip", content
 
 
+@pytest.fixture(scope="module")
+def template_yaml() -> str:
+    """The real template naming the zips of ``build`` (rendered once: the text never changes)."""
+    return build_template({name: zip_name(name)[0] for name in (*FUNCTION_NAMES, LAYER_NAME)}).to_yaml()
+
+
 @pytest.fixture
-def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template_yaml: str) -> Path:
     """A build/ like `make package` makes: the real template, naming zips that exist beside it."""
     out = tmp_path / "build"
     out.mkdir()
-    keys = {}
     for name in (*FUNCTION_NAMES, LAYER_NAME):
         key, content = zip_name(name)
         (out / key).write_bytes(content)
-        keys[name] = key
-    (out / "template.yaml").write_text(build_template(keys).to_yaml())
+    (out / "template.yaml").write_text(template_yaml)
     monkeypatch.setattr(publish, "BUILD", out)
     return out
 
