@@ -99,15 +99,17 @@ def test_the_layer_carries_no_bytecode(extracted: Path) -> None:
     assert not [p for p in (extracted / "opt").rglob("*") if p.suffix in (".pyc", ".pyo") or p.name == "__pycache__"]
 
 
-def test_the_processor_imports_with_the_garbage_collector_running_afterwards(extracted: Path) -> None:
+def test_the_processor_imports_with_the_garbage_collector_running_afterwards_and_no_garbage_frozen(extracted: Path) -> None:
     # Its import pauses the cyclic collector (cold start) and must resume it: a container whose
     # collector stayed off would keep every reference cycle its invocations leave behind.
     script = ("import gc, json, sys; sys.path[:0] = sys.argv[1:3]; import notification_processor; "
-              "print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))")
+              "state = [gc.isenabled(), gc.get_freeze_count()]; gc.unfreeze(); "
+              "print(json.dumps([*state, gc.collect()]))")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "AWS_DEFAULT_REGION": "us-east-1"}
     done = subprocess.run([sys.executable, "-c", script, str(extracted / "task" / "notification_processor"),
                            str(extracted / "opt" / "python")], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    enabled, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+    enabled, frozen, garbage = json.loads(done.stdout.strip().splitlines()[-1])
     assert enabled
     assert frozen > 10_000  # the modules it loaded are out of later collections' way
+    assert garbage == 0  # and no garbage was frozen with them (never to be freed in that container)
