@@ -62,6 +62,9 @@ class DailyUsage:
     average: float  # mean over minutes with data
     total: float
     minutes_with_data: int
+    # Resolution of the data the day was read at: 60, or 300 for the older days of the 63-day
+    # history (peak calibrated to a 1-minute peak, see ops_alert.forecast_history).
+    period_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,29 @@ class Forecast:
     trend: Trend | None  # None: too little history
     threshold: Projection
     quota: Projection
+    five_minute_days: int = 0  # of days_of_history, those read at 5-minute resolution
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """How far back the daily series reach and at what resolution (issue 12: up to 63 days).
+
+    ``rpm_ratio`` / ``tpm_ratio``: the calibration applied to the 5-minute days' peaks (median of
+    the 1-minute peak / 5-minute peak of the days read at both resolutions); None when the
+    5-minute history is not used, and then ``why_not`` says why ("" when it was not asked for).
+    """
+
+    rpm_ratio: float | None = None
+    tpm_ratio: float | None = None
+    overlap_days: int = 0
+    why_not: str = ""
+
+    @property
+    def extended(self) -> bool:
+        return self.rpm_ratio is not None and self.tpm_ratio is not None
+
+
+ONE_MINUTE_ONLY = HistorySource()
 
 
 def daily_usage(series: Mapping[datetime, float], end: datetime, days: int) -> tuple[DailyUsage, ...]:
@@ -227,6 +253,7 @@ def forecast(
         trend=trend,
         threshold=project(trend, latest, threshold),
         quota=project(trend, latest, quota),
+        five_minute_days=sum(1 for d in days if d.period_seconds != 60),
     )
 
 
@@ -239,6 +266,7 @@ class CapacityOutlook:
     daily_tokens: Forecast  # tokens per 24 hours against the per-day quota
     rpm_days: tuple[DailyUsage, ...]
     tpm_days: tuple[DailyUsage, ...]
+    source: HistorySource = ONE_MINUTE_ONLY
 
     @property
     def rolling_24h_tokens(self) -> float:
@@ -264,14 +292,25 @@ def capacity_outlook(
 ) -> CapacityOutlook:
     """Forecasts of peak RPM, peak TPM and 24-hour tokens; thresholds and quotas in that order
     (None: the model has no such quota, or it could not be read)."""
-    rpm_days = daily_usage(series.invocations, end, days)
-    tpm_days = daily_usage(series.tpm, end, days)
+    return outlook_from_days(daily_usage(series.invocations, end, days), daily_usage(series.tpm, end, days),
+                             thresholds, quotas)
+
+
+def outlook_from_days(
+    rpm_days: tuple[DailyUsage, ...],
+    tpm_days: tuple[DailyUsage, ...],
+    thresholds: tuple[int | None, int | None, int | None],
+    quotas: tuple[float | None, float | None, float | None],
+    source: HistorySource = ONE_MINUTE_ONLY,
+) -> CapacityOutlook:
+    """``capacity_outlook`` from daily series already made (and extended, ops_alert.forecast_history)."""
     return CapacityOutlook(
         rpm=forecast("Peak RPM", rpm_days, _alarmable(thresholds[0]), quotas[0]),
         tpm=forecast("Peak TPM", tpm_days, _alarmable(thresholds[1]), quotas[1]),
         daily_tokens=forecast("Tokens / 24 h", tpm_days, _alarmable(thresholds[2]), quotas[2], use_total=True),
         rpm_days=rpm_days,
         tpm_days=tpm_days,
+        source=source,
     )
 
 
@@ -280,6 +319,32 @@ def capacity_outlook(
 
 def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.2f}"
+
+
+def _history_phrase(fc: Forecast) -> str:
+    one_minute = fc.days_of_history - fc.five_minute_days
+    if not fc.five_minute_days:
+        return f"{one_minute} day{'s' if one_minute != 1 else ''} at 1-minute"
+    return (f"{fc.days_of_history} days: {one_minute} at 1-minute, "
+            f"{fc.five_minute_days} at 5-minute, calibrated")
+
+
+def describe_history(outlook: CapacityOutlook) -> str:
+    """How many days of history the forecasts used and at what resolution, e.g. "63 days: 14 at
+    1-minute, 49 at 5-minute, calibrated (5-minute peaks x1.31 RPM, x1.18 TPM ...)"."""
+    phrases = {fc.measure: _history_phrase(fc) for fc in outlook.forecasts}
+    if len(set(phrases.values())) == 1:
+        text = next(iter(phrases.values()))
+    else:
+        text = "; ".join(f"{measure} {phrase}" for measure, phrase in phrases.items())
+    source = outlook.source
+    if source.extended and any(fc.five_minute_days for fc in outlook.forecasts):
+        text += (f" (5-minute peaks x{source.rpm_ratio:.2f} RPM and x{source.tpm_ratio:.2f} TPM, the median "
+                 f"1-minute / 5-minute peak ratio of the {source.overlap_days} days read at both; "
+                 "daily token totals need no calibration)")
+    elif source.why_not:
+        text += f" (5-minute history not used: {source.why_not})"
+    return text
 
 
 def describe_trend(fc: Forecast) -> str:
@@ -328,15 +393,19 @@ def summary(fc: Forecast) -> dict[str, object]:
         },
         "threshold": {"target": fc.threshold.target, "outlook": fc.threshold.outlook.value, "days": fc.threshold.days},
         "quota": {"target": fc.quota.target, "outlook": fc.quota.outlook.value, "days": fc.quota.days},
+        "one_minute_days": fc.days_of_history - fc.five_minute_days,
+        "five_minute_days": fc.five_minute_days,
     }
 
 
 def daily_csv(rpm: Sequence[DailyUsage], tpm: Sequence[DailyUsage]) -> str:
     """CSV of daily peaks, averages and totals (the attachment the support engineer opens)."""
-    lines = ["day_ending_utc,peak_rpm,average_rpm,requests,peak_tpm,average_tpm,tokens"]
+    lines = ["day_ending_utc,peak_rpm,average_rpm,requests,peak_tpm,average_tpm,tokens,resolution"]
     for r, t in zip(rpm, tpm):
+        # Older days come from 5-minute data: their peaks are calibrated estimates of the 1-minute peak.
+        resolution = "1-minute" if r.period_seconds == 60 else "5-minute (peaks calibrated)"
         lines.append(
             f"{r.end.strftime('%Y-%m-%dT%H:%MZ')},{r.peak:.0f},{r.average:.2f},{r.total:.0f},"
-            f"{t.peak:.0f},{t.average:.2f},{t.total:.0f}"
+            f"{t.peak:.0f},{t.average:.2f},{t.total:.0f},{resolution}"
         )
     return "\n".join(lines) + "\n"

@@ -241,9 +241,9 @@ def test_daily_csv_has_one_row_per_day() -> None:
     rpm = days_of(10, 20)
     tpm = days_of(1000, 0)
     assert daily_csv(rpm, tpm).splitlines() == [
-        "day_ending_utc,peak_rpm,average_rpm,requests,peak_tpm,average_tpm,tokens",
-        "2026-11-29T09:17Z,10,5.00,1000,1000,500.00,100000",
-        "2026-11-30T09:17Z,20,10.00,2000,0,0.00,0",
+        "day_ending_utc,peak_rpm,average_rpm,requests,peak_tpm,average_tpm,tokens,resolution",
+        "2026-11-29T09:17Z,10,5.00,1000,1000,500.00,100000,1-minute",
+        "2026-11-30T09:17Z,20,10.00,2000,0,0.00,0,1-minute",
     ]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ops_alert.alarms import AlarmKind, Severity
 from ops_alert.content.layout import NOT_NAMED, Section, num, pairs, table, when, wrap
 from ops_alert.content.model import AlertContext, uses_global_inference
-from ops_alert.forecast import HORIZON_DAYS, Forecast, Outlook, Projection
+from ops_alert.forecast import HORIZON_DAYS, Forecast, Outlook, Projection, describe_history
 from ops_alert.profiles import MAX_AGGREGATED_PROFILES
 from ops_alert.scenario import Scenario
 from ops_alert.usage import DEFAULT_LOOKBACK_DAYS, TPM_FROM_QUOTA_USAGE
@@ -312,9 +312,10 @@ def forecast(ctx: AlertContext, audience: Audience) -> list[str]:
         trend, confidence = _trend(fc)
         rows.append([fc.measure, num(round(fc.latest)), trend, confidence, _when(fc.threshold), _when(fc.quota)])
     lines = [
-        *wrap(f"When the daily peak reaches the alarm threshold and the quota at the current trend: Theil\u2013Sen "
-              f"over the last {len(o.rpm_days)} days (24-hour periods ending at the alarm time); Agree = share "
-              "of day pairs that move with the trend. Flat, falling or unclear usage gets no date.", "  "),
+        *wrap("When the daily peak reaches the alarm threshold and the quota at the current trend: Theil\u2013Sen "
+              "over 24-hour periods ending at the alarm time; Agree = share of day pairs that move with the "
+              "trend. Flat, falling or unclear usage gets no date.", "  "),
+        *wrap(f"History: {describe_history(o)}.", "  "),
         *table(rows, right=(1,)),
     ]
     daily = o.daily_tokens

@@ -12,31 +12,55 @@ from ops_alert.content.case import case_body, communication_body
 from ops_alert.content.email import email_body, email_subject
 from ops_alert.content.model import AttachmentNote
 from ops_alert.forecast import capacity_outlook
+from ops_alert.forecast_history import FiveMinuteUsage, extended_outlook
 from ops_alert.scenario import PerDayUsage, Scenario
 from ops_alert.throttling import reservation_advice
-from ops_alert.usage import ModelSeries, combined_series
+from ops_alert.usage import EMPTY, MinuteSeries, ModelSeries, combined_series
 from tests.unit.content.contexts import HIGH, NEW_CASE, TIME, USAGE, golden
 
 DASHBOARD = "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/Acme-Bedrock-Ops-Alert-G-Opus-4-6"
 DAY = timedelta(days=1)
 
 
-def growth_series():
-    # 14 days: daily peak RPM 8,200 → 9,500 (+100/day) and peak TPM 2,350,000 → 3,000,000 (+50,000/day).
+HISTORY = 60  # the model started 60 days ago: 14 days at 1 minute, 46 at 5 minutes
+
+
+def growth_minutes(days: int = 14) -> tuple[dict, dict]:
+    # Daily peak RPM 8,200 at 14 days ago, +100/day, to 9,500 (3,600 sixty days ago), and peak TPM
+    # 2,350,000, +50,000/day, to 3,000,000 (50,000): one peak minute a day in ten busy hours whose
+    # load grows with it (RPM half the peak, TPM 40 % of it).
     minute = TIME.replace(second=0, microsecond=0)
     inv, tpm = {}, {}
-    for d in range(14):
+    for d in range(14 - days, 14):
         day = minute - (14 - d) * DAY
-        for m in range(600):  # ten busy hours a day at 4,000 RPM and 1,000,000 TPM
-            inv[day + timedelta(hours=2, minutes=m)] = 4_000.0
-            tpm[day + timedelta(hours=2, minutes=m)] = 1_000_000.0
-        inv[day + timedelta(hours=3)] = 8_200.0 + 100 * d  # the daily peak minute
-        tpm[day + timedelta(hours=3)] = 2_350_000.0 + 50_000 * d
+        peak_rpm, peak_tpm = 8_200.0 + 100 * d, 2_350_000.0 + 50_000 * d
+        for m in range(600):
+            inv[day + timedelta(hours=2, minutes=m)] = peak_rpm * 0.5
+            tpm[day + timedelta(hours=2, minutes=m)] = peak_tpm * 0.4
+        inv[day + timedelta(hours=3)] = peak_rpm  # the daily peak minute
+        tpm[day + timedelta(hours=3)] = peak_tpm
+    return inv, tpm
+
+
+def growth_series():
+    inv, tpm = growth_minutes()
     return combined_series(ModelSeries(inv, {}, {}, tpm))
 
 
+def growth_history() -> FiveMinuteUsage:
+    """The 60 days as CloudWatch serves them at 5 minutes: sums per period."""
+    def sums(points: dict) -> MinuteSeries:
+        out: dict[int, float] = {}
+        for moment, value in points.items():
+            start = int(moment.timestamp()) // 300 * 300
+            out[start] = out.get(start, 0.0) + value
+        return MinuteSeries(sorted(out), [out[k] for k in sorted(out)])
+    inv, tpm = growth_minutes(HISTORY)
+    return FiveMinuteUsage(sums(inv), sums(tpm), EMPTY)
+
+
 def outlook_of_growth():
-    return capacity_outlook(growth_series(), TIME.replace(second=0, microsecond=0), 14,
+    return extended_outlook(growth_series(), growth_history(), TIME.replace(second=0, microsecond=0), 14,
                             (8_000, 5_000_000, 7_200_000_000), (10_000.0, 6_250_000.0, 9_000_000_000.0))
 
 
@@ -65,7 +89,9 @@ def test_every_text_carries_the_forecast_and_the_dashboard(render) -> None:
     assert rows["RPM"].split()[2:] == ["9,500", "+100", "(+1.1%)", "rising", "100%", "reached", "in", "~5", "days"]
     # TPM latest 3,000,000, +50,000/day: threshold 5,000,000 in ~40 days, quota 6,250,000 in ~65 days.
     assert rows["TPM"].split()[-6:] == ["in", "~40", "days", "in", "~65", "days"]
-    assert "Rolling 24-hour tokens: 602,000,000 (7 % of the per-day quota 9,000,000,000)." in text
+    assert "Rolling 24-hour tokens: 721,800,000 (8 % of the per-day quota 9,000,000,000)." in text
+    # How far back, at what resolution: older days are 5-minute data, peaks calibrated.
+    assert "History: 60 days: 14 at 1-minute, 46 at 5-minute, calibrated" in " ".join(text.split())
     assert DASHBOARD in text
 
 
