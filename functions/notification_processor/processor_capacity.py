@@ -1,7 +1,8 @@
 """Capacity foresight for one alert: the forecast, the TPM-reservation advice, the dashboard link
 and the graphs and data attached to the support case (issue 12).
 
-Cost: GetServiceQuota calls for the forecast: the RPM and TPM quotas not already read for the
+Cost: one GetMetricData call for the forecast's 63 days at 5 minutes (processor_pipeline.read_history,
+none beyond 124 profiles); GetServiceQuota calls for the forecast: the RPM and TPM quotas not already read for the
 request (usually at most one) and the per-day token quota (one, when the model has one); and,
 only when a case is opened or appended to, two GetMetricWidgetImage calls and one
 AddAttachmentsToSet. Nothing here fails the alert: a quota that cannot be read leaves the
@@ -16,7 +17,8 @@ from datetime import datetime
 from ops_alert.alarms import AlarmKind, QuotaKind
 from ops_alert.content.model import AttachmentNote
 from ops_alert.dashboard import DashboardSpec, dashboard_url, graph_image_request, lines_for
-from ops_alert.forecast import CapacityOutlook, capacity_outlook, daily_csv
+from ops_alert.forecast import CapacityOutlook, daily_csv
+from ops_alert.forecast_history import FiveMinuteUsage, extended_outlook
 from ops_alert.names import StackNames
 from ops_alert.quotas import QuotaInfo, is_quota_code
 from ops_alert.scenario import PerDayUsage, ThresholdsLike
@@ -110,15 +112,17 @@ def assess(
     end: datetime,
     days: int,
     daily: DailyQuota | None = None,
+    history: FiveMinuteUsage | str = "",
 ) -> Capacity:
-    """The forecast from the usage already read, and the reservation advice (pure)."""
+    """The forecast from the usage already read (``history``: 63 days at 5 minutes, or why there is
+    none), and the reservation advice (pure)."""
     tpm_quota = quotas.get(QuotaKind.TPM)
     outlook = None
     if series is not None:
         rpm_t = thresholds.rpm if thresholds else None
         tpm_t = thresholds.tpm if thresholds else None
         per_day = daily or DailyQuota()
-        outlook = capacity_outlook(series, end, days, (rpm_t, tpm_t, per_day.threshold),
+        outlook = extended_outlook(series, history, end, days, (rpm_t, tpm_t, per_day.threshold),
                                    (quotas.get(QuotaKind.RPM), tpm_quota, per_day.quota))
     return Capacity(outlook, reservation_advice(kinds, usage, tpm_quota), quotas)
 

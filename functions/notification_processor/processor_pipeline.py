@@ -28,6 +28,7 @@ from ops_alert.content.email import (
 )
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.drill import DrillToken, check_drill, child_transitions, idempotency_key, names_a_drill
+from ops_alert.forecast_history import FiveMinuteUsage
 from ops_alert.holds import HeldBy, Notice
 from ops_alert.mute import MuteVerdict, mute_note, mute_verdict
 from ops_alert.names import StackNames
@@ -60,7 +61,12 @@ from ops_alert_aws.idempotency import run_once
 from ops_alert_aws.log import Logger
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.support_writes import DryRunWrites, SupportWrites
-from ops_alert_aws.usage_metrics import fetch_model_series, usage_window
+from ops_alert_aws.usage_metrics import (
+    fetch_history,
+    fetch_model_series,
+    history_unreadable_in_one_call,
+    usage_window,
+)
 
 from processor_support import SupportStep, act
 
@@ -212,6 +218,7 @@ class Usage:
     series: CombinedSeries  # per minute, profiles added up: the forecast's input
     dimensions: tuple[str, ...]
     end: datetime  # end of the window (the last complete minute)
+    history: FiveMinuteUsage | str  # 63 days at 5 minutes for the forecast, or why there is none
 
 
 def usage_profiles(alarm: Alarm, job: Job) -> Siblings:
@@ -243,7 +250,22 @@ def read_usage(profiles: Siblings, job: Job) -> Usage | None:
         job.log.warning(describe(exc, "Reading usage from CloudWatch (GetMetricData)") + ": treated as unknown usage")
         return None
     combined = combined_series(series)
-    return Usage(summarize(combined, env.usage_lookback_days), combined, tuple(dims), window.end)
+    return Usage(summarize(combined, env.usage_lookback_days), combined, tuple(dims), window.end,
+                 read_history(dims, window.end, job))
+
+
+def read_history(dims: Sequence[str], end: datetime, job: Job) -> FiveMinuteUsage | str:
+    """The forecast's 63 days at 5 minutes: one more GetMetricData call, or none when the profiles
+    would need more than one (then, as when it fails, the forecast keeps to the 1-minute window)."""
+    why_not = history_unreadable_in_one_call(len(dims))
+    if why_not:
+        return why_not
+    try:
+        return fetch_history(dims, end)
+    except Exception as exc:  # noqa: BLE001 - the forecast is advice: it keeps to the 1-minute window
+        job.log.warning(describe(exc, "Reading 63 days of 5-minute usage (GetMetricData)")
+                        + ": the forecast uses the 1-minute window only")
+        return "it could not be read"
 
 
 def current_quotas(
@@ -294,7 +316,7 @@ def process(alarm: Alarm, job: Job, settings: RuntimeSettings | None = None,
         quotas = processor_capacity.forecast_quotas(env.quota_codes, current, log) if read else {}
         capacity = processor_capacity.assess(
             read.series if read else None, usage, alarm.kinds, settings.thresholds, quotas,
-            read.end if read else job.now, env.usage_lookback_days, daily)
+            read.end if read else job.now, env.usage_lookback_days, daily, read.history if read else "")
     except Exception as exc:  # noqa: BLE001 - the forecast is advice: the case and the e-mail go without it
         log.error(describe(exc, "Forecasting capacity") + ": the alert goes on without the forecast")
         capacity = processor_capacity.Capacity(None, None, {})

@@ -16,13 +16,14 @@ turned into epoch seconds a list at a time, not into one ``datetime`` each by bo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from botocore.utils import parse_timestamp
 
+from ops_alert.forecast_history import FIVE_MINUTES, HISTORY_DAYS, FiveMinuteUsage
 from ops_alert.usage import MinuteSeries, ModelSeries
 from ops_alert_aws.clients import client
 
@@ -74,37 +75,39 @@ def worst_case_calls(profiles: int, window: Window) -> int:
     return max(calls, 1)
 
 
-def _queries(dimension_values: Sequence[str]) -> list[dict[str, Any]]:
+def _query_id(profile: int, field: str) -> str:
+    # Ids: lower-case first letter, letters/digits/underscore only.
+    return f"p{profile}_{field}"
+
+
+def _queries(dimension_values: Sequence[str], period: int = PERIOD_SECONDS, returned: bool = True,
+             query_id: Callable[[int, str], str] = _query_id) -> list[dict[str, Any]]:
     queries = []
     for i, value in enumerate(dimension_values):
         for field, metric in METRICS:
             queries.append({
-                # Ids: lower-case first letter, letters/digits/underscore only.
-                "Id": f"p{i}_{field}",
+                "Id": query_id(i, field),
                 "MetricStat": {
                     "Metric": {"Namespace": NAMESPACE, "MetricName": metric,
                                "Dimensions": [{"Name": DIMENSION, "Value": value}]},
-                    "Period": PERIOD_SECONDS,
+                    "Period": period,
                     "Stat": "Sum",
                 },
-                "ReturnData": True,
+                "ReturnData": returned,
             })
     return queries
 
 
-def fetch_model_series(dimension_values: Sequence[str], window: Window) -> tuple[ModelSeries, ...]:
-    """One ModelSeries per dimension value (model ID or application profile ID), same order."""
-    if not dimension_values:
-        raise ValueError("no ModelId dimension value to read usage for")
-    queries = _queries(dimension_values)
+def _read(queries: list[dict[str, Any]], start: datetime, end: datetime) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Timestamps and values per returned query Id: batches of ≤ 500 queries, every page followed."""
     stamps: dict[str, list[Any]] = {q["Id"]: [] for q in queries}
     values: dict[str, list[Any]] = {q["Id"]: [] for q in queries}
     cw = client("cloudwatch", raw_timestamps=True)
-    for start in range(0, len(queries), MAX_QUERIES_PER_CALL):
+    for first in range(0, len(queries), MAX_QUERIES_PER_CALL):
         kwargs: dict[str, Any] = {
-            "MetricDataQueries": queries[start:start + MAX_QUERIES_PER_CALL],
-            "StartTime": window.start,
-            "EndTime": window.end,
+            "MetricDataQueries": queries[first:first + MAX_QUERIES_PER_CALL],
+            "StartTime": start,
+            "EndTime": end,
             "ScanBy": "TimestampAscending",
             "MaxDatapoints": MAX_DATAPOINTS_PER_CALL,
         }
@@ -124,6 +127,14 @@ def fetch_model_series(dimension_values: Sequence[str], window: Window) -> tuple
             if not token:
                 break
             kwargs["NextToken"] = token
+    return stamps, values
+
+
+def fetch_model_series(dimension_values: Sequence[str], window: Window) -> tuple[ModelSeries, ...]:
+    """One ModelSeries per dimension value (model ID or application profile ID), same order."""
+    if not dimension_values:
+        raise ValueError("no ModelId dimension value to read usage for")
+    stamps, values = _read(_queries(dimension_values), window.start, window.end)
     return tuple(
         ModelSeries(**{
             field: MinuteSeries.from_epoch(epoch_seconds(stamps[key]), values[key])
@@ -131,6 +142,60 @@ def fetch_model_series(dimension_values: Sequence[str], window: Window) -> tuple
         })
         for i in range(len(dimension_values))
     )
+
+
+# --- up to 63 days at 5 minutes, for the forecast (issue 12) ---------------------------------------
+
+# Each sum is one metric math expression over every profile's series (their own queries return no
+# data), so the call returns three series whatever the number of profiles: 3 x 63 x 288 = 54,432
+# datapoints, one page. The 500-query limit leaves room for 124 profiles (4 queries each + 3); the
+# short Ids keep the longest expression (248 token series) within its 2,048 characters.
+HISTORY_SUMS = (
+    ("invocations", ("invocations",)),
+    ("estimated_tpm", ("estimated_tpm",)),
+    ("tokens", ("input_tokens", "output_tokens")),
+)
+MAX_HISTORY_PROFILES = (MAX_QUERIES_PER_CALL - len(HISTORY_SUMS)) // len(METRICS)
+_HISTORY_ID_LETTER = {"invocations": "i", "input_tokens": "a", "output_tokens": "o", "estimated_tpm": "e"}
+
+
+def _history_id(profile: int, field: str) -> str:
+    return f"{_HISTORY_ID_LETTER[field]}{profile}"
+
+
+def history_window(end: datetime) -> Window:
+    """``HISTORY_DAYS`` ending at ``end``, both aligned down to 5 minutes (CloudWatch's periods)."""
+    last = int(end.timestamp()) // FIVE_MINUTES * FIVE_MINUTES
+    first = (int((end - timedelta(days=HISTORY_DAYS)).timestamp()) + FIVE_MINUTES - 1) // FIVE_MINUTES * FIVE_MINUTES
+    return Window(datetime.fromtimestamp(first, timezone.utc), datetime.fromtimestamp(last, timezone.utc))
+
+
+def history_unreadable_in_one_call(profiles: int) -> str:
+    """Why the 5-minute history is not read ("" when it fits one GetMetricData call)."""
+    if profiles <= MAX_HISTORY_PROFILES:
+        return ""
+    return (f"{profiles} profiles need more than one GetMetricData call "
+            f"(500 queries: at most {MAX_HISTORY_PROFILES} profiles)")
+
+
+def fetch_history(dimension_values: Sequence[str], end: datetime) -> FiveMinuteUsage:
+    """Sums per 5 minutes over the 63 days ending at ``end``, all ``dimension_values`` added up: ONE
+    GetMetricData call (callers check ``history_unreadable_in_one_call`` first)."""
+    if not dimension_values:
+        raise ValueError("no ModelId dimension value to read usage for")
+    why_not = history_unreadable_in_one_call(len(dimension_values))
+    if why_not:
+        raise ValueError(why_not)
+    queries = _queries(dimension_values, FIVE_MINUTES, returned=False, query_id=_history_id)
+    for sum_id, fields in HISTORY_SUMS:
+        members = ",".join(_history_id(i, field) for i in range(len(dimension_values)) for field in fields)
+        # SUM over a list keeps a period where any member has data (a + b would need both).
+        queries.append({"Id": sum_id, "Expression": f"SUM([{members}])", "ReturnData": True})
+    window = history_window(end)
+    stamps, values = _read(queries, window.start, window.end)
+    return FiveMinuteUsage(**{
+        sum_id: MinuteSeries.from_epoch(epoch_seconds(stamps[sum_id]), values[sum_id]) for sum_id, _ in HISTORY_SUMS
+    })
 
 
 def epoch_seconds(stamps: Iterable[Any]) -> list[float]:

@@ -313,15 +313,17 @@ class FakeMetrics(Fake):
     per call, the rest via NextToken (results still incomplete say StatusCode "PartialData");
     Timestamps newest first unless ScanBy="TimestampAscending"; periods are aligned to multiples
     of the period since the epoch. Metric math: + - * /, numbers, FILL(x, value), SUM/AVG/MIN/MAX
-    over lists; anything else raises NotImplementedError. Data is kept at one-minute resolution
-    (retention is not modelled).
+    over lists; anything else raises NotImplementedError. Data is kept at one-minute resolution and
+    served with CloudWatch's retention: a 1-minute period returns the last 15 days, 5 minutes up to
+    the hour the last 63 days, an hour or more 455 days (older datapoints are simply not there).
     """
 
     service = "cloudwatch"
     validation_error_code = "ValidationError"
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC)) -> None:
         super().__init__()
+        self.now = now  # for the retention of each period
         self.series: dict[_SeriesKey, dict[int, _Bucket]] = {}
         self.widget_images: list[dict[str, Any]] = []  # MetricWidget definitions rendered, oldest first
 
@@ -476,18 +478,38 @@ class FakeMetrics(Fake):
         if period % 60:
             raise NotImplementedError("FakeMetrics: high-resolution periods")
         key = (metric["Namespace"], metric["MetricName"], _dims_key(metric.get("Dimensions")))
-        lo, hi = start.timestamp(), end.timestamp()
+        lo, hi = max(start.timestamp(), self.now().timestamp() - _retention_seconds(period)), end.timestamp()
         stored = self.series.get(key, {})
         if period == 60:
             # Fast path: data is stored per minute, so each stored bucket is one period of its own
             # (merging it into an empty bucket would give the same figures, at 14 days x 1,440 times the cost).
             name = stat["Stat"]
             return {minute: bucket.stat(name) for minute, bucket in stored.items() if lo <= minute < hi}, period
+        if stat["Stat"] == "Sum":
+            # Fast path for the forecast's 63 days at 5 minutes: add the sums, no bucket objects.
+            sums: dict[int, float] = {}
+            for minute, bucket in stored.items():
+                if lo <= minute < hi:
+                    start_of_period = minute - minute % period
+                    sums[start_of_period] = sums.get(start_of_period, 0.0) + bucket.total
+            return sums, period
         buckets: dict[int, _Bucket] = {}
         for minute, bucket in stored.items():
             if lo <= minute < hi:
                 buckets.setdefault(minute // period * period, _Bucket()).merge(bucket)
         return {ts: b.stat(stat["Stat"]) for ts, b in buckets.items()}, period
+
+
+DAY_SECONDS = 86_400
+
+
+def _retention_seconds(period: int) -> int:
+    """How long CloudWatch keeps data at ``period`` (CloudWatch concepts, "Metric retention")."""
+    if period < 300:
+        return 15 * DAY_SECONDS
+    if period < 3600:
+        return 63 * DAY_SECONDS
+    return 455 * DAY_SECONDS
 
 
 MAX_WIDGET_PIXELS = 2000

@@ -16,12 +16,13 @@ DASHBOARD = ("https://console.aws.amazon.com/cloudwatch/home?region=us-east-1"
 FILES = ["rpm-14-days.png", "tpm-14-days.png", "daily-usage.csv"]
 
 
-def growing_usage(world: ProcessorWorld, *, rpm0: float, rpm_step: float, tpm0: float, tpm_step: float) -> None:
-    """One busy minute a day for 14 days, its RPM and TPM growing by a step each day."""
+def growing_usage(world: ProcessorWorld, *, rpm0: float, rpm_step: float, tpm0: float, tpm_step: float,
+                  days: int = 14) -> None:
+    """One busy minute a day for ``days`` days, its RPM and TPM growing by a step each day."""
     end = utc_now().replace(second=0, microsecond=0)
     inv, inp, out = {}, {}, {}
-    for d in range(14):
-        at = end - timedelta(days=14 - d) + timedelta(hours=1)
+    for d in range(days):
+        at = end - timedelta(days=days - d) + timedelta(hours=1)
         inv[at] = rpm0 + rpm_step * d
         tokens = tpm0 + tpm_step * d
         inp[at], out[at] = tokens * 0.8, tokens * 0.2
@@ -53,7 +54,7 @@ def test_throttling_at_low_usage_opens_a_case_with_forecast_advice_graphs_and_da
     assert [f.file_name for f in files] == FILES
     assert all(f.data.startswith(b"\x89PNG") for f in files[:2])
     rows = files[2].data.decode().splitlines()
-    assert rows[0] == "day_ending_utc,peak_rpm,average_rpm,requests,peak_tpm,average_tpm,tokens"
+    assert rows[0] == "day_ending_utc,peak_rpm,average_rpm,requests,peak_tpm,average_tpm,tokens,resolution"
     assert len(rows) == 15 and rows[-1].split(",")[1] == "7300"
     # The graphs show 14 days of usage against the threshold and quota lines.
     [rpm_graph, tpm_graph] = world.aws.metrics.widget_images
@@ -71,6 +72,57 @@ def test_throttling_at_low_usage_opens_a_case_with_forecast_advice_graphs_and_da
     # Cost: the two quotas were read for the request already; the attachments take three calls.
     assert (aws_calls["service-quotas:GetServiceQuota"], aws_calls["cloudwatch:GetMetricWidgetImage"],
             aws_calls["support:AddAttachmentsToSet"]) == (2, 2, 1)
+
+
+def test_the_forecast_reaches_back_63_days_with_calibrated_5_minute_data(
+    world: ProcessorWorld, processor: Any, aws_calls: Counter[str]
+) -> None:
+    # 63 days of one busy minute a day, +100 RPM a day: CloudWatch serves the last 15 days per
+    # minute and all 63 at 5 minutes, where the busy minute's 5-minute average is a fifth of it.
+    growing_usage(world, rpm0=1_000, rpm_step=100, tpm0=500_000, tpm_step=10_000, days=63)
+    result = fire(world, processor, "Throttles")
+
+    assert aws_calls["cloudwatch:GetMetricData"] == 2  # the 1-minute window, then the 63 days
+    history_call = world.aws.metrics.params("GetMetricData")[-1]
+    assert {q["MetricStat"]["Period"] for q in history_call["MetricDataQueries"] if "MetricStat" in q} == {300}
+    said = ("History: 63 days: 14 at 1-minute, 49 at 5-minute, calibrated (5-minute peaks x5.00 RPM and x5.00 "
+            "TPM, the median 1-minute / 5-minute peak ratio of the 14 days read at both; daily token totals "
+            "need no calibration).")
+    [case] = world.our_cases()
+    [email] = world.emails()
+    for text in (case.body, email["body"]):
+        assert said in " ".join(text.split())
+    rpm = result["forecast"][0]
+    assert (rpm["days_of_history"], rpm["one_minute_days"], rpm["five_minute_days"]) == (63, 14, 49)
+    # Calibrated, the older days continue the recent trend: +100/day, every day pair agreeing.
+    assert rpm["trend"] == {"direction": "rising", "slope_per_day": 100.0, "agreement": 1.0, "kendall_tau": 1.0}
+    [event] = world.decision_events()
+    assert [(f["one_minute_days"], f["five_minute_days"]) for f in event["detail"]["forecast"]] == [(14, 49)] * 3
+    rows = case.communications[0].attachments[2].data.decode().splitlines()
+    assert len(rows) == 64 and rows[1].split(",")[1] == "1000" and rows[1].endswith("5-minute (peaks calibrated)")
+
+
+def test_history_that_cannot_be_read_leaves_the_forecast_to_the_1_minute_window(
+    world: ProcessorWorld, processor: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.fakes.core import AwsError
+
+    original = world.aws.metrics.GetMetricData
+
+    def five_minutes_fail(params: dict[str, Any]) -> dict[str, Any]:
+        if any(q.get("MetricStat", {}).get("Period") == 300 for q in params["MetricDataQueries"]):
+            raise AwsError("InternalServiceError", "try again")
+        return original(params)
+
+    monkeypatch.setattr(world.aws.metrics, "GetMetricData", five_minutes_fail)
+    growing_usage(world, rpm0=1_000, rpm_step=100, tpm0=500_000, tpm_step=10_000, days=63)
+    result = fire(world, processor, "Throttles")
+
+    assert result["forecast"][0]["days_of_history"] == 14 and result["forecast"][0]["five_minute_days"] == 0
+    [email] = world.emails()
+    assert ("History: 14 days at 1-minute (5-minute history not used: it could not be read)."
+            in " ".join(email["body"].split()))
+    assert "Reading 63 days of 5-minute usage (GetMetricData)" in caplog.text
 
 
 @pytest.mark.parametrize(
