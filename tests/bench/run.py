@@ -57,6 +57,7 @@ DECISION_EVENT_CALL = "events:PutEvents"  # one per handled signal (issue 13)
 MAX_FORECAST_CALLS = 2  # issue 12: more calls for the forecast
 MAX_ATTACHMENT_CALLS = 3  # issue 12: graphs + attachment set on a new case
 MAX_FORECAST_MS = 100  # issue 12: the handler's own work for a 63-day forecast
+MAX_HISTORY_CALLS = 1  # issue 12: the forecast's 63 days at 5 minutes
 
 
 @dataclass
@@ -119,7 +120,7 @@ class Bench:
                     processor = self.packaged.load("notification_processor")
                     sys.modules["ops_alert_aws.clients"].reset()
                     if without_capacity:
-                        _without_capacity(sys.modules["processor_capacity"])
+                        _without_capacity(sys.modules["processor_capacity"], sys.modules["processor_pipeline"])
                     before = Counter(aws.calls)
                     with mock.patch("time.sleep", side_effect=lambda s: slept.append(float(s))), \
                             _timed_aws_calls(in_aws):
@@ -135,10 +136,12 @@ class Bench:
         return Measure(name, +calls, sum(slept), seconds, in_aws[0], result, created, loaded)
 
 
-def _without_capacity(module: Any) -> None:
-    """The processor as before issue 12: no quota read for the forecast alone, no attachments."""
-    module.forecast_quotas = lambda codes, known, log: {k: known[k].value for k in known}
-    module.attachment_maker = lambda *args, **kwargs: None
+def _without_capacity(capacity: Any, pipeline: Any) -> None:
+    """The processor as before issue 12: no quota read for the forecast alone, no 63-day history
+    read, no attachments."""
+    capacity.forecast_quotas = lambda codes, known, log: {k: known[k].value for k in known}
+    capacity.attachment_plan = lambda *args, **kwargs: None
+    pipeline.read_history = lambda dims, end, job: "switched off (bench: before)"
 
 
 # --- scenarios -----------------------------------------------------------------------------------
@@ -298,25 +301,37 @@ def _with_days(days: int) -> Callable[[ProcessorWorld], dict[str, Any]]:
 # --- output --------------------------------------------------------------------------------------
 
 
-def _forecast_ms(days: int) -> float:
-    """Median wall time of the forecast over ``days`` of per-minute RPM and TPM (every minute with data)."""
+def _forecast_ms() -> float:
+    """Median wall time of the forecast as the processor runs it: 14 days of RPM and TPM per minute
+    (every minute with data) and the 63 days of 5-minute sums (every period with data), bucketed,
+    calibrated and fitted (three Theil-Sen fits over 63 days)."""
     from datetime import datetime, timezone
 
-    from ops_alert.forecast import capacity_outlook
+    from ops_alert.forecast_history import HISTORY_DAYS, FiveMinuteUsage, extended_outlook
     from ops_alert.usage import TPM_FROM_QUOTA_USAGE, CombinedSeries, MinuteSeries
 
     end = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    minutes = days * 1440
-    first = int(end.timestamp()) - 60 * minutes
-    seconds = [first + 60 * i for i in range(minutes)]
-    rpm = MinuteSeries(seconds, [float(100 + (i % 1440) // 10 + i // 1440) for i in range(minutes)])
-    tpm = MinuteSeries(seconds, [v * 1000 for v in rpm.values_list])
-    series = CombinedSeries(rpm, tpm, tpm, tpm, tpm, TPM_FROM_QUOTA_USAGE)
+    last = int(end.timestamp())
+
+    def series(days: int, period: int) -> tuple[MinuteSeries, MinuteSeries]:
+        count = days * 86_400 // period
+        seconds = [last - period * (count - i) for i in range(count)]
+        per_day = 86_400 // period
+        rpm = [float(100 + (i % per_day) * 144 // per_day + (HISTORY_DAYS - days) + i // per_day) * period / 60
+               for i in range(count)]
+        return MinuteSeries(seconds, rpm), MinuteSeries(seconds, [v * 1000 for v in rpm])
+
+    rpm, tpm = series(14, 60)
+    rpm5, tpm5 = series(HISTORY_DAYS, 300)
+    recent = CombinedSeries(rpm, tpm, tpm, tpm, tpm, TPM_FROM_QUOTA_USAGE)
+    history = FiveMinuteUsage(rpm5, tpm5, tpm5)
     runs = []
     for _ in range(5):
         start = time.perf_counter()
-        capacity_outlook(series, end, days, (8000, 5_000_000, None), (10_000.0, 6_250_000.0, None))
+        outlook = extended_outlook(recent, history, end, 14, (8000, 5_000_000, None), (10_000.0, 6_250_000.0, None))
         runs.append((time.perf_counter() - start) * 1000)
+    if outlook.rpm.days_of_history != HISTORY_DAYS:  # the measurement must be of the 63-day path
+        raise AssertionError(f"bench forecast used {outlook.rpm.days_of_history} days, not {HISTORY_DAYS}")
     return sorted(runs)[2]
 
 
@@ -345,23 +360,29 @@ def main() -> int:
     rows = []
     for m in measures:
         before = bench.measure(m.name, SCENARIOS[m.name], without_capacity=True)
-        forecast = m.calls.get("service-quotas:GetServiceQuota", 0) - before.calls.get("service-quotas:GetServiceQuota", 0)
+        quota_reads = (m.calls.get("service-quotas:GetServiceQuota", 0)
+                       - before.calls.get("service-quotas:GetServiceQuota", 0))
+        history = m.calls.get("cloudwatch:GetMetricData", 0) - before.calls.get("cloudwatch:GetMetricData", 0)
+        forecast = quota_reads + history
         attach = m.calls.get("cloudwatch:GetMetricWidgetImage", 0) + m.calls.get("support:AddAttachmentsToSet", 0)
-        rows.append([m.name, str(before.total), str(m.total), f"+{forecast}", f"+{attach}",
+        rows.append([m.name, str(before.total), str(m.total), f"+{quota_reads}", f"+{history}", f"+{attach}",
                      ", ".join(m.result.get("attachments", {}).get("attached", [])
                                if m.result.get("attachments") else []) or "-"])
         if forecast > MAX_FORECAST_CALLS:
             failures.append(f"{m.name}: {forecast} more calls for the forecast > {MAX_FORECAST_CALLS}")
+        if history > MAX_HISTORY_CALLS:
+            failures.append(f"{m.name}: {history} GetMetricData calls for the 63-day history > {MAX_HISTORY_CALLS}")
         if attach > MAX_ATTACHMENT_CALLS:
             failures.append(f"{m.name}: {attach} calls for attachments > {MAX_ATTACHMENT_CALLS}")
         # The target predates the decision event (issue 13): its one PutEvents is reported on its own.
         alert_calls = before.total - before.calls.get(DECISION_EVENT_CALL, 0)
         if m.result.get("case", {}).get("status") == "NEW" and alert_calls > MAX_NEW_CASE_CALLS:
             failures.append(f"{m.name}: {alert_calls} AWS calls for a new case > {MAX_NEW_CASE_CALLS}")
-    print(_table(["scenario", "calls before", "calls after", "forecast", "attachments", "attached"], rows))
-    forecast_ms = _forecast_ms(63)
-    print(f"\nForecast own work over 63 days of 1-minute usage (daily buckets of RPM and TPM, three Theil-Sen "
-          f"fits, projections; median of 5): {forecast_ms:.1f} ms")
+    print(_table(["scenario", "calls before", "calls after", "forecast quotas", "63-day history", "attachments",
+                  "attached"], rows))
+    forecast_ms = _forecast_ms()
+    print(f"\nForecast own work over 63 days (14 days of RPM and TPM per minute and 63 days of 5-minute sums: daily "
+          f"buckets, calibration, three Theil-Sen fits, projections; median of 5): {forecast_ms:.1f} ms")
     if forecast_ms >= MAX_FORECAST_MS:
         failures.append(f"forecast over 63 days took {forecast_ms:.1f} ms >= {MAX_FORECAST_MS} ms")
 
