@@ -36,7 +36,8 @@ SOURCE = "bedrock-ops-alert"
 DETAIL_TYPE = "Bedrock Ops Alert Decision"
 # docs/decision-event.schema.json; major = breaking change for consumers. 1.1: held notifications
 # (email "held", heldBy, mute, renotify); quota kind TPD (the per-day token quota); fire drills
-# (drill, drillToken, wouldHaveDone); the chat message (chat).
+# (drill, drillToken, wouldHaveDone); the chat message (chat); the forecast's history by resolution
+# (forecast[].one_minute_days, five_minute_days).
 SCHEMA_VERSION = "1.1"
 MAX_TEXT = 1_000  # reasons and errors carry text from outside (alarm messages, API errors): bounded
 

@@ -142,6 +142,28 @@ def app_world(aws: Any, monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> A
     purge_processor_modules()
 
 
+@pytest.mark.parametrize(("profiles", "history_calls", "said"), [
+    pytest.param(12, 1, "History: 1 day at 1-minute (5-minute history not used: no usage older than the 1-minute data)",
+                 id="twelve-profiles-one-call"),
+    pytest.param(125, 0, "History: 1 day at 1-minute (5-minute history not used: 125 profiles need more than one "
+                 "GetMetricData call (500 queries: at most 124 profiles))", id="more-than-one-call-takes"),
+])
+def test_the_forecast_history_costs_one_call_for_all_profiles_or_none(
+    app_world: Any, aws_calls: Counter[str], profiles: int, history_calls: int, said: str
+) -> None:
+    w, module = app_world(profiles, 10)
+    fire(w, module, "Throttles")
+    history = [p for p in w.aws.metrics.params("GetMetricData")
+               if any(q.get("MetricStat", {}).get("Period") == 300 for q in p["MetricDataQueries"])]
+    assert len(history) == history_calls
+    for params in history:  # every profile in it, added up by one expression per measure
+        sums = [q for q in params["MetricDataQueries"] if "Expression" in q]
+        assert [q["Id"] for q in sums] == ["invocations", "estimated_tpm", "tokens"]
+        assert len(params["MetricDataQueries"]) == 4 * profiles + 3
+    [email] = w.emails()
+    assert said in " ".join(email["body"].split())
+
+
 def test_application_profile_combines_sibling_usage_minute_by_minute(app_world: Any) -> None:
     w, module = app_world(3, 3_000)
     result = fire(w, module, "HighInvocationRate")
