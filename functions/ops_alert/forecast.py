@@ -332,7 +332,8 @@ def _history_phrase(fc: Forecast) -> str:
 def describe_history(outlook: CapacityOutlook) -> str:
     """How many days of history the forecasts used and at what resolution, e.g. "63 days: 14 at
     1-minute, 49 at 5-minute, calibrated (5-minute peaks x1.31 RPM, x1.18 TPM ...)"."""
-    phrases = {fc.measure: _history_phrase(fc) for fc in outlook.forecasts}
+    measured = [fc for fc in outlook.forecasts if fc.days_of_history] or list(outlook.forecasts)
+    phrases = {fc.measure: _history_phrase(fc) for fc in measured}
     if len(set(phrases.values())) == 1:
         text = next(iter(phrases.values()))
     else:

@@ -87,6 +87,8 @@ def _quartiles(ordered: Sequence[float]) -> tuple[float, float]:
 
 def calibrate(one_minute: Sequence[DailyUsage], five_minute: Sequence[DailyUsage], measure: str) -> Calibration:
     """Median of 1-minute peak / 5-minute peak over the days both have traffic (same buckets, same order)."""
+    if not any(d.peak > 0 for d in (*one_minute, *five_minute)):
+        return Calibration(1.0, 0)  # a measure without traffic (no tokens: image models): nothing to scale
     ratios = sorted(a.peak / b.peak for a, b in zip(one_minute, five_minute) if a.peak > 0 and b.peak > 0)
     if len(ratios) < MIN_OVERLAP_DAYS:
         return Calibration(None, len(ratios), f"{measure}: only {len(ratios)} day(s) read at both resolutions "
@@ -134,6 +136,6 @@ def extended_outlook(
     if rpm.ratio is None or tpm.ratio is None:
         why = "; ".join(c.why_not for c in (rpm, tpm) if c.ratio is None)
         return outlook_from_days(rpm_days, tpm_days, thresholds, quotas, HistorySource(why_not=why))
-    source = HistorySource(rpm.ratio, tpm.ratio, min(rpm.overlap_days, tpm.overlap_days))
+    source = HistorySource(rpm.ratio, tpm.ratio, max(rpm.overlap_days, tpm.overlap_days))
     return outlook_from_days(_extend(rpm_days, older_rpm, rpm.ratio), _extend(tpm_days, older_tpm, tpm.ratio),
                              thresholds, quotas, source)

@@ -219,3 +219,13 @@ def test_periods_across_a_day_boundary_count_where_they_start() -> None:
     days = five_minute_days(sums, end, 2)
     assert [d.total for d in days] == [10.0, 20.0]
     assert [d.peak for d in days] == [2.0, 4.0]  # sums per 5 minutes, per minute
+
+
+def test_a_model_without_tokens_still_gets_its_63_days_of_requests() -> None:
+    # Image models report invocations but no tokens: the TPM measure has nothing to calibrate.
+    series, sums = inputs(RISING)
+    no_tokens = CombinedSeries(series.invocations, EMPTY, EMPTY, EMPTY, EMPTY, TPM_FROM_TOKEN_COUNTS)
+    outlook = extended_outlook(no_tokens, FiveMinuteUsage(sums.invocations, EMPTY, EMPTY), END, 14, THRESHOLDS, QUOTAS)
+    assert (outlook.rpm.days_of_history, outlook.rpm.five_minute_days) == (63, 49)
+    assert outlook.tpm.days_of_history == 0
+    assert describe_history(outlook).startswith("63 days: 14 at 1-minute, 49 at 5-minute, calibrated")
