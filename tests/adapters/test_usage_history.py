@@ -26,6 +26,7 @@ def test_sixty_three_days_of_every_minute_arrive_in_one_call_at_the_real_limit(
 ) -> None:
     # The worst case for one model: traffic every minute of the 63 days (and older data, which
     # CloudWatch no longer keeps at 5 minutes).
+    aws.metrics.now = lambda: END  # the retention's edge at the window's start, not seconds later
     minutes = {END - timedelta(minutes=m): 2.0 for m in range(1, (HISTORY_DAYS + 1) * 1440)}
     for metric in ("Invocations", "InputTokenCount", "EstimatedTPMQuotaUsage"):  # one series per sum: enough
         aws.metrics.put_series(metric, "model", minutes)
