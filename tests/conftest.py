@@ -11,9 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import botocore.client
+import botocore.endpoint
 import botocore.loaders
 import botocore.session
+import moto.core.botocore_stubber
 import moto.sns.models
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -30,7 +31,7 @@ from tests.fakes import (
     StandardFakes,
     fake_aws,
 )
-from tests.fakes.core import FaultInjector
+from tests.fakes.core import FakeAws, FaultInjector
 
 # -- botocore service models ---------------------------------------------------------------------
 # Every boto3 client made in a fresh session (each test, each packaged handler load) would parse the
@@ -73,14 +74,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _untraced(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` run with this thread's tracer (coverage's) off, and back on when it returns.
 
-    For AWS calls (the SDK's request and response handling, and moto or the fakes answering) and
-    the SDK's client construction: no code of functions/ runs inside them (the one hook it puts
-    there, the raw timestamp parser of ops_alert_aws.clients, is called by no response the tests
-    make, traced or not), yet they make most of the Python calls of a functional test (counted with
-    a profiler over the processor's: AWS calls 46 %, creating clients 24 %), and on Python 3.11 the
-    tracer slows each one. Measured over two processor test modules: coverage's overhead halved,
-    the same lines and branches covered. Coverage's tracer is made to be re-installed with
-    sys.settrace, as debuggers do; without coverage the tracer is None and nothing changes.
+    For moto and the fakes answering an AWS call, the SDK building and signing the request, and the
+    SDK's client construction: no code of functions/ runs inside them (response parsing stays
+    traced: ops_alert_aws.clients puts its raw timestamp parser there), yet they make most of the
+    Python calls of a functional test (counted with a profiler over the processor's: moto and the
+    fakes 33 %, creating clients 24 %), and on Python 3.11 the tracer slows each one. Coverage's
+    tracer is made to be re-installed with sys.settrace, as debuggers do; without coverage the
+    tracer is None and nothing changes.
     """
 
     @functools.wraps(function)
@@ -97,7 +97,10 @@ def _untraced(function: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-botocore.client.BaseClient._make_api_call = _untraced(botocore.client.BaseClient._make_api_call)  # type: ignore[attr-defined]
+moto.core.botocore_stubber.BotocoreStubber.__call__ = _untraced(  # type: ignore[method-assign]
+    moto.core.botocore_stubber.BotocoreStubber.__call__)
+FakeAws.handle = _untraced(FakeAws.handle)  # type: ignore[method-assign]
+botocore.endpoint.Endpoint.create_request = _untraced(botocore.endpoint.Endpoint.create_request)  # type: ignore[method-assign]
 botocore.session.Session.create_client = _untraced(botocore.session.Session.create_client)  # type: ignore[method-assign]
 
 
