@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
 from bundle.cli_errors import EXIT_FAILED, UserError, add_debug_flag, describe, guarded
+from bundle.stack_lookup import described_stack, stack_resource_id
 from ops_alert.alarms import ALARM_KINDS, AlarmKind
 from ops_alert.decision_event import DETAIL_TYPE, SOURCE
 from ops_alert.drill import MAX_LIFETIME, OFF, TOKEN_HEX_CHARS, DrillToken, state_reason
@@ -114,15 +115,6 @@ def drill_request(args: argparse.Namespace) -> DrillRequest:
 # --- the stack -------------------------------------------------------------------------------------
 
 
-def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    return str((response or {}).get("Error", {}).get("Code", "")) if isinstance(response, Mapping) else ""
-
-
-def _missing_stack(exc: Exception) -> bool:
-    return _error_code(exc) == "ValidationError" and "does not exist" in str(exc)
-
-
 @dataclass(frozen=True)
 class Stack:
     name: str
@@ -136,25 +128,16 @@ class Stack:
 def find_stack(client: ClientFactory, stack: str) -> Stack:
     """The stack's names (from its CustomerName and BedrockModelName) and its drill-token parameter."""
     cfn = client("cloudformation")
-    try:
-        [found] = cfn.describe_stacks(StackName=stack)["Stacks"]
-    except Exception as exc:
-        if _missing_stack(exc):
-            raise UserError(f"stack {stack!r} does not exist in {cfn.meta.region_name}: check STACK and REGION") from exc
-        raise
+    found = described_stack(cfn, stack)
     values = {p.get("ParameterKey"): p.get("ParameterValue") for p in found.get("Parameters") or []}
     customer, model = values.get("CustomerName"), values.get("BedrockModelName")
     if not customer or not model:
         raise UserError(f"stack {stack!r} is not a Bedrock Ops Alert stack (it has no CustomerName and "
                         "BedrockModelName parameters): check STACK")
-    try:
-        detail = cfn.describe_stack_resource(StackName=stack, LogicalResourceId=PARAMETER_RESOURCE)["StackResourceDetail"]
-    except Exception as exc:
-        if _missing_stack(exc):
-            raise UserError(f"stack {stack!r} has no drill-token parameter: it predates `make drill`; update it "
-                            "to this version (make deploy) first") from exc
-        raise
-    return Stack(stack, StackNames(customer, model), str(detail["PhysicalResourceId"]))
+    parameter = stack_resource_id(cfn, stack, PARAMETER_RESOURCE,
+                                  f"stack {stack!r} has no drill-token parameter: it predates `make drill`; update it "
+                                  "to this version (make deploy) first")
+    return Stack(stack, StackNames(customer, model), parameter)
 
 
 def aws_time(response: Mapping[str, Any]) -> datetime | None:

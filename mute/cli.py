@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
 from bundle.cli_errors import UserError, add_debug_flag, guarded
+from bundle.stack_lookup import described_stack, stack_resource_id
 from ops_alert.alarms import CaseCategory
 from ops_alert.mute import (
     ALL_CATEGORIES,
@@ -72,33 +73,15 @@ def session_clients(region: str | None, profile: str | None) -> ClientFactory:
     return lambda service: session.client(service)  # type: ignore[call-overload]
 
 
-def _missing_stack(exc: Exception) -> bool:
-    from botocore.exceptions import ClientError
-
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "ValidationError" \
-        and "does not exist" in str(exc)
-
-
 def mute_parameter(client: ClientFactory, stack: str) -> str:
     """The stack's mute parameter name: its MuteParameter output, else the resource of that logical ID."""
     cfn = client("cloudformation")
-    try:
-        [found] = cfn.describe_stacks(StackName=stack)["Stacks"]
-    except Exception as exc:
-        if _missing_stack(exc):
-            raise UserError(f"stack {stack!r} does not exist in {cfn.meta.region_name}: check STACK and REGION") from exc
-        raise
+    found = described_stack(cfn, stack)
     for output in found.get("Outputs") or []:
         if output.get("OutputKey") == OUTPUT and output.get("OutputValue"):
             return str(output["OutputValue"])
-    try:
-        detail = cfn.describe_stack_resource(StackName=stack, LogicalResourceId=OUTPUT)["StackResourceDetail"]
-    except Exception as exc:
-        if _missing_stack(exc):
-            raise UserError(f"stack {stack!r} has no mute parameter: it predates `make mute`; update it to this "
-                            "version (make deploy) first") from exc
-        raise
-    return str(detail["PhysicalResourceId"])
+    return stack_resource_id(cfn, stack, OUTPUT, f"stack {stack!r} has no mute parameter: it predates `make mute`; "
+                             "update it to this version (make deploy) first")
 
 
 def _require(value: str, what: str) -> str:
