@@ -18,6 +18,8 @@ DIMS = [{"Name": "ModelId", "Value": "model"}]
 
 @pytest.fixture
 def cw(aws):
+    # The data of these tests ends at NOW: the fake's retention (15 days at one minute) counts from it.
+    aws.metrics.now = lambda: NOW
     return boto3.client("cloudwatch")
 
 
