@@ -26,7 +26,7 @@ from ops_alert.content.email import (
     unidentified_alarm_email,
     unidentified_alarm_subject,
 )
-from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm
 from ops_alert.drill import DrillToken, check_drill, child_transitions, idempotency_key, names_a_drill
 from ops_alert.forecast_history import FiveMinuteUsage
 from ops_alert.holds import HeldBy, Notice
@@ -489,15 +489,14 @@ def email_unidentified(signal: AlarmSignal, key: str, states: Mapping[str, Alarm
     notice = _notice(settings, ())
     note = mute_note(settings.mute, notice.verdict, None)
 
+    alarm = UnidentifiedAlarm(names.customer, env.model_name, env.model_id_display, signal.alarm_name,
+                              signal.state_change_time, region, signal.reason, children, note)
+
     def content() -> tuple[str, str]:
-        return unidentified_alarm_subject(names.customer, env.model_name), unidentified_alarm_email(
-            names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
-            region, signal.reason, children, note)
+        return unidentified_alarm_subject(names.customer, env.model_name), unidentified_alarm_email(alarm)
 
     def chat() -> dict[str, Any]:
-        return unidentified_chat_message(
-            names.customer, env.model_name, env.model_id_display, signal.alarm_name, signal.state_change_time,
-            region, signal.reason, children, transition=key, mute_note=note)
+        return unidentified_chat_message(alarm, transition=key)
 
     # No re-notify window: the kind of problem is unknown, so "the same category" cannot be told.
     email, notice = _email(settings, UNIDENTIFIED_SEVERITY, notice, job, content, None, key)

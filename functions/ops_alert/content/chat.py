@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from ops_alert.alarms import Severity
@@ -33,7 +32,7 @@ from ops_alert.content.email import (
     support_case_url,
 )
 from ops_alert.content.layout import num, when
-from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm
 from ops_alert.partition import partition_of
 from ops_alert.routing import quota_to_request
 from ops_alert.scenario import Scenario
@@ -237,31 +236,21 @@ def chat_message(ctx: AlertContext, outcome: CaseOutcome, *, account: str = "", 
 # --- a composite alarm whose children cannot be identified ----------------------------------------
 
 
-def unidentified_chat_message(
-    customer: str,
-    model_name: str,
-    model_id: str,
-    composite_alarm: str,
-    time: datetime,
-    region: str,
-    reason: str,
-    child_states: Sequence[tuple[str, str]],
-    *,
-    transition: str = "",
-    mute_note: Sequence[str] = (),
-) -> Json:
+def unidentified_chat_message(alarm: UnidentifiedAlarm, *, transition: str = "") -> Json:
     """The custom notification for a composite ALARM with no identifiable child (no case)."""
-    states = ", ".join(f"{name}: {state}" for name, state in child_states) or "not readable"
+    a = alarm
+    customer, model_name, region = a.customer, a.model_name, a.region
+    states = ", ".join(f"{name}: {state}" for name, state in a.child_states) or "not readable"
     lines = [
         "*The composite alarm went to ALARM, but no child alarm of this stack can be identified.* "
         "No support case was opened or updated: check the alarm history in CloudWatch.",
-        f"*Model:* {escape(model_name, 60)} ({escape(model_id, 120)})",
-        f"*Composite alarm:* {escape(composite_alarm, 255)}",
-        f"*When:* {when(time)} in {escape(region, 30)}",
+        f"*Model:* {escape(model_name, 60)} ({escape(a.model_id, 120)})",
+        f"*Composite alarm:* {escape(a.composite_alarm, 255)}",
+        f"*When:* {when(a.time)} in {escape(region, 30)}",
         f"*Child alarms now:* {escape(states, 1200)}",
-        *_mute_lines(mute_note),
+        *_mute_lines(a.mute_note),
     ]
-    optional = [f"*Alarm reason:* {escape(reason, 600)}"] if reason.strip() else []
+    optional = [f"*Alarm reason:* {escape(a.reason, 600)}"] if a.reason.strip() else []
     return _message(
         title=_title(UNIDENTIFIED_SEVERITY, customer, model_name, UNIDENTIFIED_TOPIC),
         description=_description(lines, optional),

@@ -6,7 +6,6 @@ the case (:func:`ops_alert.content.layout.assemble`), within what one SNS messag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from ops_alert.alarms import Severity
 from ops_alert.content import facts
@@ -23,7 +22,7 @@ from ops_alert.content.layout import (
     when,
     wrap,
 )
-from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm
 from ops_alert.partition import console_url
 from ops_alert.routing import BEDROCK_QUOTA_INCREASE_DOC, quota_to_request
 from ops_alert.scenario import Scenario
@@ -276,39 +275,30 @@ def unidentified_alarm_subject(customer: str, model_name: str) -> str:
     return _subject(UNIDENTIFIED_SEVERITY, customer, model_name, UNIDENTIFIED_TOPIC)
 
 
-def unidentified_alarm_email(
-    customer: str,
-    model_name: str,
-    model_id: str,
-    composite_alarm: str,
-    time: datetime,
-    region: str,
-    reason: str,
-    child_states: Sequence[tuple[str, str]],
-    mute_note: Sequence[str] = (),
-) -> str:
+def unidentified_alarm_email(alarm: UnidentifiedAlarm) -> str:
     """E-mail for a composite alarm in ALARM with no identifiable child alarm of this stack."""
+    a = alarm
     summary = (
         "The composite alarm of your model went to ALARM, but its notification names no child alarm "
         "of this stack and none of them is in ALARM now (a short spike that has cleared, or alarms "
         "renamed outside the stack). No support case was opened or updated: the kind of problem is "
         "unknown. Check the alarm history in CloudWatch."
     )
-    title = f"Bedrock Ops Alert - {UNIDENTIFIED_SEVERITY.value} - {customer} / {model_name} - {UNIDENTIFIED_TOPIC}"
+    title = f"Bedrock Ops Alert - {UNIDENTIFIED_SEVERITY.value} - {a.customer} / {a.model_name} - {UNIDENTIFIED_TOPIC}"
     details = [
-        ("Customer", customer),
-        ("Model", f"{model_name} ({model_id})"),
-        ("Composite alarm", composite_alarm),
-        ("Time", when(time)),
-        ("Region", region),
+        ("Customer", a.customer),
+        ("Model", f"{a.model_name} ({a.model_id})"),
+        ("Composite alarm", a.composite_alarm),
+        ("Time", when(a.time)),
+        ("Region", a.region),
     ]
-    states = pairs(list(child_states)) if child_states else ["  (not readable)"]
+    states = pairs(list(a.child_states)) if a.child_states else ["  (not readable)"]
     sections = [
         Section("", (title,)),
-        *_mute_section(mute_note),
+        *_mute_section(a.mute_note),
         Section("Summary", tuple(wrap(summary, "  "))),
         Section("Alert details", tuple(pairs(details))),
         Section("Child alarm states now", tuple(states)),
     ]
-    sections += facts.reason_sections(neutralise(reason))  # free text anyone setting the alarm writes
-    return _email(sections, [_links(region, support=False)])
+    sections += facts.reason_sections(neutralise(a.reason))  # free text anyone setting the alarm writes
+    return _email(sections, [_links(a.region, support=False)])

@@ -6,6 +6,7 @@ disagree with what was decided.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +33,22 @@ class CaseOutcomeStatus(str, enum.Enum):
     AUTOMATION_DISABLED = "AUTOMATION_DISABLED"
     NO_SUPPORT_PLAN = "NO_SUPPORT_PLAN"
     FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class UnidentifiedAlarm:
+    """A composite ALARM whose notification names no child of this stack: what the e-mail and the
+    chat message can still say (no case is touched, so there is no AlertContext)."""
+
+    customer: str
+    model_name: str
+    model_id: str
+    composite_alarm: str
+    time: datetime
+    region: str
+    reason: str  # untrusted: whoever set the alarm state wrote it
+    child_states: Sequence[tuple[str, str]]  # (child alarm name, its state now)
+    mute_note: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ops_alert.content.chat import (
     to_sns_message,
     unidentified_chat_message,
 )
-from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm
 from ops_alert.thresholds import Thresholds
 from tests.chat_format import problems
 from tests.unit.content.contexts import ALL_CTX, ALL_IDS, HIGH, LOW, NEW_CASE, NON_QUOTA
@@ -103,11 +103,11 @@ def test_untrusted_text_is_shown_inert(text: str, gone: list[str]) -> None:
     ("model-name", lambda t: chat_message(dataclasses.replace(HIGH, model_name=t), NEW_CASE)),
     ("customer-name", lambda t: chat_message(dataclasses.replace(HIGH, customer=t), NEW_CASE)),
     ("case-error", lambda t: chat_message(HIGH, CaseOutcome(CaseOutcomeStatus.FAILED, error=t))),
-    ("unidentified-reason", lambda t: unidentified_chat_message(
-        "Acme", "G-Opus-4-6", "m", "composite", datetime(2026, 1, 1, tzinfo=timezone.utc), "us-east-1", t, [])),
-    ("unidentified-child-state", lambda t: unidentified_chat_message(
+    ("unidentified-reason", lambda t: unidentified_chat_message(UnidentifiedAlarm(
+        "Acme", "G-Opus-4-6", "m", "composite", datetime(2026, 1, 1, tzinfo=timezone.utc), "us-east-1", t, []))),
+    ("unidentified-child-state", lambda t: unidentified_chat_message(UnidentifiedAlarm(
         "Acme", "G-Opus-4-6", "m", "composite", datetime(2026, 1, 1, tzinfo=timezone.utc), "us-east-1", "",
-        [("child", t)])),
+        [("child", t)]))),
 ], ids=lambda v: v if isinstance(v, str) else "")
 @pytest.mark.parametrize("text", [h[1] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
 def test_no_untrusted_field_can_mention_link_or_format(where: str, build: object, text: str) -> None:

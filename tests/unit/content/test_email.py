@@ -15,7 +15,7 @@ from ops_alert.content.email import (
     unidentified_alarm_email,
     unidentified_alarm_subject,
 )
-from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm
 from ops_alert.routing import BEDROCK_QUOTA_INCREASE_DOC, QuotaRequestPlan
 from tests.unit.content.contexts import HIGH, LOW, NEW_CASE, NON_QUOTA, PLANS, golden
 
@@ -215,16 +215,16 @@ def test_unidentified_alarm_subject_obeys_the_sns_rules(customer: str, model: st
 
 def test_unidentified_alarm_email_says_what_is_known_and_that_no_case_was_touched() -> None:
     at = datetime(2026, 11, 28, 1, 2, 3, tzinfo=timezone.utc)
-    body = unidentified_alarm_email("Acme", "G-Opus-4-6", "global.anthropic.claude-opus-4-6-v1",
-                                    "Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6", at, "us-east-1",
-                                    "ALARM(...) was evaluated", [("Acme-Bedrock-Throttles-Critical-G-Opus-4-6", "OK")])
+    body = unidentified_alarm_email(UnidentifiedAlarm(
+        "Acme", "G-Opus-4-6", "global.anthropic.claude-opus-4-6-v1", "Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6",
+        at, "us-east-1", "ALARM(...) was evaluated", [("Acme-Bedrock-Throttles-Critical-G-Opus-4-6", "OK")]))
     flat = " ".join(body.split())
     assert "Acme-Bedrock-QuotaHealth-Composite-G-Opus-4-6" in flat
     assert "global.anthropic.claude-opus-4-6-v1" in flat and "us-east-1" in flat
     assert "Acme-Bedrock-Throttles-Critical-G-Opus-4-6: OK" in flat
     assert "No support case was opened or updated" in flat
     assert cloudwatch_alarms_url("us-east-1") in body
-    assert "(not readable)" in unidentified_alarm_email("A", "M", "m", "c", at, "us-east-1", "", [])
+    assert "(not readable)" in unidentified_alarm_email(UnidentifiedAlarm("A", "M", "m", "c", at, "us-east-1", "", []))
 
 
 def test_an_oversized_email_is_shortened_like_the_case_keeping_next_steps_and_links() -> None:
