@@ -9,7 +9,7 @@ updater replaces it with the quota value itself on its first run.
 """
 from __future__ import annotations
 
-from troposphere import Output, Sub, Template
+from troposphere import AWS_PARTITION, Equals, If, Output, Ref, Sub, Template
 from troposphere.cloudformation import CustomResource
 from troposphere.cloudwatch import Dashboard
 
@@ -21,6 +21,7 @@ from ops_alert.dashboard import (  # on sys.path: bundle/lambda_code.py
     dashboard,
 )
 from ops_alert.names import StackNames
+from ops_alert.partition import CONSOLE_DOMAINS
 from templates.names import DASHBOARD_NAME, C, M, named, placeholder
 from templates.parameters import Parameters
 
@@ -52,15 +53,26 @@ def template_spec(params: Parameters, calculator: CustomResource) -> DashboardSp
     )
 
 
+CHINA_PARTITION = "ChinaPartition"
+GOVCLOUD_PARTITION = "GovCloudPartition"
+
+
 def add_dashboard(t: Template, params: Parameters, calculator: CustomResource) -> None:
     ops_dashboard = t.add_resource(Dashboard(
         "OpsDashboard",
         DashboardName=named(DASHBOARD_NAME),
         DashboardBody=Sub(body_json(dashboard(template_spec(params, calculator)))),
     ))
+    # The console host differs per partition: a commercial link does not open in GovCloud or China.
+    t.add_condition(CHINA_PARTITION, Equals(Ref(AWS_PARTITION), "aws-cn"))
+    t.add_condition(GOVCLOUD_PARTITION, Equals(Ref(AWS_PARTITION), "aws-us-gov"))
+
+    def url(partition: str) -> Sub:
+        return Sub(f"https://{CONSOLE_DOMAINS[partition]}/cloudwatch/home?region=${{AWS::Region}}"
+                   f"#dashboards/dashboard/{placeholder(ops_dashboard)}")
+
     t.add_output(Output(
         "DashboardUrl",
         Description="CloudWatch dashboard of this model: usage against thresholds and quotas, anomalies, alarms",
-        Value=Sub("https://console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards/dashboard/"
-                  + placeholder(ops_dashboard)),
+        Value=If(CHINA_PARTITION, url("aws-cn"), If(GOVCLOUD_PARTITION, url("aws-us-gov"), url("aws"))),
     ))

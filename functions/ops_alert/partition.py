@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 # The AWS Support API has one endpoint per partition (SPEC §9: us-east-1 for the commercial one).
 _SUPPORT_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
-_CONSOLE_DOMAINS = {"aws": "console.aws.amazon.com", "aws-us-gov": "console.amazonaws-us-gov.com",
-                    "aws-cn": "console.amazonaws.cn"}
+# The console host of each partition (the template picks the dashboard link's by AWS::Partition too).
+CONSOLE_DOMAINS = {"aws": "console.aws.amazon.com", "aws-us-gov": "console.amazonaws-us-gov.com",
+                   "aws-cn": "console.amazonaws.cn"}
 
 
 def partition_of(region: str) -> str:
@@ -31,7 +32,7 @@ def support_region(region: str) -> str:
 def console_url(region: str, path: str, *, regional: bool = False) -> str:
     """A link into the AWS console of ``region``'s partition (a commercial console link does not open
     in GovCloud or China); ``regional``: on the region's own console host."""
-    domain = _CONSOLE_DOMAINS[partition_of(region)]
+    domain = CONSOLE_DOMAINS[partition_of(region)]
     return f"https://{region}.{domain}/{path}" if regional else f"https://{domain}/{path}"
 
 

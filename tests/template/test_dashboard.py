@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 DEPLOYED = {
     "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
     "CustomerName": "Acme", "BedrockModelName": "G-Opus-4-6",
@@ -26,7 +28,33 @@ def test_dashboard_name_and_url_output(template: dict) -> None:
     resource = template["Resources"]["OpsDashboard"]
     assert resource["Type"] == "AWS::CloudWatch::Dashboard"
     assert resource["Properties"]["DashboardName"] == {"Fn::Sub": "${CustomerName}-Bedrock-Ops-Alert-${BedrockModelName}"}
-    assert "#dashboards/dashboard/${OpsDashboard}" in template["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"]
+
+
+@pytest.mark.parametrize(("partition", "console"), [
+    ("aws", "https://console.aws.amazon.com/"),
+    ("aws-us-gov", "https://console.amazonaws-us-gov.com/"),
+    ("aws-cn", "https://console.amazonaws.cn/"),
+])
+def test_dashboard_url_opens_the_console_of_the_stack_partition(template: dict, partition: str, console: str) -> None:
+    conditions = {name: _holds(c, partition) for name, c in template["Conditions"].items()
+                  if _is_partition_test(c)}
+    url = _resolve(template["Outputs"]["DashboardUrl"]["Value"], conditions)
+    assert url == f"{console}cloudwatch/home?region=${{AWS::Region}}#dashboards/dashboard/${{OpsDashboard}}"
+
+
+def _is_partition_test(condition: dict) -> bool:
+    return list(condition) == ["Fn::Equals"] and condition["Fn::Equals"][0] == {"Ref": "AWS::Partition"}
+
+
+def _holds(condition: dict, partition: str) -> bool:
+    return condition["Fn::Equals"][1] == partition
+
+
+def _resolve(value: dict, conditions: dict) -> str:
+    if "Fn::If" in value:
+        name, yes, no = value["Fn::If"]
+        return _resolve(yes if conditions[name] else no, conditions)
+    return value["Fn::Sub"]
 
 
 def test_deployed_body_is_json_with_alarms_usage_and_lines(resources: dict) -> None:
