@@ -65,22 +65,27 @@ def usage_rate_alarm(params: Parameters, calculator: CustomResource, kind: Alarm
         ComparisonOperator="GreaterThanThreshold",
         Threshold=GetAtt(calculator, threshold_attribute),
         TreatMissingData="notBreaching",
-        Metrics=[
-            MetricDataQuery(
-                Id="m1",
-                MetricStat=MetricStat(
-                    Metric=Metric(MetricName=kind.metric_name, Namespace=NAMESPACE,
-                                  Dimensions=resolved_dimension(calculator)),
-                    # The thresholds are per minute (SPEC §3), so the sum is too, whatever AlarmEvaluationPeriod
-                    # says: a 5-minute sum against a per-minute threshold would fire at a fifth of the budget.
-                    Period=PER_MINUTE,
-                    Stat="Sum",
-                ),
-                ReturnData=False,
-            ),
-            MetricDataQuery(Id="total", Expression="m1", Label=label, ReturnData=True),
-        ],
+        # The thresholds are per minute (SPEC §3), so the sum is too, whatever AlarmEvaluationPeriod says:
+        # a 5-minute sum against a per-minute threshold would fire at a fifth of the budget.
+        Metrics=summed_usage(calculator, kind, PER_MINUTE, label),
     )
+
+
+def summed_usage(calculator: CustomResource, kind: AlarmKind, period: int, label: str) -> list[MetricDataQuery]:
+    """The model's ``kind`` metric summed per ``period`` as metric math (``total`` = m1): the alarm
+    updater rewrites the expression to m1+...+mN for an application profile's siblings."""
+    return [
+        MetricDataQuery(
+            Id="m1",
+            MetricStat=MetricStat(
+                Metric=Metric(MetricName=kind.metric_name, Namespace=NAMESPACE, Dimensions=resolved_dimension(calculator)),
+                Period=period,
+                Stat="Sum",
+            ),
+            ReturnData=False,
+        ),
+        MetricDataQuery(Id="total", Expression="m1", Label=label, ReturnData=True),
+    ]
 
 
 # The per-day alarm (issue 12) sums one whole day: Period 86,400 with one evaluation period. A
@@ -106,19 +111,7 @@ def daily_token_alarm(calculator: CustomResource) -> Alarm:
         # NEVER_FIRES_THRESHOLD (10^15) when the model has no per-day quota, as for RPM with NA.
         Threshold=GetAtt(calculator, "DailyTokenThreshold"),
         TreatMissingData="notBreaching",
-        Metrics=[
-            MetricDataQuery(
-                Id="m1",
-                MetricStat=MetricStat(
-                    Metric=Metric(MetricName=DAILY_TOKENS.metric_name, Namespace=NAMESPACE,
-                                  Dimensions=resolved_dimension(calculator)),
-                    Period=DAY,
-                    Stat="Sum",
-                ),
-                ReturnData=False,
-            ),
-            MetricDataQuery(Id="total", Expression="m1", Label="CombinedDailyTokens", ReturnData=True),
-        ],
+        Metrics=summed_usage(calculator, DAILY_TOKENS, DAY, "CombinedDailyTokens"),
     )
 
 

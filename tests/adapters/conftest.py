@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 import pytest
 
 from ops_alert_aws import clients
+from tests.fakes import StandardFakes
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +22,16 @@ def _fresh_clients() -> Iterator[None]:
     clients.reset()
     yield
     clients.reset()
+
+
+@pytest.fixture
+def table(aws: StandardFakes) -> str:
+    """The idempotency table as the template creates it (key ``id``), in moto: the exactly-once
+    records and the re-notify window's state share it."""
+    boto3.client("dynamodb").create_table(
+        TableName="idem", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    return "idem"
 
 
 @dataclass

@@ -12,14 +12,6 @@ from ops_alert_aws.idempotency import IdempotencyPersistenceLayerError, run_once
 from tests.fakes import FakeLambdaContext, StandardFakes
 
 
-@pytest.fixture
-def table(aws: StandardFakes) -> str:
-    boto3.client("dynamodb").create_table(
-        TableName="idem", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-    return "idem"
-
-
 def test_second_run_returns_the_stored_result(table: str) -> None:
     runs: list[int] = []
 

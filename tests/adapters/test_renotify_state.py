@@ -10,18 +10,11 @@ import pytest
 from ops_alert.alarms import Severity
 from ops_alert.renotify import LastNotice, renotify_allows
 from ops_alert_aws import renotify_state
-from tests.fakes import StandardFakes
 from tests.unit.test_renotify import NOW, RULES
 
 KEY = "renotify#Acme/M/Quota Request"
 
 
-@pytest.fixture
-def table(aws: StandardFakes) -> str:
-    boto3.client("dynamodb").create_table(
-        TableName="idem", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-    return "idem"
 
 
 def item(table: str) -> dict[str, str] | None:
