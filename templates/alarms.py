@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Ref, Sub, Template
+from troposphere import GetAtt, Parameter, Ref, Sub, Template
 from troposphere.cloudformation import CustomResource
 from troposphere.cloudwatch import (
     Alarm,
@@ -38,21 +38,28 @@ def resolved_dimension(calculator: CustomResource) -> list[MetricDimension]:
     return [MetricDimension(Name="ModelId", Value=GetAtt(calculator, "MetricDimensionValue"))]
 
 
-def critical_error_alarm(params: Parameters, kind: AlarmKind, description: str) -> Alarm:
+def single_metric_alarm(params: Parameters, kind: AlarmKind, description: str, statistic: str, period: Parameter,
+                        evaluation_periods: Parameter, threshold: Parameter) -> Alarm:
+    """A child alarm on the model's ``kind`` metric against a threshold parameter (Layers 1 and 2)."""
     return Alarm(
         child_alarm_id(kind),
         AlarmName=alarm_name(kind),
         AlarmDescription=description,
         MetricName=kind.metric_name,
         Namespace=NAMESPACE,
-        Statistic="Sum",
-        Period=Ref(params.alarm_evaluation_period),
-        EvaluationPeriods=Ref(params.critical_alarm_evaluation_periods),
-        Threshold=Ref(params.error_threshold),
+        Statistic=statistic,
+        Period=Ref(period),
+        EvaluationPeriods=Ref(evaluation_periods),
+        Threshold=Ref(threshold),
         ComparisonOperator="GreaterThanThreshold",
         Dimensions=model_dimension(params),
         TreatMissingData="notBreaching",
     )
+
+
+def critical_error_alarm(params: Parameters, kind: AlarmKind, description: str) -> Alarm:
+    return single_metric_alarm(params, kind, description, "Sum", params.alarm_evaluation_period,
+                               params.critical_alarm_evaluation_periods, params.error_threshold)
 
 
 def usage_rate_alarm(params: Parameters, calculator: CustomResource, kind: AlarmKind, threshold_attribute: str,
@@ -162,20 +169,9 @@ def add_alarms(t: Template, params: Parameters, calculator: CustomResource, topi
         usage_rate_alarm(params, calculator, BY_KEY["HighTPMQuotaUsage"], "TpmThreshold", "CombinedTPM",
                          "Layer 2: tokens per minute above TokensPerMinuteThresholdPercent of the TPM quota"),
         daily_token_alarm(calculator),
-        Alarm(
-            child_alarm_id(BY_KEY["HighLatency"]),
-            AlarmName=alarm_name(BY_KEY["HighLatency"]),
-            AlarmDescription="Layer 2: average invocation latency above LatencyThresholdMs",
-            MetricName=BY_KEY["HighLatency"].metric_name,
-            Namespace=NAMESPACE,
-            Statistic="Average",
-            Period=Ref(params.latency_alarm_period),
-            EvaluationPeriods=Ref(params.latency_alarm_evaluation_periods),
-            Threshold=Ref(params.latency_threshold_ms),
-            ComparisonOperator="GreaterThanThreshold",
-            Dimensions=model_dimension(params),
-            TreatMissingData="notBreaching",
-        ),
+        single_metric_alarm(params, BY_KEY["HighLatency"], "Layer 2: average invocation latency above LatencyThresholdMs",
+                            "Average", params.latency_alarm_period, params.latency_alarm_evaluation_periods,
+                            params.latency_threshold_ms),
         # Layer 3: anomaly detection
         anomaly_alarm(params, BY_KEY["InvocationAnomaly"], 1, "Sum",
                       "Layer 3: invocations above the anomaly band"),
