@@ -14,16 +14,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from bundle.artifacts import build_artifacts
+from bundle import runtime_python
+from bundle.artifacts import FOUND, _Found, build_artifacts
 from bundle.cli_errors import UserError, add_debug_flag, guarded
 from templates import build_template
 
 ROOT = Path(__file__).resolve().parent
 
 
-def render(out: Path) -> dict[str, bytes]:
-    """Every file build/ should contain, name → bytes."""
-    artifacts = build_artifacts()
+def render(out: Path, python: runtime_python.RuntimePython | _Found | None = FOUND) -> dict[str, bytes]:
+    """Every file build/ should contain, name → bytes; ``python`` compiles the zips' bytecode (None:
+    source only; by default the interpreter `make package` found or installed)."""
+    artifacts = build_artifacts(python)
     keys = {a.name: a.key for a in artifacts}
     template = build_template(keys)
     files = {a.key: a.content for a in artifacts}
@@ -68,7 +70,12 @@ def _run(argv: list[str]) -> int:
     parser.add_argument("--check", action="store_true", help="verify the output directory is current")
     add_debug_flag(parser)
     args = parser.parse_args(argv)
-    files = render(args.out)
+    # The runtime's interpreter compiles the bytecode the zips carry; installed on first use (bundle/runtime_python.py).
+    try:
+        python, why_not = runtime_python.find(fetch=True)
+    except runtime_python.Unavailable as exc:
+        raise UserError(f"{exc}: set RUNTIME_PYTHON to a {runtime_python.NAME}, or to none for zips without bytecode") from None
+    files = render(args.out, python)
     if args.check:
         problems = check(args.out, files)
         for p in problems:
@@ -78,6 +85,9 @@ def _run(argv: list[str]) -> int:
     write(args.out, files)
     for name in sorted(files):
         print(f"{args.out.name}/{name}  {len(files[name]):>9,} bytes")
+    print(f"bytecode: {python.describe()}" if python else
+          f"bytecode: none ({why_not}); the zips carry source only, which every cold start compiles "
+          f"(set RUNTIME_PYTHON to a {runtime_python.NAME})")
     return 0
 
 

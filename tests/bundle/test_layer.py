@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bundle.artifacts import FUNCTION_NAMES, LAYER_NAME, LAYER_PACKAGES, build_artifacts, packaged_modules
+from bundle.runtime_python import CACHE_TAG
 
 # What the Lambda Python runtime provides besides the standard library. boto3 is there too, but
 # importing it costs every cold start about 15 ms more than botocore alone (ops_alert_aws.clients).
@@ -93,10 +94,12 @@ def test_function_code_imports_only_the_standard_library_botocore_and_our_module
     assert found == set()
 
 
-def test_the_layer_carries_no_bytecode(extracted: Path) -> None:
-    # .pyc files are specific to one Python version; the build's would not be used by the template's
-    # runtime (README "Speed and cost").
-    assert not [p for p in (extracted / "opt").rglob("*") if p.suffix in (".pyc", ".pyo") or p.name == "__pycache__"]
+def test_the_zips_carry_bytecode_for_the_runtime_only(extracted: Path) -> None:
+    # Bytecode is specific to one Python version: only the template's runtime's, never the build's
+    # (README "Speed and cost"); tests/bundle/test_bytecode.py checks it is complete and used.
+    found = {p.name.split(".")[-2] for p in extracted.rglob("*.pyc")}
+    assert found <= {CACHE_TAG}
+    assert not list(extracted.rglob("*.pyo"))
 
 
 def test_the_processor_imports_with_the_garbage_collector_running_afterwards_and_no_garbage_frozen(extracted: Path) -> None:
