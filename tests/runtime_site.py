@@ -13,7 +13,11 @@ import os
 import sys
 from pathlib import Path
 
-from bundle.runtime_python import INSTALL_DIR, RuntimePython
+import pytest
+
+from bundle import runtime_python
+from bundle.artifacts import found_runtime
+from bundle.runtime_python import INSTALL_DIR, NAME, RuntimePython
 
 # What `import boto3` needs, by distribution (pure Python, every one).
 SDK_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
@@ -53,6 +57,23 @@ def runtime_env(python: RuntimePython, *extra: str, base: dict[str, str] | None 
     env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("PYTHON")}
     env["PYTHONPATH"] = os.pathsep.join([*extra, str(sdk_site())])
     return env
+
+
+def required_runtime() -> RuntimePython:
+    """The interpreter `make package` found or installed. Without one the calling test skips, saying
+    why, or fails under CI (set there, where `make test` has run `make package` first): the tests of
+    the shipped bytecode must not pass by not running."""
+    python = found_runtime()
+    if python is not None:
+        return python
+    try:
+        why = runtime_python.find(fetch=False)[1]
+    except runtime_python.Unavailable as exc:
+        why = str(exc)
+    message = f"no {NAME} to check the zips' bytecode with ({why}): run `make package`"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 if __name__ == "__main__":  # pragma: no cover - a developer's shortcut
