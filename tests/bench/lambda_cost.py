@@ -3,12 +3,14 @@
 - Cold start: importing the handler from the packaged zips, then the modules and boto3 clients the
   first alarm events load (both are loaded on first use), in fresh processes
   (tests/bench/cold_start.py), CPU and peak memory; the same for the original sample, in interleaved
-  rounds. Then ours and the original again with NEXT_PYTHON (the closest interpreter to the
-  template's python3.14 that the machine has, in its own virtual environment under build/ with the
-  same botocore and boto3), reported beside, not as the target.
-  Lambda's /var/task and /opt are read-only and the zips carry no bytecode for the template's
-  runtime, so every cold start compiles the modules it imports: the runs here do too
-  (PYTHONDONTWRITEBYTECODE, zips freshly extracted).
+  rounds. On the template's runtime interpreter (python3.14, bundle/runtime_python.py, never
+  downloaded here) with the SDK as Lambda's runtime has it (tests/runtime_site.py): ours as
+  packaged (with the 3.14 bytecode the zips ship), ours from source only, and the original. Lambda's
+  /var/task and /opt are read-only: the measured runs write no bytecode (PYTHONDONTWRITEBYTECODE,
+  zips freshly extracted), after one warm-up run of each row on a copy, so that the runtime's
+  standard library and SDK have their bytecode as on Lambda. Then ours and the original on the
+  build's Python (3.11, which ignores 3.14 bytecode and compiles), informative. Without a runtime
+  interpreter, the build's Python is the headline, labelled so.
 - Usage reading: the raw HTTP bodies of GetMetricData, in the protocol the installed botocore speaks
   to CloudWatch, parsed by botocore through the processor's own client (ops_alert_aws.usage_metrics),
   then summarised (ops_alert.usage), for one model and for ten sibling profiles over 14 days with a
@@ -19,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -34,7 +37,9 @@ from unittest import mock
 
 from botocore.parsers import ResponseParserFactory
 
-from bundle.artifacts import LAYER_NAME, build_artifacts
+from bundle import runtime_python
+from bundle.artifacts import LAYER_NAME, Artifact, build_artifacts
+from bundle.runtime_python import RuntimePython
 from ops_alert.usage import summarize
 from ops_alert_aws import clients
 from ops_alert_aws.usage_metrics import (
@@ -45,13 +50,10 @@ from ops_alert_aws.usage_metrics import (
     usage_window,
 )
 from tests.fakes import FAKE_ENV, metric_wire
+from tests.runtime_site import runtime_env
 
 COLD_START_SCRIPT = Path(__file__).with_name("cold_start.py")
 COLD_START_RUNS = 9
-# The template's runtime is python3.14, which no build or bench machine here has; the bench also
-# measures with the closest interpreter it can find (informative, beside the like-for-like figures).
-NEXT_PYTHON = "python3.13"
-ROOT = Path(__file__).resolve().parents[2]
 PARSE_RUNS = 3
 # The original sample's processor: its role (original-stack.json, NotificationProcessorRole) allows
 # CloudWatch, SSM, Secrets Manager, SNS, Service Quotas, Support and Bedrock; one module-level
@@ -79,87 +81,122 @@ class ColdStart:
         return statistics.median(self.peak_mib)
 
 
-def _cold_start_once(python: str, spec: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    out = subprocess.run([python, str(COLD_START_SCRIPT), json.dumps(spec)], env=env, cwd=tempfile.gettempdir(),
-                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-    result: dict[str, Any] = json.loads(out)
+@dataclass(frozen=True)
+class Run:
+    """One row: what to start (``argv`` + tests/bench/cold_start.py + ``spec``) in ``env``."""
+
+    label: str
+    argv: tuple[str, ...]
+    spec: dict[str, Any]
+    env: dict[str, str]
+
+
+@dataclass
+class ColdStartTable:
+    interpreter: str
+    rows: list[ColdStart]
+
+    @property
+    def ours(self) -> ColdStart:
+        """The target row: import + the first events' modules and clients, as packaged."""
+        return self.rows[1]
+
+    @property
+    def original(self) -> ColdStart:
+        return self.rows[-1]
+
+
+def _cold_start_once(run: Run) -> dict[str, Any]:
+    out = subprocess.run([*run.argv, str(COLD_START_SCRIPT), json.dumps(run.spec)], env=run.env,
+                         cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
 
-def _interleaved(python: str, specs: Sequence[tuple[str, dict[str, Any], dict[str, str]]], runs: int) -> list[ColdStart]:
-    """``runs`` rounds, each running every spec once in turn: on a machine shared with other jobs, a
+def _interleaved(runs: Sequence[Run], rounds: int) -> list[ColdStart]:
+    """``rounds`` rounds, each running every row once in turn: on a machine shared with other jobs, a
     load that comes and goes falls on ours and the original alike."""
-    results = [ColdStart(label, [], [], 0) for label, _, _ in specs]
-    for _ in range(runs):
-        for result, (_, spec, env) in zip(results, specs):
-            once = _cold_start_once(python, spec, env)
+    results = [ColdStart(run.label, [], [], 0) for run in runs]
+    for _ in range(rounds):
+        for result, run in zip(results, runs):
+            once = _cold_start_once(run)
             result.cpu_s.append(once["cpu_s"])
             result.peak_mib.append(once["peak_mib"])
             result.modules = once["modules"]
     return results
 
 
+def _extract(artifacts: Sequence[Artifact], target: Path) -> Path:
+    """The zips extracted as Lambda does (function under task/, layer as opt/)."""
+    for artifact in artifacts:
+        where = target / ("opt" if artifact.name == LAYER_NAME else f"task/{artifact.name}")
+        zipfile.ZipFile(io.BytesIO(artifact.content)).extractall(where)
+    return target
+
+
+def _ours(extracted: Path, used_clients: Sequence[tuple[str, str | None, bool, bool]],
+          used_modules: Sequence[str]) -> dict[str, Any]:
+    return {"kind": "ours", "task": str(extracted / "task" / "notification_processor"),
+            "layer": str(extracted / "opt"), "handler": "notification_processor",
+            "modules": list(used_modules), "clients": [list(c) for c in used_clients]}
+
+
+IMPORT_ONLY: dict[str, Any] = {"modules": [], "clients": []}
+ORIGINAL: dict[str, Any] = {"kind": "original", "clients": ORIGINAL_CLIENTS}
+
+
 def cold_starts(used_clients: Sequence[tuple[str, str | None, bool, bool]], used_modules: Sequence[str],
-                runs: int = COLD_START_RUNS) -> tuple[list[ColdStart], list[ColdStart] | str]:
-    """Ours from freshly extracted zips (no bytecode): the import alone, then with the modules and clients
-    the first events load; the latter once bytecode exists; and the original, in interleaved rounds.
-    Second, ours and the original again with the interpreter closest to the runtime's that can be had
-    (NEXT_PYTHON), or why not."""
-    root = Path(tempfile.mkdtemp(prefix="bench-cold-"))
-    for artifact in build_artifacts():
-        for copy in ("fresh", "bytecode"):  # the runs without bytecode must not find the other row's
-            target = root / copy / ("opt" if artifact.name == LAYER_NAME else f"task/{artifact.name}")
-            zipfile.ZipFile(io.BytesIO(artifact.content)).extractall(target)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}, **FAKE_ENV,
-           "PYTHONDONTWRITEBYTECODE": "1", "POWERTOOLS_SERVICE_NAME": "notification_processor"}
-    fresh = root / "fresh"
-    ours = {"kind": "ours", "task": str(fresh / "task" / "notification_processor"), "layer": str(fresh / "opt"),
-            "handler": "notification_processor", "modules": list(used_modules), "clients": [list(c) for c in used_clients]}
-    import_only = {**ours, "modules": [], "clients": []}
-    original = {"kind": "original", "clients": ORIGINAL_CLIENTS}
-    # Informative: what bytecode for the runtime would save (written once, then reused).
-    bytecode = {**ours, "task": str(root / "bytecode" / "task" / "notification_processor"),
-                "layer": str(root / "bytecode" / "opt")}
-    cached = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    _cold_start_once(sys.executable, bytecode, cached)
-    here = _interleaved(sys.executable, [
-        ("ours: import the handler only", import_only, env),
-        ("ours: import + the first events' modules and clients", ours, env),
-        ("  the same if bytecode for the runtime were shipped", bytecode, cached),
-        ("original sample (reconstructed, see below)", original, env)], runs)
-    python, why_not = next_python()
-    if python is None:
-        return here, why_not
-    return here, _interleaved(python, [("ours: import + the first events' modules and clients", ours, env),
-                                       ("original sample (reconstructed)", original, env)], runs)
-
-
-def next_python() -> tuple[str | None, str]:
-    """A NEXT_PYTHON virtual environment under build/ with the botocore and boto3 versions this one has
-    (created on first use, from the package index), or None and why not."""
-    import boto3
-    import botocore
-
-    # pyenv's shims run a version only when it is selected: select the newest 3.13 for this look-up.
-    env = {**os.environ, "PYENV_VERSION": os.environ.get("PYENV_VERSION") or NEXT_PYTHON.removeprefix("python")}
+                rounds: int = COLD_START_RUNS) -> tuple[ColdStartTable, ColdStartTable | None]:
+    """The headline table on the runtime interpreter: ours as packaged (the import alone, then with
+    the modules and clients the first events load), the latter from source only, and the original;
+    then ours as packaged and the original on the build's Python. Without a runtime interpreter, the
+    headline on the build's Python (saying why) and no second table."""
     try:
-        found = subprocess.run([NEXT_PYTHON, "-c", "import sys; print(sys.executable)"], env=env, check=True,
-                               capture_output=True, text=True, timeout=60).stdout.strip()
-    except (subprocess.SubprocessError, OSError):
-        return None, f"no {NEXT_PYTHON} on PATH"
-    venv = ROOT / "build" / f"bench-{NEXT_PYTHON}"
-    python = venv / "bin" / "python"
-    pins = [f"botocore=={botocore.__version__}", f"boto3=={boto3.__version__}"]
-    stamp = venv / "pins.txt"
-    if not stamp.is_file() or stamp.read_text() != "\n".join(pins):
-        try:
-            subprocess.run([found, "-m", "venv", "--clear", str(venv)], check=True, capture_output=True, timeout=300)
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", *pins], check=True, capture_output=True,
-                           timeout=300)
-        except (subprocess.SubprocessError, OSError) as exc:
-            return None, f"could not install {' '.join(pins)} for {NEXT_PYTHON}: {exc}"
-        stamp.write_text("\n".join(pins))
-    return str(python), ""
+        python, why_not = runtime_python.find(fetch=False)
+    except runtime_python.Unavailable as exc:
+        python, why_not = None, str(exc)
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
+        return _cold_start_tables(python, why_not, Path(scratch), used_clients, used_modules, rounds)
+
+
+def _cold_start_tables(python: RuntimePython | None, why_not: str, root: Path,
+                       used_clients: Sequence[tuple[str, str | None, bool, bool]], used_modules: Sequence[str],
+                       rounds: int) -> tuple[ColdStartTable, ColdStartTable | None]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}, **FAKE_ENV,
+           "POWERTOOLS_SERVICE_NAME": "notification_processor"}
+    quiet = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    build = (sys.executable,)
+    build_name = f"Python {platform.python_version()} (the build's)"
+    if python is None:
+        source = _extract(build_artifacts(None), root / "source")
+        ours = _ours(source, used_clients, used_modules)
+        return ColdStartTable(f"{build_name}; no runtime interpreter: {why_not}", _interleaved([
+            Run("ours: import the handler only", build, {**ours, **IMPORT_ONLY}, quiet),
+            Run("ours: import + the first events' modules and clients", build, ours, quiet),
+            Run("original sample (reconstructed)", build, ORIGINAL, quiet)], rounds)), None
+
+    packaged = build_artifacts(python)
+    source_only = build_artifacts(None)
+    argv = python.argv
+
+    def rows(copy: str, env: dict[str, str]) -> list[Run]:
+        ours = _ours(_extract(packaged, root / copy / "packaged"), used_clients, used_modules)
+        source = _ours(_extract(source_only, root / copy / "source"), used_clients, used_modules)
+        return [Run("ours: import the handler only", argv, {**ours, **IMPORT_ONLY}, env),
+                Run("ours: import + the first events' modules and clients", argv, ours, env),
+                Run("  the same without the shipped bytecode (source only)", argv, source, env),
+                Run("original sample (reconstructed)", argv, ORIGINAL, env)]
+
+    # Lambda's runtime ships its standard library and SDK compiled: one run of each row, on copies of
+    # the zips (whose bytecode these may write), compiles them for this interpreter.
+    for run in rows("warm-up", runtime_env(python, base=env)):
+        _cold_start_once(run)
+    runtime = _interleaved(rows("measured", {**runtime_env(python, base=env), "PYTHONDONTWRITEBYTECODE": "1"}), rounds)
+    ours = _ours(root / "measured" / "packaged", used_clients, used_modules)
+    here = _interleaved([Run("ours: import + the first events' modules and clients (compiles: the zips' "
+                             f"bytecode is for {runtime_python.NAME})", build, ours, quiet),
+                         Run("original sample (reconstructed)", build, ORIGINAL, quiet)], rounds)
+    return ColdStartTable(python.describe(), runtime), ColdStartTable(build_name, here)
 
 
 # --- usage reading from raw GetMetricData bytes ----------------------------------------------------

@@ -469,9 +469,10 @@ def main() -> int:
             path = ROOT / "build" / key
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
+            pycs = [i.file_size for i in infos if i.filename.endswith(".pyc")]
             rows.append([name, key, f"{path.stat().st_size / 1024:,.1f}", str(len(infos)),
-                         f"{sum(i.file_size for i in infos) / 1024:,.1f}"])
-        print(_table(["artifact", "key", "zip KiB", "files", "unzipped KiB"], rows))
+                         f"{sum(i.file_size for i in infos) / 1024:,.1f}", f"{len(pycs)} ({sum(pycs) / 1024:,.1f})"])
+        print(_table(["artifact", "key", "zip KiB", "files", "unzipped KiB", "of which .pyc: files (KiB)"], rows))
     else:
         print("  build/ holds no artifacts: run `make package` first")
 
@@ -500,34 +501,35 @@ def _client_label(service: str, region: str | None, raw_timestamps: bool, retry:
             + ("" if retry else " (one attempt)"))
 
 
+def _print_cold_starts(table: lambda_cost.ColdStartTable) -> None:
+    print(_table(["", "CPU ms", "peak MiB", "modules imported", "× original CPU"],
+                 [[c.label, f"{c.cpu * 1000:.0f}", f"{c.peak:.1f}", str(c.modules), f"{c.cpu / table.original.cpu:.2f}"]
+                  for c in table.rows]))
+
+
 def _lambda_cost(used_clients: list[tuple[str, str | None, bool, bool]], used_modules: list[str]) -> list[str]:
     failures: list[str] = []
     runs = lambda_cost.COLD_START_RUNS
     print(f"\nCold start: a fresh process from the zips, median of {runs} interleaved rounds (each runs every row once;\n"
-          "CPU = user + system). Clients and modules are loaded on first use, so the figure that counts is the second\n"
-          f"row: the import, then every module ({len(used_modules)}) and client ({len(used_clients)}) that the first "
-          "alarm event of any scenario above\nloads, together (more than any one event loads):")
-    starts, next_starts = lambda_cost.cold_starts(used_clients, used_modules)
-    _, ours, _, original = starts
-    print(_table(["", "CPU ms", "peak MiB", "modules imported", "× original CPU"],
-                 [[c.label, f"{c.cpu * 1000:.0f}", f"{c.peak:.1f}", str(c.modules), f"{c.cpu / original.cpu:.2f}"]
-                  for c in starts]))
-    print(f"  Python {sys.version.split()[0]} (this environment's, with its botocore). "
-          f"ours: the processor's zip + layer as `make package` builds them; clients: "
+          "CPU = user + system; no bytecode written: Lambda's /var/task and /opt are read-only). Clients and modules\n"
+          "are loaded on first use, so the figure that counts is the second row: the import, then every module\n"
+          f"({len(used_modules)}) and client ({len(used_clients)}) that the first alarm event of any scenario above "
+          "loads, together (more than any one event loads).")
+    headline, build = lambda_cost.cold_starts(used_clients, used_modules)
+    print(f"On {headline.interpreter}" + (", the template's runtime interpreter, with the SDK as Lambda's runtime has it"
+                                          " (compiled by one warm-up run of each row):" if build else ":"))
+    _print_cold_starts(headline)
+    print(f"  ours: the processor's zip + layer as `make package` builds them; clients: "
           f"{', '.join(_client_label(*c) for c in used_clients)}\n"
           "  original: no layer code; the standard-library modules a one-file processor uses, boto3, then one\n"
           "  module-level boto3.client() per service its role allows (original-stack.json): "
           f"{', '.join(s + ('@' + r if r else '') for s, r in lambda_cost.ORIGINAL_CLIENTS)}.\n"
           "  The original's own function code is not available, so compiling it is not counted: its figure is a\n"
           "  lower bound. Peak memory is the whole process (interpreter included), as Lambda reports it.")
-    print(f"\nThe same two with {lambda_cost.NEXT_PYTHON}, the closest to the template's runtime (python3.14) that this "
-          "machine has\n(its own virtual environment, same botocore and boto3 versions; informative, not a target):")
-    if isinstance(next_starts, str):
-        print(f"  not measured: {next_starts}")
-    else:
-        print(_table(["", "CPU ms", "peak MiB", "modules imported", "× original CPU"],
-                     [[c.label, f"{c.cpu * 1000:.0f}", f"{c.peak:.1f}", str(c.modules),
-                       f"{c.cpu / next_starts[-1].cpu:.2f}"] for c in next_starts]))
+    if build:
+        print(f"\nThe same on {build.interpreter}, with its botocore (informative, not the target):")
+        _print_cold_starts(build)
+    ours, original = headline.ours, headline.original
     if ours.cpu > original.cpu:
         failures.append(f"cold start {ours.cpu * 1000:.0f} ms CPU > the original's {original.cpu * 1000:.0f} ms "
                         f"({ours.cpu / original.cpu:.2f}×)")
