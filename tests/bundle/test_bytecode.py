@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -109,7 +110,9 @@ def inspected(runtime: RuntimePython, artifacts: list[Artifact]) -> dict:
 
 
 def _import(runtime: RuntimePython, handler: str, task: Path, layer: Path) -> dict:
-    env = runtime_env(runtime, str(task), str(layer), base={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"})
+    env = runtime_env(runtime, str(task), str(layer), base={
+        "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
     try:
         out = runtime.run(["-c", _IMPORT, handler, str(task), str(layer)], env=env)
     except subprocess.CalledProcessError as exc:
