@@ -15,22 +15,28 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
 import threading
 from pathlib import PurePosixPath
 
-from bundle.runtime_python import CACHE_TAG, RuntimePython
+from bundle.cli_errors import UserError
+from bundle.runtime_python import CACHE_TAG, NAME, RuntimePython
 
 # Run by the runtime interpreter: what py_compile does for one file (compile with dont_inherit, then
-# the checked-hash header), for every file on stdin.
+# the checked-hash header), for every file on stdin; or where the first one that does not compile fails.
 _COMPILER = """
 import base64, importlib.util, json, sys
 from importlib._bootstrap_external import _code_to_hash_pyc
 out = {}
 for name, dfile, source in json.load(sys.stdin):
     data = base64.b64decode(source)
-    code = compile(data, dfile, "exec", dont_inherit=True)
+    try:
+        code = compile(data, dfile, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        json.dump({"error": f"{exc.filename}:{exc.lineno}: {exc.msg}"}, sys.stdout)
+        sys.exit()
     out[name] = base64.b64encode(bytes(_code_to_hash_pyc(code, importlib.util.source_hash(data), True))).decode()
-json.dump(out, sys.stdout)
+json.dump({"compiled": out}, sys.stdout)
 """
 
 _lock = threading.Lock()
@@ -55,12 +61,34 @@ def with_bytecode(entries: dict[str, bytes], lambda_root: str, python: RuntimePy
         missing = sorted(name for name, key in keys.items() if key not in _compiled)
         if missing:
             batch = [[name, keys[name][1], base64.b64encode(sources[name]).decode()] for name in missing]
-            out = json.loads(python.run(["-c", _COMPILER], input=json.dumps(batch).encode(),
-                                        env=_env()))
+            out = _compile(python, batch)
             for name in missing:
                 _compiled[keys[name]] = base64.b64decode(out[name])
         compiled = {pyc_name(name): _compiled[key] for name, key in keys.items()}
     return {**entries, **compiled}
+
+
+def _compile(python: RuntimePython, batch: list[list[str]]) -> dict[str, str]:
+    """Archive name → base64 .pyc; a module the runtime cannot compile, or an interpreter that fails,
+    is one line for the build's user (Lambda could not import that module either)."""
+    try:
+        out = json.loads(python.run(["-c", _COMPILER], input=json.dumps(batch).encode(), env=_env()))
+    except subprocess.CalledProcessError as exc:
+        said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise _failed(python, f"exit {exc.returncode}" + (f": {said[-1]}" if said else "")) from None
+    except subprocess.TimeoutExpired as exc:
+        raise _failed(python, f"no answer in {exc.timeout:g} s") from None
+    except OSError as exc:
+        raise _failed(python, str(exc)) from None
+    if "error" in out:
+        raise UserError(f"{out['error']}: {NAME} cannot compile it, so Lambda could not import it")
+    compiled: dict[str, str] = out["compiled"]
+    return compiled
+
+
+def _failed(python: RuntimePython, detail: str) -> UserError:
+    return UserError(f"{python.describe()} could not compile the zips' bytecode ({detail}): "
+                     "fix it, or set RUNTIME_PYTHON=none for zips without bytecode")
 
 
 def _env() -> dict[str, str]:

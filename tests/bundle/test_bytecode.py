@@ -19,6 +19,7 @@ import pytest
 from bundle import bytecode
 from bundle.artifacts import FUNCTION_NAMES, LAYER_NAME, LAYER_ROOT, TASK_ROOT, Artifact, build_artifacts
 from bundle.bytecode import pyc_name
+from bundle.cli_errors import UserError, describe
 from bundle.runtime_python import CACHE_TAG, RuntimePython
 from tests.runtime_site import required_runtime, runtime_env
 
@@ -210,3 +211,26 @@ def test_source_only_zips_carry_no_bytecode(source_only: list[Artifact]) -> None
         names = _entries(artifact)
         assert any(n.endswith(".py") for n in names)
         assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n], artifact.name
+
+
+def test_a_module_the_runtime_cannot_compile_stops_the_build_in_one_line(runtime: RuntimePython) -> None:
+    # Lambda could not import it either; the line says which file and where.
+    entries = {"fine.py": b"x = 1\n", "broken.py": b"x = 1\ndef f(:\n    pass\n"}
+    with pytest.raises(UserError, match=r"^/var/task/broken\.py:2: [^\n]+: python3\.14 cannot compile it, so Lambda "
+                                        r"could not import it$") as raised:
+        bytecode.with_bytecode(entries, TASK_ROOT, runtime)
+    assert describe(raised.value) == str(raised.value)
+
+
+@pytest.mark.parametrize(("argv", "detail"), [
+    (("/bin/sh", "-c", "echo 'Fatal Python error: init failed' >&2; echo more >&2; exit 3", "sh"),
+     "exit 3: more"),
+    (("/bin/sh", "-c", "exit 1", "sh"), "exit 1"),
+    (("/nonexistent/python3.14",), "[Errno 2] No such file or directory: '/nonexistent/python3.14'"),
+], ids=["fails-saying-why", "fails-silently", "missing"])
+def test_an_interpreter_that_cannot_compile_stops_the_build_in_one_line(argv: tuple[str, ...], detail: str) -> None:
+    python = RuntimePython(argv, "3.14.0", "a test")
+    with pytest.raises(UserError) as raised:
+        bytecode.with_bytecode({"fine.py": b"x = 1\n"}, TASK_ROOT, python)
+    assert str(raised.value) == (f"Python 3.14.0 (a test) could not compile the zips' bytecode ({detail}): fix it, "
+                                 "or set RUNTIME_PYTHON=none for zips without bytecode")
