@@ -14,6 +14,7 @@ from pathlib import Path
 from bundle import runtime_python
 from bundle.bytecode import with_bytecode
 from bundle.runtime_python import RuntimePython
+from bundle.service_models import layer_entries as service_model_entries
 from bundle.zips import files_under, sha256_prefix, zip_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,10 +101,12 @@ def packaged_modules() -> list[tuple[Path, str]]:
 
 
 def layer_artifact(python: RuntimePython | _Found | None = FOUND) -> Artifact:
-    """Our two packages, under python/ as Lambda expects, with bytecode for the runtime when ``python`` is one."""
+    """Our two packages, under python/ as Lambda expects, with bytecode for the runtime when ``python`` is one,
+    and the small service models the clients use where the runtime's botocore allows (bundle/service_models.py)."""
     entries: dict[str, bytes] = {}
     for package in LAYER_PACKAGES:
         entries.update(_tree(FUNCTIONS / package, f"python/{package}/"))
+    entries.update(service_model_entries())
     return Artifact(LAYER_NAME, zip_bytes(with_bytecode(entries, LAYER_ROOT, _runtime(python))))
 
 

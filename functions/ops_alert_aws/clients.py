@@ -18,6 +18,10 @@ right after the processor's cold start finds 0 unreachable objects), about 40 ms
 So collection is paused while a client is created, and what exists then is moved out of later
 collections' way (``gc.freeze``, the permanent generation): the modules and clients are never
 garbage, and every later collection of the container scans only what invocations allocate.
+
+In the layer, the Session's data loader serves each service's model from the layer's small copy
+when the runtime's botocore ships the very file it was made from (ops_alert_aws.model_subsets:
+decoding the whole models was most of the clients' cost). From the source tree there is none.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from botocore.config import Config
 from botocore.parsers import ResponseParserFactory
 
 from ops_alert.partition import support_region
+from ops_alert_aws.model_subsets import SubsetLoader
 
 # Adaptive mode backs off client-side when AWS throttles (Service Quotas and Support throttle
 # aggressively); 5 retries (botocore counts 6 attempts) stay well inside every function's timeout.
@@ -44,6 +49,9 @@ RETRIES = Config(
 # opened the case, and a retry would open a second one. The caller looks the case up instead.
 ONCE = RETRIES.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
 
+# Made by the build (bundle/service_models.py), in the layer only.
+SERVICE_MODELS = os.path.join(os.path.dirname(__file__), "service_models")
+
 # Creating clients from one Session in several threads at once is not safe in botocore.
 _lock = threading.RLock()
 _session: botocore.session.Session | None = None
@@ -56,6 +64,9 @@ def session() -> botocore.session.Session:
     with _lock:
         if _session is None:
             _session = botocore.session.get_session()
+            if os.path.isdir(SERVICE_MODELS):
+                loader = SubsetLoader(_session.get_component("data_loader"), SERVICE_MODELS)
+                _session.register_component("data_loader", loader)
         return _session
 
 
