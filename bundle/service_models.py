@@ -1,13 +1,12 @@
 """The layer's service models: per service the functions call, the build botocore's model restricted
-to those operations, without documentation, and a manifest of the files each was made from.
+to those operations (ops_alert_aws.api_operations), without documentation, and a manifest of the
+model files each was made from.
 
-Creating a client json-decodes its service's whole model, most of the notification processor's
-client cost on a cold start (ssm's model is over 1 MB of JSON; the processor calls four of its
-operations). ops_alert_aws.model_subsets serves a subset only where the runtime's botocore has the
-same model files, so a client never sees anything but what its own botocore would have loaded, less
-operations the functions never call and documentation. Kept besides the declared operations: those
-botocore calls itself (endpoint discovery's), and every modeled error, so that ``client.exceptions``
-and error parsing are the full model's.
+Creating a client json-decodes its service's whole model, most of the processor's client cost on a
+cold start. ops_alert_aws.model_subsets serves a subset only where the runtime's botocore has the same
+files. Also kept: the operations botocore calls itself (endpoint discovery) and every modeled error,
+so ``client.exceptions`` and error parsing are the full model's; mappings keep the model's order
+(members are serialized and parsed in it).
 """
 from __future__ import annotations
 
