@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bundle import runtime_python
+from bundle import dataclass_code, runtime_python
 from bundle.bytecode import with_bytecode
 from bundle.runtime_python import RuntimePython
 from bundle.service_models import layer_entries as service_model_entries
@@ -107,6 +107,8 @@ def layer_artifact(python: RuntimePython | _Found | None = FOUND) -> Artifact:
     for package in LAYER_PACKAGES:
         entries.update(_tree(FUNCTIONS / package, f"python/{package}/"))
     entries.update(service_model_entries())
+    # With the runtime, also our dataclasses' methods compiled by it (bundle/dataclass_code.py).
+    entries.update(dataclass_code.layer_entries(_runtime(python), FUNCTIONS, FUNCTION_NAMES, LAYER_PACKAGES))
     return Artifact(LAYER_NAME, zip_bytes(with_bytecode(entries, LAYER_ROOT, _runtime(python))))
 
 

@@ -22,20 +22,31 @@ catch it. Updating alarms CloudFormation created causes drift on them (documente
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from ops_alert_aws.dataclass_code import shipped_dataclass_code
 
-from ops_alert.alarms import BY_KEY, DAILY_TOKENS
-from ops_alert.dashboard import DAILY_LABEL, DashboardSpec, lines_for, refresh_usage_widgets
-from ops_alert.deployment import DAILY_CODE_VARIABLE, ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
-from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
-from ops_alert.quotas import NO_QUOTA_CODE, is_quota_code
-from ops_alert.thresholds import Quotas, Thresholds, alarm_threshold, compute_thresholds, render_threshold, threshold
-from ops_alert_aws import dashboards, inference_profiles, layer2_alarms, quota_catalogue, threshold_store
-from ops_alert_aws.errors import AwsError, describe, is_not_found
-from ops_alert_aws.log import bind, get_logger
+# Our dataclasses' methods come compiled in the layer (ops_alert_aws.dataclass_code: why).
+with shipped_dataclass_code():
+    import os
+    from collections.abc import Mapping
+    from dataclasses import dataclass
+    from typing import Any
+
+    from ops_alert.alarms import BY_KEY, DAILY_TOKENS
+    from ops_alert.dashboard import DAILY_LABEL, DashboardSpec, lines_for, refresh_usage_widgets
+    from ops_alert.deployment import DAILY_CODE_VARIABLE, ENVIRONMENT_NAMES, DeploymentSettings, MissingSettings
+    from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
+    from ops_alert.quotas import NO_QUOTA_CODE, is_quota_code
+    from ops_alert.thresholds import (
+        Quotas,
+        Thresholds,
+        alarm_threshold,
+        compute_thresholds,
+        render_threshold,
+        threshold,
+    )
+    from ops_alert_aws import dashboards, inference_profiles, layer2_alarms, quota_catalogue, threshold_store
+    from ops_alert_aws.errors import AwsError, describe, is_not_found
+    from ops_alert_aws.log import bind, get_logger
 
 logger = get_logger("alarm_updater")
 

@@ -16,23 +16,27 @@ replaced; the Delete CloudFormation then sends for the old ID cleans up the old 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from ops_alert_aws.dataclass_code import shipped_dataclass_code
 
-from ops_alert.email_list import EmailListError, mask_email, plan, wanted_addresses
-from ops_alert_aws import subscriptions
-from ops_alert_aws.custom_resource import (
-    CREATE,
-    DELETE,
-    UPDATE,
-    Outcome,
-    Request,
-    ResourceFailed,
-    physical_id_for,
-    run,
-)
-from ops_alert_aws.errors import AwsError, describe, is_not_found
-from ops_alert_aws.log import bind, get_logger
+# Our dataclasses' methods come compiled in the layer (ops_alert_aws.dataclass_code: why).
+with shipped_dataclass_code():
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+
+    from ops_alert.email_list import EmailListError, mask_email, plan, wanted_addresses
+    from ops_alert_aws import subscriptions
+    from ops_alert_aws.custom_resource import (
+        CREATE,
+        DELETE,
+        UPDATE,
+        Outcome,
+        Request,
+        ResourceFailed,
+        physical_id_for,
+        run,
+    )
+    from ops_alert_aws.errors import AwsError, describe, is_not_found
+    from ops_alert_aws.log import bind, get_logger
 
 logger = get_logger("email_subscription_manager")
 

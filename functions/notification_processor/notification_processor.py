@@ -31,30 +31,44 @@ import gc
 # way (gc.freeze), like the clients' (ops_alert_aws.clients; README "Speed and cost").
 gc.disable()
 
-import json
-import os
-from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
-from typing import Any
+from ops_alert_aws.dataclass_code import shipped_dataclass_code
 
-from ops_alert.alarm_message import (
-    AlarmSignal,
-    DeadLettered,
-    MalformedAlarmMessage,
-    dead_lettered_event,
-    parse_signals,
-)
-from ops_alert.decision_event import StackIdentity, decision_detail
-from ops_alert.names import StackNames
-from ops_alert.results import Batch, EventResult, FollowUpResult, Ignored, RecordResult, Rejected, SignalResult, Status
-from ops_alert_aws.decision_events import put_decision_event
-from ops_alert_aws.errors import describe
-from ops_alert_aws.follow_up import is_sqs_record
-from ops_alert_aws.log import bind, get_logger
-from ops_alert_aws.metrics import COUNT, Metrics
-from ops_alert_aws.settings import ProcessorEnv, read_customer_name
+# Our dataclasses' methods come compiled in the layer (ops_alert_aws.dataclass_code: 50 → 21 ms
+# of this import on python3.14).
+with shipped_dataclass_code():
+    import json
+    import os
+    from collections.abc import Callable, Mapping
+    from datetime import datetime, timezone
+    from typing import Any
 
-import processor_pipeline
+    from ops_alert.alarm_message import (
+        AlarmSignal,
+        DeadLettered,
+        MalformedAlarmMessage,
+        dead_lettered_event,
+        parse_signals,
+    )
+    from ops_alert.decision_event import StackIdentity, decision_detail
+    from ops_alert.names import StackNames
+    from ops_alert.results import (
+        Batch,
+        EventResult,
+        FollowUpResult,
+        Ignored,
+        RecordResult,
+        Rejected,
+        SignalResult,
+        Status,
+    )
+    from ops_alert_aws.decision_events import put_decision_event
+    from ops_alert_aws.errors import describe
+    from ops_alert_aws.follow_up import is_sqs_record
+    from ops_alert_aws.log import bind, get_logger
+    from ops_alert_aws.metrics import COUNT, Metrics
+    from ops_alert_aws.settings import ProcessorEnv, read_customer_name
+
+    import processor_pipeline
 
 gc.collect(0)  # the young generation: what the imports created (gc.collect(1) differs on 3.14)
 gc.freeze()

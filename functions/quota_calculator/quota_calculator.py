@@ -22,49 +22,53 @@ parameters, read from the old physical ID.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from ops_alert_aws.dataclass_code import shipped_dataclass_code
 
-from ops_alert.alarms import QuotaKind
-from ops_alert.deployment import PROPERTY_NAMES, DeploymentSettings
-from ops_alert.names import StackNames
-from ops_alert.profiles import (
-    PARAMETER_SYSTEM_DEFINED,
-    SYSTEM_DEFINED,
-    ProfileError,
-    check_application_profile,
-    display_model_id,
-    resolve_application_profile,
-    short_profile_id,
-)
-from ops_alert.quota_codes import (
-    CHECK_PARAMETER,
-    NO_QUOTA_CODE,
-    CodeCheckMode,
-    QuotaCheck,
-    QuotaCodeError,
-    QuotaInfo,
-    QuotaRate,
-    decide,
-    find_quota,
-    parse_check_mode,
-    validate_quota_code,
-)
-from ops_alert.thresholds import Quotas, compute_thresholds, render_threshold, threshold
-from ops_alert_aws import inference_profiles, quota_catalogue, threshold_store
-from ops_alert_aws.custom_resource import (
-    CREATE,
-    DELETE,
-    UPDATE,
-    Outcome,
-    Request,
-    ResourceFailed,
-    physical_id_for,
-    run,
-)
-from ops_alert_aws.errors import AwsError, describe, is_not_found
-from ops_alert_aws.log import bind, get_logger
+# Our dataclasses' methods come compiled in the layer (ops_alert_aws.dataclass_code: why).
+with shipped_dataclass_code():
+    from collections.abc import Mapping
+    from dataclasses import dataclass
+    from typing import Any
+
+    from ops_alert.alarms import QuotaKind
+    from ops_alert.deployment import PROPERTY_NAMES, DeploymentSettings
+    from ops_alert.names import StackNames
+    from ops_alert.profiles import (
+        PARAMETER_SYSTEM_DEFINED,
+        SYSTEM_DEFINED,
+        ProfileError,
+        check_application_profile,
+        display_model_id,
+        resolve_application_profile,
+        short_profile_id,
+    )
+    from ops_alert.quota_codes import (
+        CHECK_PARAMETER,
+        NO_QUOTA_CODE,
+        CodeCheckMode,
+        QuotaCheck,
+        QuotaCodeError,
+        QuotaInfo,
+        QuotaRate,
+        decide,
+        find_quota,
+        parse_check_mode,
+        validate_quota_code,
+    )
+    from ops_alert.thresholds import Quotas, compute_thresholds, render_threshold, threshold
+    from ops_alert_aws import inference_profiles, quota_catalogue, threshold_store
+    from ops_alert_aws.custom_resource import (
+        CREATE,
+        DELETE,
+        UPDATE,
+        Outcome,
+        Request,
+        ResourceFailed,
+        physical_id_for,
+        run,
+    )
+    from ops_alert_aws.errors import AwsError, describe, is_not_found
+    from ops_alert_aws.log import bind, get_logger
 
 logger = get_logger("quota_calculator")
 

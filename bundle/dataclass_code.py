@@ -1,0 +1,108 @@
+"""The compiled methods of our dataclasses, for the layer (functions/ops_alert_aws/dataclass_code.py).
+
+``dataclasses`` generates each class's methods as source text and compiles it on every import: on
+python3.14 ~35 ms of the notification processor's ~50 ms import CPU. Here the runtime's own
+interpreter (bundle/runtime_python.py) imports what Lambda imports (the four handler modules, every
+module of the layer's packages, from the same sources the zips carry, with the SDK as the runtime has
+it) and records every text ``dataclasses`` executes; each is compiled exactly as that ``exec`` of a
+str compiles it (file name ``<string>``, no inherited future flags: ``dataclasses`` has none). The
+file is the interpreter's magic number, then ``marshal`` of {text: code} in sorted order: the same
+sources and interpreter give the same bytes (fixed hash seed, as bundle/bytecode.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from bundle.cli_errors import UserError
+from bundle.runtime_python import CACHE_TAG, RuntimePython
+from bundle.runtime_sdk import sdk_site
+from bundle.zips import files_under
+
+# Where the layer carries it: beside the module that reads it, named for the Python it is for.
+LAYER_PATH = f"python/ops_alert_aws/dataclass_code.{CACHE_TAG}.marshal"
+
+# Run by the runtime interpreter: argv[1] is where to write, then the modules to import in order.
+_RECORDER = """
+import builtins, dataclasses, importlib, importlib.util, marshal, sys
+out, modules = sys.argv[1], sys.argv[2:]
+texts = set()
+def recording(source, globals=None, locals=None, /):
+    texts.add(source)
+    return builtins.exec(source, globals, locals)
+dataclasses.exec = recording
+for name in modules:
+    importlib.import_module(name)
+del dataclasses.exec
+if not texts:
+    sys.exit("no dataclass was created")
+code = {text: compile(text, "<string>", "exec", dont_inherit=True) for text in sorted(texts)}
+with open(out, "wb") as file:
+    file.write(importlib.util.MAGIC_NUMBER + marshal.dumps(code))
+"""
+
+_lock = threading.Lock()
+_recorded: dict[tuple[tuple[str, ...], str], bytes] = {}  # (interpreter, sources' SHA-256) → file
+
+
+def layer_entries(python: RuntimePython | None, functions: Path, handlers: Iterable[str],
+                  packages: Iterable[str]) -> dict[str, bytes]:
+    """{LAYER_PATH: the file} for the layer zip; nothing without a runtime interpreter."""
+    if python is None:
+        return {}
+    handlers, packages = tuple(handlers), tuple(packages)
+    roots = [functions / name for name in handlers] + [functions / name for name in packages]
+    sources = sorted(p for root in roots for p in files_under(root) if p.suffix == ".py")
+    digest = hashlib.sha256()
+    for path in sources:
+        digest.update(f"{path.relative_to(functions).as_posix()}\0{len(path.read_bytes())}\0".encode())
+        digest.update(path.read_bytes())
+    key = (python.argv, digest.hexdigest())
+    with _lock:
+        if key not in _recorded:
+            modules = [*handlers, *(_module_name(p, functions) for p in sources
+                                    if p.relative_to(functions).parts[0] in packages)]
+            _recorded[key] = _record(python, [str(functions / name) for name in handlers] + [str(functions)], modules)
+        return {LAYER_PATH: _recorded[key]}
+
+
+def _module_name(path: Path, functions: Path) -> str:
+    parts = path.relative_to(functions).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _record(python: RuntimePython, path: list[str], modules: list[str]) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="dataclass-code.") as tmp:
+        home, empty, out = Path(tmp, "home"), Path(tmp, "empty"), Path(tmp, "code.marshal")
+        home.mkdir()
+        empty.write_bytes(b"")
+        env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "PYTHONPATH": os.pathsep.join([*path, str(sdk_site())]),
+            "PYTHONHASHSEED": "0",  # constant sets are laid out by string hash
+            "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the source tree
+            # Importing reads no AWS configuration of the build machine, and never calls AWS.
+            "HOME": str(home), "AWS_CONFIG_FILE": str(empty), "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+        }
+        try:
+            python.run(["-c", _RECORDER, str(out), *modules], env=env)
+        except subprocess.CalledProcessError as exc:
+            said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+            raise _failed(python, f"exit {exc.returncode}" + (f": {said[-1]}" if said else "")) from None
+        except subprocess.TimeoutExpired as exc:
+            raise _failed(python, f"no answer in {exc.timeout:g} s") from None
+        except OSError as exc:
+            raise _failed(python, str(exc)) from None
+        return out.read_bytes()
+
+
+def _failed(python: RuntimePython, detail: str) -> UserError:
+    return UserError(f"{python.describe()} could not import the functions to record their dataclasses' code "
+                     f"({detail}): fix it, or set RUNTIME_PYTHON=none for zips without bytecode")
+
