@@ -58,9 +58,9 @@ def shipped_dataclass_code(path: str = CODE_FILE) -> Iterator[None]:
         yield
         return
 
-    def replay(source: Any, globals: Any = None, locals: Any = None, /) -> None:  # exec's own signature
+    def replay(source: Any, globals: Any = None, locals: Any = None, /, **options: Any) -> None:  # exec's
         code = shipped.get(source) if type(source) is str else None
-        builtins.exec(source if code is None else code, globals, locals)
+        builtins.exec(source if code is None else code, globals, locals, **options)
 
     dataclasses.exec = replay  # type: ignore[attr-defined]  # shadows the builtin for that module only
     try:
