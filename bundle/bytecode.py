@@ -15,7 +15,6 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
 import threading
 from pathlib import PurePosixPath
 
@@ -71,24 +70,12 @@ def with_bytecode(entries: dict[str, bytes], lambda_root: str, python: RuntimePy
 def _compile(python: RuntimePython, batch: list[list[str]]) -> dict[str, str]:
     """Archive name → base64 .pyc; a module the runtime cannot compile, or an interpreter that fails,
     is one line for the build's user (Lambda could not import that module either)."""
-    try:
-        out = json.loads(python.run(["-c", _COMPILER], input=json.dumps(batch).encode(), env=_env()))
-    except subprocess.CalledProcessError as exc:
-        said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise _failed(python, f"exit {exc.returncode}" + (f": {said[-1]}" if said else "")) from None
-    except subprocess.TimeoutExpired as exc:
-        raise _failed(python, f"no answer in {exc.timeout:g} s") from None
-    except OSError as exc:
-        raise _failed(python, str(exc)) from None
+    out = json.loads(python.run_for_build(["-c", _COMPILER], doing="compile the zips' bytecode",
+                                          input=json.dumps(batch).encode(), env=_env()))
     if "error" in out:
         raise UserError(f"{out['error']}: {NAME} cannot compile it, so Lambda could not import it")
     compiled: dict[str, str] = out["compiled"]
     return compiled
-
-
-def _failed(python: RuntimePython, detail: str) -> UserError:
-    return UserError(f"{python.describe()} could not compile the zips' bytecode ({detail}): "
-                     "fix it, or set RUNTIME_PYTHON=none for zips without bytecode")
 
 
 def _env() -> dict[str, str]:

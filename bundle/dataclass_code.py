@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from bundle.cli_errors import UserError
 from bundle.runtime_python import CACHE_TAG, RuntimePython
 from bundle.runtime_sdk import sdk_site
 from bundle.zips import files_under
@@ -90,19 +88,6 @@ def _record(python: RuntimePython, path: list[str], modules: list[str]) -> bytes
             "HOME": str(home), "AWS_CONFIG_FILE": str(empty), "AWS_SHARED_CREDENTIALS_FILE": str(empty),
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
         }
-        try:
-            python.run(["-c", _RECORDER, str(out), *modules], env=env)
-        except subprocess.CalledProcessError as exc:
-            said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-            raise _failed(python, f"exit {exc.returncode}" + (f": {said[-1]}" if said else "")) from None
-        except subprocess.TimeoutExpired as exc:
-            raise _failed(python, f"no answer in {exc.timeout:g} s") from None
-        except OSError as exc:
-            raise _failed(python, str(exc)) from None
+        python.run_for_build(["-c", _RECORDER, str(out), *modules], env=env,
+                             doing="import the functions to record their dataclasses' code")
         return out.read_bytes()
-
-
-def _failed(python: RuntimePython, detail: str) -> UserError:
-    return UserError(f"{python.describe()} could not import the functions to record their dataclasses' code "
-                     f"({detail}): fix it, or set RUNTIME_PYTHON=none for zips without bytecode")
-

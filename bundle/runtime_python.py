@@ -37,6 +37,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bundle.cli_errors import UserError
+
 ROOT = Path(__file__).resolve().parent.parent
 # The template's runtime (templates/functions.py RUNTIME) as a version: bytecode is per minor version.
 RUNTIME_VERSION = (3, 14)
@@ -76,6 +78,22 @@ class RuntimePython:
         if done.returncode != 0:
             raise subprocess.CalledProcessError(done.returncode, [*self.argv, *args], done.stdout, done.stderr)
         return done.stdout
+
+    def run_for_build(self, args: list[str], *, doing: str, input: bytes | None = None,
+                      env: dict[str, str] | None = None) -> bytes:
+        """``run``, for a build step: any failure is one UserError line saying what could not be done
+        (``doing``), how it failed (its last stderr line) and how to build without it."""
+        try:
+            return self.run(args, input=input, env=env)
+        except subprocess.CalledProcessError as exc:
+            said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+            detail = f"exit {exc.returncode}" + (f": {said[-1]}" if said else "")
+        except subprocess.TimeoutExpired as exc:
+            detail = f"no answer in {exc.timeout:g} s"
+        except OSError as exc:
+            detail = str(exc)
+        raise UserError(f"{self.describe()} could not {doing} ({detail}): "
+                        "fix it, or set RUNTIME_PYTHON=none for zips without bytecode")
 
     def describe(self) -> str:
         return f"Python {self.version} ({self.origin})"

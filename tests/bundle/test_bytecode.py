@@ -21,7 +21,8 @@ from bundle.artifacts import FUNCTION_NAMES, LAYER_NAME, LAYER_ROOT, TASK_ROOT, 
 from bundle.bytecode import pyc_name
 from bundle.cli_errors import UserError, describe
 from bundle.runtime_python import CACHE_TAG, RuntimePython
-from tests.runtime_site import required_runtime, runtime_env
+from tests.bundle.conftest import extract
+from tests.runtime_site import runtime_env
 
 # flags in bytes 4..8 of a .pyc header (PEP 552): bit 0 hash-based, bit 1 check the source.
 CHECKED_HASH = 0b11
@@ -57,32 +58,9 @@ print(json.dumps({"compiled": [p for p in compiled if p.startswith(roots)], "our
 """
 
 
-@pytest.fixture(scope="module")
-def runtime() -> RuntimePython:
-    return required_runtime()
-
-
-@pytest.fixture(scope="module")
-def artifacts(runtime: RuntimePython) -> list[Artifact]:
-    return build_artifacts(runtime)
-
-
 def _entries(artifact: Artifact) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(artifact.content)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _extract(artifacts: list[Artifact], root: Path) -> Path:
-    """As Lambda does: each function's zip in its own task directory, the layer under opt/."""
-    for artifact in artifacts:
-        target = root / "opt" if artifact.name == LAYER_NAME else root / "task" / artifact.name
-        zipfile.ZipFile(io.BytesIO(artifact.content)).extractall(target)
-    return root
-
-
-@pytest.fixture(scope="module")
-def extracted(artifacts: list[Artifact], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _extract(artifacts, tmp_path_factory.mktemp("lambda"))
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +156,7 @@ def test_each_handler_imports_on_the_runtime_without_compiling_any_of_our_module
 def test_without_bytecode_the_same_import_compiles_our_modules(
         runtime: RuntimePython, source_only: list[Artifact], tmp_path: Path) -> None:
     # The check above can fail: zips without bytecode make the runtime compile every module of ours.
-    root = _extract(source_only, tmp_path)
+    root = extract(source_only, tmp_path)
     task, layer = root / "task" / "notification_processor", root / "opt" / "python"
     found = _import(runtime, "notification_processor", task, layer)
     assert str(task / "notification_processor.py") in found["compiled"]

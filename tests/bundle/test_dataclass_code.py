@@ -21,7 +21,7 @@ from bundle.artifacts import FUNCTION_NAMES, LAYER_NAME, Artifact, build_artifac
 from bundle.cli_errors import UserError
 from bundle.runtime_python import RuntimePython
 from ops_alert_aws.dataclass_code import load, shipped_dataclass_code
-from tests.runtime_site import required_runtime, runtime_env
+from tests.runtime_site import runtime_env
 
 SHIPPED = Path(dataclass_code.LAYER_PATH).relative_to("python")
 
@@ -85,26 +85,6 @@ print(json.dumps(found))
 
 # The generated methods the digest must cover where a class has them (frozen: __setattr__, __delattr__).
 METHODS = ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__")
-
-
-@pytest.fixture(scope="module")
-def runtime() -> RuntimePython:
-    return required_runtime()
-
-
-@pytest.fixture(scope="module")
-def artifacts(runtime: RuntimePython) -> list[Artifact]:
-    return build_artifacts(runtime)
-
-
-@pytest.fixture(scope="module")
-def extracted(artifacts: list[Artifact], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """As Lambda does: each function's zip in its own task directory, the layer under opt/."""
-    root = tmp_path_factory.mktemp("lambda")
-    for artifact in artifacts:
-        target = root / "opt" if artifact.name == LAYER_NAME else root / "task" / artifact.name
-        zipfile.ZipFile(io.BytesIO(artifact.content)).extractall(target)
-    return root
 
 
 def _layer_modules(layer: Path) -> list[str]:
