@@ -14,7 +14,11 @@
 - Usage reading: the raw HTTP bodies of GetMetricData, in the protocol the installed botocore speaks
   to CloudWatch, parsed by botocore through the processor's own client (ops_alert_aws.usage_metrics),
   then summarised (ops_alert.usage), for one model and for ten sibling profiles over 14 days with a
-  datapoint every minute (the worst case), against the floor of decoding those bytes at all.
+  datapoint every minute (the worst case), against the floor of decoding those bytes at all. On the
+  runtime interpreter in a child process (tests/bench/usage_reading.py) from the packaged layer as
+  extracted (its bytecode and service-model subsets), the bodies made here and passed as files; then
+  in this process on the build's Python, with botocore's default timestamp parser beside (informative).
+  Without a runtime interpreter, the build's Python is the headline, labelled so.
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ from ops_alert_aws import clients
 from ops_alert_aws.usage_metrics import (
     MAX_DATAPOINTS_PER_CALL,
     MAX_QUERIES_PER_CALL,
+    Window,
     _queries,
     fetch_model_series,
     usage_window,
@@ -53,6 +58,7 @@ from tests.fakes import FAKE_ENV, metric_wire
 from tests.runtime_site import runtime_env
 
 COLD_START_SCRIPT = Path(__file__).with_name("cold_start.py")
+USAGE_SCRIPT = Path(__file__).with_name("usage_reading.py")
 COLD_START_RUNS = 9
 PARSE_RUNS = 3
 # The original sample's processor: its role (original-stack.json, NotificationProcessorRole) allows
@@ -63,6 +69,7 @@ ORIGINAL_CLIENTS = [["cloudwatch", None], ["ssm", None], ["secretsmanager", None
 # Targets (issue 14).
 MAX_PEAK_MIB = 64.0
 MAX_USAGE_CPU_S = {"1 model": 0.150, "10 profiles": 1.0}
+USAGE_CASES = (("1 model", 1), ("10 profiles", 10))  # label, dimension values (the model and its siblings)
 
 
 @dataclass
@@ -151,26 +158,38 @@ def cold_starts(used_clients: Sequence[tuple[str, str | None, bool, bool]], used
     the modules and clients the first events load), the latter from source only, and the original;
     then ours as packaged and the original on the build's Python. Without a runtime interpreter, the
     headline on the build's Python (saying why) and no second table."""
-    try:
-        python, why_not = runtime_python.find(fetch=False)
-    except runtime_python.Unavailable as exc:
-        python, why_not = None, str(exc)
+    python, why_not = _runtime()
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
         return _cold_start_tables(python, why_not, Path(scratch), used_clients, used_modules, rounds)
+
+
+def _runtime() -> tuple[RuntimePython | None, str]:
+    """The template's runtime interpreter if installed (never downloaded here), else why not."""
+    try:
+        return runtime_python.find(fetch=False)
+    except runtime_python.Unavailable as exc:
+        return None, str(exc)
+
+
+BUILD_NAME = f"Python {platform.python_version()} (the build's)"
+
+
+def _child_env() -> dict[str, str]:
+    """The fake credentials and region, none of this machine's AWS or Python settings."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}, **FAKE_ENV,
+            "POWERTOOLS_SERVICE_NAME": "notification_processor"}
 
 
 def _cold_start_tables(python: RuntimePython | None, why_not: str, root: Path,
                        used_clients: Sequence[tuple[str, str | None, bool, bool]], used_modules: Sequence[str],
                        rounds: int) -> tuple[ColdStartTable, ColdStartTable | None]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}, **FAKE_ENV,
-           "POWERTOOLS_SERVICE_NAME": "notification_processor"}
+    env = _child_env()
     quiet = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
     build = (sys.executable,)
-    build_name = f"Python {platform.python_version()} (the build's)"
     if python is None:
         source = _extract(build_artifacts(None), root / "source")
         ours = _ours(source, used_clients, used_modules)
-        return ColdStartTable(f"{build_name}; no runtime interpreter: {why_not}", _interleaved([
+        return ColdStartTable(f"{BUILD_NAME}; no runtime interpreter: {why_not}", _interleaved([
             Run("ours: import the handler only", build, {**ours, **IMPORT_ONLY}, quiet),
             Run("ours: import + the first events' modules and clients", build, ours, quiet),
             Run("original sample (reconstructed)", build, ORIGINAL, quiet)], rounds)), None
@@ -196,7 +215,7 @@ def _cold_start_tables(python: RuntimePython | None, why_not: str, root: Path,
     here = _interleaved([Run("ours: import + the first events' modules and clients (compiles: the zips' "
                              f"bytecode is for {runtime_python.NAME})", build, ours, quiet),
                          Run("original sample (reconstructed)", build, ORIGINAL, quiet)], rounds)
-    return ColdStartTable(python.describe(), runtime), ColdStartTable(build_name, here)
+    return ColdStartTable(python.describe(), runtime), ColdStartTable(BUILD_NAME, here)
 
 
 # --- usage reading from raw GetMetricData bytes ----------------------------------------------------
@@ -271,10 +290,71 @@ def _cpu(work: Callable[[], Any], runs: int = PARSE_RUNS) -> float:
     return statistics.median(best)
 
 
-def usage_cost(label: str, profiles: int, *, with_default_parser: bool) -> UsageCost:
+@dataclass
+class UsageTable:
+    interpreter: str
+    costs: list[UsageCost]
+
+
+def usage_tables() -> tuple[UsageTable, UsageTable | None]:
+    """The headline on the runtime interpreter (a child process, from the packaged layer), then the
+    build's Python in this process with botocore's default parser for one model (informative). Without
+    a runtime interpreter, the build's Python is the headline (saying why) and there is no second table."""
+    python, why_not = _runtime()
+    build = UsageTable(BUILD_NAME, [usage_cost(label, profiles, with_default_parser=profiles == 1)
+                                    for label, profiles in USAGE_CASES])
+    if python is None:
+        return UsageTable(f"{BUILD_NAME}; no runtime interpreter: {why_not}", build.costs), None
+    with tempfile.TemporaryDirectory(prefix="bench-usage-") as scratch:
+        root = Path(scratch)
+        layer = _extract([a for a in build_artifacts(python) if a.name == LAYER_NAME], root) / "opt"
+        env = {**runtime_env(python, base=_child_env()), "PYTHONDONTWRITEBYTECODE": "1"}
+        runtime = [runtime_usage_cost(label, profiles, python, layer, env, root) for label, profiles in USAGE_CASES]
+    return UsageTable(python.describe(), runtime), build
+
+
+def _usage_input(profiles: int) -> tuple[list[str], Window, list[dict[str, Any]]]:
+    """The model and its siblings, the 14-day window ending now, and every GetMetricData page."""
     dims = ["abc123def456", *(f"sibling{i:02d}" for i in range(1, profiles))]
     window = usage_window(datetime.now(timezone.utc), 14)
-    pages = metric_data_pages(dims, window.start, window.minutes)
+    return dims, window, metric_data_pages(dims, window.start, window.minutes)
+
+
+def _value_lists(pages: Sequence[dict[str, Any]]) -> list[list[float]]:
+    return [r["Values"] for p in pages for r in p["MetricDataResults"]]
+
+
+def runtime_usage_cost(label: str, profiles: int, python: RuntimePython, layer: Path, env: dict[str, str],
+                       scratch: Path) -> UsageCost:
+    """The same bodies as usage_cost, read on ``python`` by tests/bench/usage_reading.py: the child's
+    client resolves the protocol with the same installed botocore (and says so, or stops)."""
+    dims, window, pages = _usage_input(profiles)
+    with mock.patch.dict(os.environ, dict(FAKE_ENV)):
+        clients.reset()
+        protocol = clients.client("cloudwatch", raw_timestamps=True).meta.service_model.resolved_protocol
+        clients.reset()
+    bodies = [metric_wire.encode(p, protocol) for p in pages]
+    files = []
+    for index, body in enumerate(bodies):
+        files.append(scratch / f"{profiles}-{index}.body")
+        files[-1].write_bytes(body)
+    spec = {"layer": str(layer), "bodies": [str(f) for f in files], "protocol": protocol, "dimensions": dims,
+            "start": window.start.timestamp(), "end": window.end.timestamp(), "runs": PARSE_RUNS}
+    out = subprocess.run([*python.argv, str(USAGE_SCRIPT), json.dumps(spec)], env=env, cwd=scratch,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{USAGE_SCRIPT.name} on {python.describe()} failed (exit {out.returncode}): "
+                           + (out.stderr.strip().splitlines() or ["no output"])[-1])
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    decode = got["decode_floor_s"]
+    return UsageCost(label, sum(map(len, _value_lists(pages))), len(bodies), sum(map(len, bodies)) / 2**20,
+                     float("nan") if decode is None else decode, got["parse_s"], None, got["fetch_s"],
+                     got["summarize_s"], got["arithmetic_floor_s"])
+
+
+def usage_cost(label: str, profiles: int, *, with_default_parser: bool) -> UsageCost:
+    """In this process, on the build's Python, through the processor's modules from functions/."""
+    dims, window, pages = _usage_input(profiles)
     with mock.patch.dict(os.environ, dict(FAKE_ENV)):
         clients.reset()
         cw = clients.client("cloudwatch", raw_timestamps=True)
@@ -301,7 +381,7 @@ def usage_cost(label: str, profiles: int, *, with_default_parser: bool) -> Usage
         fetch_s = _cpu(fetch)
         series = fetch()
         summarize_s = _cpu(lambda: summarize(series))
-        lists = [v for p in pages for r in p["MetricDataResults"] for v in [r["Values"]]]
+        lists = _value_lists(pages)
         floor_s = _cpu(lambda: [(sum(v), max(v, default=0.0)) for v in lists])
         clients.reset()
     return UsageCost(label, sum(len(v) for v in lists), len(bodies), sum(map(len, bodies)) / 2**20,

@@ -507,6 +507,27 @@ def _print_cold_starts(table: lambda_cost.ColdStartTable) -> None:
                   for c in table.rows]))
 
 
+def _print_usage(costs: list[lambda_cost.UsageCost], *, targets: bool) -> None:
+    rows = [
+        ["datapoints", *[f"{c.datapoints:,}" for c in costs]],
+        ["GetMetricData calls (response MiB)", *[f"{c.calls} ({c.body_mib:.1f})" for c in costs]],
+        ["floor: decoding the bytes (json.loads)", *[f"{c.decode_floor_s * 1000:.0f}" for c in costs]],
+        ["botocore parsing, timestamps left raw", *[f"{c.parse_s * 1000:.0f}" for c in costs]],
+    ]
+    if any(c.default_parse_s is not None for c in costs):
+        rows.append(["  (with botocore's datetime per timestamp, as before)",
+                     *[f"{c.default_parse_s * 1000:.0f}" if c.default_parse_s is not None else "-" for c in costs]])
+    rows += [
+        ["own work: requests, lists, checks, summarising", *[f"{c.own_s * 1000:.1f}" for c in costs]],
+        ["  of which summarize()", *[f"{c.summarize_s * 1000:.1f}" for c in costs]],
+        ["  floor: one sum and one max per value list", *[f"{c.arithmetic_floor_s * 1000:.1f}" for c in costs]],
+        ["TOTAL (fetch_model_series + summarize)", *[f"{c.total_s * 1000:.0f}" for c in costs]],
+    ]
+    if targets:
+        rows.append(["target", *[f"≤ {lambda_cost.MAX_USAGE_CPU_S[c.label] * 1000:.0f}" for c in costs]])
+    print(_table(["", *[c.label for c in costs]], rows))
+
+
 def _lambda_cost(used_clients: list[tuple[str, str | None, bool, bool]], used_modules: list[str]) -> list[str]:
     failures: list[str] = []
     runs = lambda_cost.COLD_START_RUNS
@@ -538,23 +559,15 @@ def _lambda_cost(used_clients: list[tuple[str, str | None, bool, bool]], used_mo
 
     print("\nReading usage from raw GetMetricData bytes (14 days, a datapoint every minute of every series; "
           f"CPU ms, median of {lambda_cost.PARSE_RUNS}):")
-    costs = [lambda_cost.usage_cost("1 model", 1, with_default_parser=True),
-             lambda_cost.usage_cost("10 profiles", 10, with_default_parser=False)]
-    rows = [
-        ["datapoints", *[f"{c.datapoints:,}" for c in costs]],
-        ["GetMetricData calls (response MiB)", *[f"{c.calls} ({c.body_mib:.1f})" for c in costs]],
-        ["floor: decoding the bytes (json.loads)", *[f"{c.decode_floor_s * 1000:.0f}" for c in costs]],
-        ["botocore parsing, timestamps left raw", *[f"{c.parse_s * 1000:.0f}" for c in costs]],
-        ["  (with botocore's datetime per timestamp, as before)",
-         *[f"{c.default_parse_s * 1000:.0f}" if c.default_parse_s is not None else "-" for c in costs]],
-        ["own work: requests, lists, checks, summarising", *[f"{c.own_s * 1000:.1f}" for c in costs]],
-        ["  of which summarize()", *[f"{c.summarize_s * 1000:.1f}" for c in costs]],
-        ["  floor: one sum and one max per value list", *[f"{c.arithmetic_floor_s * 1000:.1f}" for c in costs]],
-        ["TOTAL (fetch_model_series + summarize)", *[f"{c.total_s * 1000:.0f}" for c in costs]],
-        ["target", *[f"≤ {lambda_cost.MAX_USAGE_CPU_S[c.label] * 1000:.0f}" for c in costs]],
-    ]
-    print(_table(["", *[c.label for c in costs]], rows))
-    for c in costs:
+    headline_usage, build_usage = lambda_cost.usage_tables()
+    print(f"On {headline_usage.interpreter}" + (", the template's runtime interpreter: a fresh process, the "
+                                                "packaged layer as extracted, the bodies as files:" if build_usage else ":"))
+    _print_usage(headline_usage.costs, targets=True)
+    if build_usage:
+        print(f"\nThe same on {build_usage.interpreter}, in the bench's process from functions/ (informative, "
+              "not the target):")
+        _print_usage(build_usage.costs, targets=False)
+    for c in headline_usage.costs:
         if c.total_s > lambda_cost.MAX_USAGE_CPU_S[c.label]:
             failures.append(f"reading usage for {c.label}: {c.total_s * 1000:.0f} ms CPU > "
                             f"{lambda_cost.MAX_USAGE_CPU_S[c.label] * 1000:.0f} ms")
