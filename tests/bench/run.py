@@ -558,7 +558,8 @@ def _lambda_cost(used_clients: list[tuple[str, str | None, bool, bool]], used_mo
         failures.append(f"cold start peak {ours.peak:.1f} MiB > {lambda_cost.MAX_PEAK_MIB:.0f} MiB")
 
     print("\nReading usage from raw GetMetricData bytes (14 days, a datapoint every minute of every series; "
-          f"CPU ms, median of {lambda_cost.PARSE_RUNS}):")
+          f"CPU ms, median of {lambda_cost.PARSE_RUNS}; parsing and fetching: {lambda_cost.PAIRED_RUNS} rounds back to back, own work\n"
+          "is the fetch's time beyond the parsing in the same round):")
     headline_usage, build_usage = lambda_cost.usage_tables()
     print(f"On {headline_usage.interpreter}" + (", the template's runtime interpreter: a fresh process, the "
                                                 "packaged layer as extracted, the bodies as files:" if build_usage else ":"))

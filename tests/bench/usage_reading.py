@@ -55,6 +55,19 @@ def _cpu(work: Callable[[], Any], runs: int) -> float:
     return statistics.median(spent)
 
 
+def _paired_cpu(parse: Callable[[], Any], fetch: Callable[[], Any], runs: int) -> tuple[float, float, float]:
+    # As lambda_cost._paired_cpu: the fetch parses too, so its own work is the per-round difference.
+    rounds = []
+    for _ in range(runs):
+        start = time.process_time()
+        parse()
+        middle = time.process_time()
+        fetch()
+        rounds.append((middle - start, time.process_time() - middle))
+    return (statistics.median(p for p, _ in rounds), statistics.median(f for _, f in rounds),
+            max(statistics.median(f - p for p, f in rounds), 0.0))
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
     sys.path.insert(0, os.path.join(spec["layer"], "python"))
@@ -103,11 +116,13 @@ def main() -> None:
 
     lists = [r["Values"] for page in parse_all() for r in page["MetricDataResults"]]
     series = fetch()
+    parse_s, fetch_s, beyond_s = _paired_cpu(parse_all, fetch, spec["paired_runs"])
     print(json.dumps({
         "python": sys.version.split()[0],
         "decode_floor_s": _cpu(lambda: [json.loads(b) for b in bodies], runs) if protocol == "json" else None,
-        "parse_s": _cpu(parse_all, runs),
-        "fetch_s": _cpu(fetch, runs),
+        "parse_s": parse_s,
+        "fetch_s": fetch_s,
+        "fetch_beyond_parse_s": beyond_s,
         "summarize_s": _cpu(lambda: summarize(series), runs),
         "arithmetic_floor_s": _cpu(lambda: [(sum(v), max(v, default=0.0)) for v in lists], runs),
     }))
