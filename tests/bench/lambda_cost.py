@@ -30,9 +30,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,6 +53,7 @@ from ops_alert_aws.usage_metrics import (
     fetch_model_series,
     usage_window,
 )
+from tests.bench.usage_reading import cpu, paired_cpu
 from tests.fakes import FAKE_ENV, metric_wire
 from tests.runtime_site import runtime_env
 
@@ -283,30 +283,6 @@ class UsageCost:
         return self.fetch_s + self.summarize_s
 
 
-def _cpu(work: Callable[[], Any], runs: int = PARSE_RUNS) -> float:
-    best = []
-    for _ in range(runs):
-        start = time.process_time()
-        work()
-        best.append(time.process_time() - start)
-    return statistics.median(best)
-
-
-def _paired_cpu(parse: Callable[[], Any], fetch: Callable[[], Any], runs: int = PAIRED_RUNS) -> tuple[float, float, float]:
-    """Medians of the parsing, of the fetch (which parses too) and of their difference, the two timed
-    back to back in each round: two separate medians on a busy machine can make the difference
-    negative (tests/bench/usage_reading.py does the same in its child)."""
-    rounds = []
-    for _ in range(runs):
-        start = time.process_time()
-        parse()
-        middle = time.process_time()
-        fetch()
-        rounds.append((middle - start, time.process_time() - middle))
-    return (statistics.median(p for p, _ in rounds), statistics.median(f for _, f in rounds),
-            max(statistics.median(f - p for p, f in rounds), 0.0))
-
-
 @dataclass
 class UsageTable:
     interpreter: str
@@ -388,18 +364,18 @@ def usage_cost(label: str, profiles: int, *, with_default_parser: bool) -> Usage
 
         raw = ResponseParserFactory()
         raw.set_parser_defaults(timestamp_parser=lambda value: value)
-        default_s = _cpu(lambda: parse_all(ResponseParserFactory()), runs=1) if with_default_parser else None
-        decode_s = _cpu(lambda: [json.loads(b) for b in bodies]) if protocol == "json" else float("nan")
+        default_s = cpu(lambda: parse_all(ResponseParserFactory()), 1) if with_default_parser else None
+        decode_s = cpu(lambda: [json.loads(b) for b in bodies], PARSE_RUNS) if protocol == "json" else float("nan")
 
         def fetch() -> Any:
             with metric_wire.serve_raw(cw, bodies):
                 return fetch_model_series(dims, window)
 
-        parse_s, fetch_s, beyond_s = _paired_cpu(lambda: parse_all(raw), fetch)
+        parse_s, fetch_s, beyond_s = paired_cpu(lambda: parse_all(raw), fetch, PAIRED_RUNS)
         series = fetch()
-        summarize_s = _cpu(lambda: summarize(series))
+        summarize_s = cpu(lambda: summarize(series), PARSE_RUNS)
         lists = _value_lists(pages)
-        floor_s = _cpu(lambda: [(sum(v), max(v, default=0.0)) for v in lists])
+        floor_s = cpu(lambda: [(sum(v), max(v, default=0.0)) for v in lists], PARSE_RUNS)
         clients.reset()
     return UsageCost(label, sum(len(v) for v in lists), len(bodies), sum(map(len, bodies)) / 2**20,
                      decode_s, parse_s, default_s, fetch_s, summarize_s, floor_s, beyond_s)

@@ -1,6 +1,6 @@
 """Reading usage from raw GetMetricData bodies, in the fresh process this script runs in.
 
-Run by tests/bench/lambda_cost.py (never imported by it) on the runtime interpreter:
+Run by tests/bench/lambda_cost.py on the runtime interpreter (which imports only its timing helpers):
 ``python tests/bench/usage_reading.py SPEC_JSON`` prints one JSON line of CPU seconds (median of
 ``runs``): ``decode_floor_s`` (json.loads of the bodies, JSON protocol only), ``parse_s`` (botocore
 parsing them, timestamps left raw), ``fetch_s`` (ops_alert_aws.usage_metrics.fetch_model_series, each
@@ -46,7 +46,8 @@ def _headers(body: bytes, protocol: str) -> dict[str, str]:
     return headers
 
 
-def _cpu(work: Callable[[], Any], runs: int) -> float:
+def cpu(work: Callable[[], Any], runs: int) -> float:
+    """Median CPU seconds of ``runs`` calls of ``work`` (also used by tests/bench/lambda_cost.py)."""
     spent = []
     for _ in range(runs):
         start = time.process_time()
@@ -55,8 +56,10 @@ def _cpu(work: Callable[[], Any], runs: int) -> float:
     return statistics.median(spent)
 
 
-def _paired_cpu(parse: Callable[[], Any], fetch: Callable[[], Any], runs: int) -> tuple[float, float, float]:
-    # As lambda_cost._paired_cpu: the fetch parses too, so its own work is the per-round difference.
+def paired_cpu(parse: Callable[[], Any], fetch: Callable[[], Any], runs: int) -> tuple[float, float, float]:
+    """Medians of the parsing, of the fetch (which parses too) and of their difference, the two timed
+    back to back in each round: two separate medians on a busy machine can make the difference
+    negative. Also used by tests/bench/lambda_cost.py for the build's Python."""
     rounds = []
     for _ in range(runs):
         start = time.process_time()
@@ -116,15 +119,15 @@ def main() -> None:
 
     lists = [r["Values"] for page in parse_all() for r in page["MetricDataResults"]]
     series = fetch()
-    parse_s, fetch_s, beyond_s = _paired_cpu(parse_all, fetch, spec["paired_runs"])
+    parse_s, fetch_s, beyond_s = paired_cpu(parse_all, fetch, spec["paired_runs"])
     print(json.dumps({
         "python": sys.version.split()[0],
-        "decode_floor_s": _cpu(lambda: [json.loads(b) for b in bodies], runs) if protocol == "json" else None,
+        "decode_floor_s": cpu(lambda: [json.loads(b) for b in bodies], runs) if protocol == "json" else None,
         "parse_s": parse_s,
         "fetch_s": fetch_s,
         "fetch_beyond_parse_s": beyond_s,
-        "summarize_s": _cpu(lambda: summarize(series), runs),
-        "arithmetic_floor_s": _cpu(lambda: [(sum(v), max(v, default=0.0)) for v in lists], runs),
+        "summarize_s": cpu(lambda: summarize(series), runs),
+        "arithmetic_floor_s": cpu(lambda: [(sum(v), max(v, default=0.0)) for v in lists], runs),
     }))
 
 
