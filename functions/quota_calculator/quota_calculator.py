@@ -11,7 +11,8 @@ Create / Update:
   5. write the thresholds, their UTC timestamp and the display model ID to SSM;
   6. answer RpmThreshold, TpmThreshold, MetricDimensionValue, ResolvedModelIdDisplay,
      QuotaCodeWarnings ("none", or the refusals deployed anyway under QuotaCodeCheck=WarnOnly) and
-     DailyTokenQuotaCode (the model's per-day token quota, found like the others; NA if none) and
+     DailyTokenQuotaCode (the model's per-day token quota, in the applied or else the default
+     values; NA if none) and
      DailyTokenThreshold (TPM threshold percent of it, the never-firing value without one).
 Delete: remove the SSM parameters the functions wrote; never block the stack's deletion.
 
@@ -166,16 +167,12 @@ def validate_codes(settings: DeploymentSettings, quota_model_id: str,
         raise ResourceFailed(describe(exc, "Listing the Amazon Bedrock quotas (Service Quotas ListServiceQuotas)")) from None
     logger.info("Bedrock quotas listed", extra={"count": len(catalogue)})
     checks = _checks(settings, quota_model_id, catalogue)
+    defaults_read = False
     if any(not c.ok or c.quota is None for c in checks):
         # An accepted NA, or a code to suggest, depends on quotas being absent: ListServiceQuotas
         # omits those never raised in this account, so look at the default values too.
-        try:
-            catalogue = quota_catalogue.with_default_quotas(catalogue)
-        except AwsError as exc:
-            logger.warning("Default quota values not listed; NA and suggestions use the applied quotas only",
-                           extra={"error": describe(exc, "Service Quotas ListAWSDefaultServiceQuotas")})
-        else:
-            checks = _checks(settings, quota_model_id, catalogue)
+        catalogue, defaults_read = _with_defaults(catalogue, "NA and suggestions use the applied quotas only"), True
+        checks = _checks(settings, quota_model_id, catalogue)
     problems, decided, warnings = [], [], []
     for check in checks:
         try:
@@ -192,12 +189,29 @@ def validate_codes(settings: DeploymentSettings, quota_model_id: str,
         logger.warning("Quota code refused by the check, deployed anyway", extra={"warning": warning, "mode": mode.value})
     rpm, tpm = decided
     return ValidatedQuotas(Quotas(rpm=_value(rpm), tpm=_value(tpm)), tuple(warnings),
-                           per_day_quota(quota_model_id, catalogue))
+                           per_day_quota(quota_model_id, catalogue, defaults_read=defaults_read))
 
 
-def per_day_quota(quota_model_id: str, catalogue: list[QuotaInfo]) -> QuotaInfo | None:
-    """The model's per-day token quota from the listing already read (no extra call)."""
-    return find_quota(QuotaRate.TPD, quota_model_id, catalogue)
+def per_day_quota(quota_model_id: str, catalogue: list[QuotaInfo], *, defaults_read: bool) -> QuotaInfo | None:
+    """The model's per-day token quota: from the listing already read, else (when that listing has
+    only the applied quotas) from the default values too. A per-day quota never raised in this
+    account is missing from ListServiceQuotas; taking it as absent would give DailyTokenQuotaCode NA
+    and a HighDailyTokenUsage alarm that never fires."""
+    found = find_quota(QuotaRate.TPD, quota_model_id, catalogue)
+    if found is not None or defaults_read:
+        return found
+    return find_quota(QuotaRate.TPD, quota_model_id,
+                      _with_defaults(catalogue, "a per-day quota with only its default value is not found"))
+
+
+def _with_defaults(catalogue: list[QuotaInfo], consequence: str) -> list[QuotaInfo]:
+    """``catalogue`` plus the never-applied quotas; ``catalogue`` itself when they cannot be listed."""
+    try:
+        return quota_catalogue.with_default_quotas(catalogue)
+    except AwsError as exc:
+        logger.warning(f"Default quota values not listed; {consequence}",
+                       extra={"error": describe(exc, "Service Quotas ListAWSDefaultServiceQuotas")})
+        return catalogue
 
 
 def read_check_mode(request: Request) -> CodeCheckMode:

@@ -85,9 +85,11 @@ def test_create_validates_computes_and_stores_the_thresholds(invoke: Callable[..
     assert sorted(stored) == sorted(WRITTEN)
     assert (stored[WRITTEN[0]], stored[WRITTEN[1]], stored[WRITTEN[3]]) == ("8000", "5000000", OPUS_GLOBAL)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stored[WRITTEN[2]])
-    # Measured: one paginated quota list, four SSM writes, nothing else.
+    # Measured: one paginated quota list, the default values' list (the per-day quota's absence,
+    # NA, is only known from it), four SSM writes, nothing else.
     pages = -(-len(world.service_quotas.quotas) // 100)
-    assert calls == {"service-quotas:ListServiceQuotas": pages, "ssm:PutParameter": 4}
+    assert calls == {"service-quotas:ListServiceQuotas": pages, "service-quotas:ListAWSDefaultServiceQuotas": pages,
+                     "ssm:PutParameter": 4}
 
 
 @pytest.mark.parametrize(("percent", "rpm", "tpm"), [("90", "9000", "5625000"), ("1", "100", "62500"),
@@ -439,6 +441,59 @@ def test_na_still_works_when_the_default_list_cannot_be_read(invoke: Callable[..
     assert body["Data"]["RpmThreshold"] == str(NEVER_FIRES_THRESHOLD)
 
 
-def test_valid_codes_need_no_default_list(invoke: Callable[..., CfnResponse], aws_calls: Counter[str]) -> None:
-    assert invoke().status == "SUCCESS"
+LLAMA = "meta.llama3-1-70b-instruct-v1:0"
+LLAMA_PER_DAY = "Model invocation max tokens per day for Meta Llama 3.1 70B Instruct"
+
+
+def llama_props(world: StandardFakes) -> dict[str, str]:
+    return {"BedrockModelName": "Llama", "BedrockModelId": LLAMA,
+            "RequestsPerMinuteQuotaCode": code_of(
+                world, "On-demand model inference requests per minute for Meta Llama 3.1 70B Instruct"),
+            "TokensPerMinuteQuotaCode": code_of(
+                world, "On-demand model inference tokens per minute for Meta Llama 3.1 70B Instruct")}
+
+
+def test_valid_codes_need_no_default_list(invoke: Callable[..., CfnResponse], world: StandardFakes,
+                                          aws_calls: Counter[str]) -> None:
+    # Both codes valid and the per-day quota applied: nothing is known only from the default values.
+    response = invoke(props=llama_props(world))
+    assert response.status == "SUCCESS", response.body["Reason"]
+    assert response.body["Data"]["DailyTokenQuotaCode"] == code_of(world, LLAMA_PER_DAY)
     assert aws_calls["service-quotas:ListAWSDefaultServiceQuotas"] == 0
+
+
+def test_a_per_day_quota_with_only_its_default_value_is_found(invoke: Callable[..., CfnResponse],
+                                                              world: StandardFakes, aws_calls: Counter[str]) -> None:
+    """A never-raised per-day quota is not in ListServiceQuotas; taken as absent, DailyTokenQuotaCode
+    was NA and HighDailyTokenUsage never fired."""
+    per_day = code_of(world, LLAMA_PER_DAY)
+    world.service_quotas.quota(per_day).applied = False
+    response = invoke(props=llama_props(world))
+    assert response.status == "SUCCESS", response.body["Reason"]
+    # 80 % of 300,000 x 1,440 / 4 = 108,000,000.
+    assert (response.body["Data"]["DailyTokenQuotaCode"], response.body["Data"]["DailyTokenThreshold"]) == \
+        (per_day, "86400000")
+    pages = -(-len(world.service_quotas.quotas) // 100)
+    assert aws_calls["service-quotas:ListAWSDefaultServiceQuotas"] == pages  # read once
+
+
+def test_the_default_list_read_for_the_codes_is_not_read_again_for_the_per_day_quota(
+        invoke: Callable[..., CfnResponse], world: StandardFakes, aws_calls: Counter[str]) -> None:
+    world.service_quotas.add_quota("L-0000ABCD", "On-demand model inference tokens per minute for Acme Nimbus",
+                                   1_000_000)
+    # NA is checked against the default values; the model has no per-day quota there either.
+    body = invoke(props={"BedrockModelId": "acme.nimbus-v1:0", "RequestsPerMinuteQuotaCode": "NA",
+                         "TokensPerMinuteQuotaCode": "L-0000ABCD"}).body
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["Data"]["DailyTokenQuotaCode"] == "NA"
+    pages = -(-len(world.service_quotas.quotas) // 100)
+    assert aws_calls["service-quotas:ListAWSDefaultServiceQuotas"] == pages
+
+
+def test_a_per_day_quota_is_na_when_the_default_list_cannot_be_read(invoke: Callable[..., CfnResponse],
+                                                                   world: StandardFakes, fault: Any) -> None:
+    world.service_quotas.quota(code_of(world, LLAMA_PER_DAY)).applied = False
+    fault.fail("service-quotas", "ListAWSDefaultServiceQuotas", "AccessDeniedException", times=None)
+    response = invoke(props=llama_props(world))
+    assert response.status == "SUCCESS", response.body["Reason"]  # the deployment goes on without it
+    assert response.body["Data"]["DailyTokenQuotaCode"] == "NA"
