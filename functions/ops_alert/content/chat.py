@@ -32,7 +32,7 @@ from ops_alert.content.email import (
     support_case_url,
 )
 from ops_alert.content.layout import num, when
-from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm
+from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm, usage_rows
 from ops_alert.partition import partition_of
 from ops_alert.routing import quota_to_request
 from ops_alert.scenario import Scenario
@@ -169,12 +169,12 @@ def _case_line(outcome: CaseOutcome) -> str:
 
 
 def _usage_line(ctx: AlertContext) -> str | None:
-    u, t = ctx.usage, ctx.thresholds
+    """The peaks the scenario was decided on (content.model.usage_rows), each beside its threshold."""
+    u = ctx.usage
     if u is None:
         return None if ctx.scenario is Scenario.NON_QUOTA else "*Usage:* could not be read"
-    parts = []
-    for label, peak, threshold in (("RPM", u.peak_rpm, t.rpm if t else None), ("TPM", u.peak_tpm, t.tpm if t else None)):
-        parts.append(f"{label} {num(peak)}" + (f" (threshold {num(threshold)})" if threshold else ""))
+    parts = [f"{row.label} {num(row.peak)}" + (f" ({row.threshold_label} {num(row.threshold)})" if row.threshold else "")
+             for row in usage_rows(ctx)]
     return f"*Peak usage ({u.lookback_days} days, per minute):* " + "; ".join(parts)
 
 

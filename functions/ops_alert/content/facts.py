@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from ops_alert.alarms import AlarmKind, Severity
 from ops_alert.content.layout import NOT_NAMED, Section, num, pairs, table, when, wrap
-from ops_alert.content.model import AlertContext, uses_global_inference
+from ops_alert.content.model import AlertContext, usage_rows, uses_global_inference
 from ops_alert.forecast import HORIZON_DAYS, Forecast, Outlook, Projection, describe_history
 from ops_alert.profiles import MAX_AGGREGATED_PROFILES
 from ops_alert.scenario import Scenario
@@ -49,13 +49,9 @@ def _usage_figures(ctx: AlertContext) -> str:
     if u is None or t is None:
         return "usage or thresholds could not be read"
     parts = []
-    for label, peak, threshold in (("RPM", u.peak_rpm, t.rpm), ("TPM", u.peak_tpm, t.tpm)):
-        limit = "no quota" if threshold is None else num(threshold)
-        parts.append(f"peak {label} {num(peak)} vs threshold {limit}")
-    day = ctx.per_day
-    if day is not None and day.threshold is not None:  # the model has a per-day token quota
-        parts.append(f"peak rolling 24-hour tokens {num(round(day.peak_24h_tokens))} vs per-day threshold "
-                     f"{num(day.threshold)}")
+    for row in usage_rows(ctx):
+        limit = "no quota" if row.threshold is None else num(row.threshold)
+        parts.append(f"peak {row.label} {num(row.peak)} vs {row.threshold_label} {limit}")
     return "; ".join(parts)
 
 

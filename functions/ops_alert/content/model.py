@@ -133,3 +133,30 @@ class AlertContext:
     @property
     def is_global(self) -> bool:
         return uses_global_inference(self.model_id)
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One measured peak beside the alarm threshold it is judged against (ops_alert.scenario)."""
+
+    label: str  # what was measured: "RPM", "TPM", "rolling 24-hour tokens"
+    peak: float
+    threshold: int | None  # None: the model has no such quota, or the thresholds could not be read
+    threshold_label: str = "threshold"
+
+
+def usage_rows(ctx: AlertContext) -> tuple[UsageRow, ...]:
+    """Every peak that can make an alert high usage, with its threshold: the e-mail, the case and the
+    chat message show the same rows, so none can claim high usage and leave out the figure that made it.
+
+    Empty when usage could not be read. The per-day row only when the model has a per-day token quota.
+    """
+    u, t = ctx.usage, ctx.thresholds
+    if u is None:
+        return ()
+    rows = [UsageRow("RPM", u.peak_rpm, t.rpm if t else None), UsageRow("TPM", u.peak_tpm, t.tpm if t else None)]
+    day = ctx.per_day
+    if day is not None and day.threshold is not None:
+        # A sum of minute sums over 24 hours: shown in whole tokens.
+        rows.append(UsageRow("rolling 24-hour tokens", round(day.peak_24h_tokens), day.threshold, "per-day threshold"))
+    return tuple(rows)

@@ -20,10 +20,12 @@ from ops_alert.content.chat import (
     to_sns_message,
     unidentified_chat_message,
 )
+from ops_alert.content.email import email_body
 from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus, UnidentifiedAlarm
+from ops_alert.scenario import PerDayUsage, Scenario, decide_scenario
 from ops_alert.thresholds import Thresholds
 from tests.chat_format import problems
-from tests.unit.content.contexts import ALL_CTX, ALL_IDS, HIGH, LOW, NEW_CASE, NON_QUOTA
+from tests.unit.content.contexts import ALL_CTX, ALL_IDS, HIGH, LOW, NEW_CASE, NON_QUOTA, USAGE
 
 ACCOUNT = "123456789012"
 OUTCOMES = [
@@ -219,6 +221,27 @@ def test_a_fire_drill_is_marked_and_threads_apart() -> None:
 ], ids=["both-quotas", "no-rpm-quota", "unreadable"])
 def test_usage_is_shown_against_the_thresholds(ctx: AlertContext, line: str) -> None:
     assert line in chat_message(ctx, NEW_CASE)["content"]["description"]
+
+
+def test_high_usage_on_the_per_day_quota_alone_shows_that_figure_and_its_threshold() -> None:
+    # Per-minute peaks below both thresholds; the busiest 24 hours above the per-day threshold.
+    usage = dataclasses.replace(USAGE, peak_rpm=900, peak_tpm=400_000)
+    per_day = PerDayUsage(peak_24h_tokens=7_500_000_000.4, threshold=7_200_000_000)
+    thresholds = Thresholds(rpm=8_000, tpm=5_000_000)
+    scenario = decide_scenario(HIGH.triggered_kinds, usage, thresholds, per_day)
+    assert scenario is Scenario.HIGH_USAGE
+    ctx = dataclasses.replace(HIGH, scenario=scenario, usage=usage, thresholds=thresholds, per_day=per_day)
+    description = chat_message(ctx, NEW_CASE)["content"]["description"]
+    assert "*Peak usage (14 days, per minute):* RPM 900 (threshold 8,000); TPM 400,000 (threshold 5,000,000); " \
+           "rolling 24-hour tokens 7,500,000,000 (per-day threshold 7,200,000,000)" in description
+    # The e-mail carries the same figure, worded for its reader.
+    assert "peak rolling 24-hour tokens 7,500,000,000 vs per-day threshold 7,200,000,000" in \
+        " ".join(email_body(ctx, NEW_CASE).split())
+
+
+def test_a_model_without_a_per_day_quota_shows_no_per_day_figure() -> None:
+    ctx = dataclasses.replace(HIGH, per_day=PerDayUsage(peak_24h_tokens=7_500_000_000, threshold=None))
+    assert "24-hour" not in chat_message(ctx, NEW_CASE)["content"]["description"]
 
 
 def test_a_non_quota_alert_says_nothing_of_usage_it_did_not_read() -> None:
