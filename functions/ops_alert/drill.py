@@ -22,9 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ops_alert.alarm_message import ALARM, AlarmSignal
+from ops_alert.alarm_message import AlarmSignal
 from ops_alert.names import StackNames
-from ops_alert.transitions import TOLERANCE, StateChange, claims
+from ops_alert.transitions import TOLERANCE, StateChange, claims, entries_into_alarm
 
 PARAMETER_LEAF = "drill-token"  # under the stack's SSM prefix (StackNames.drill_token_parameter)
 OFF = "off"  # what the parameter holds when no drill is armed (the template's value)
@@ -116,10 +116,7 @@ def child_transitions(signal: AlarmSignal, names: StackNames,
     items = list(history)
     children = names.child_alarm_names
     return tuple(
-        ChildTransition(c.alarm_name, c.at, tuple(
-            h.reason for h in items
-            if h.alarm_name == c.alarm_name and h.new_state == ALARM and h.old_state != ALARM
-            and abs(h.at - c.at) <= TOLERANCE))
+        ChildTransition(c.alarm_name, c.at, tuple(h.reason for h in entries_into_alarm(items, c.alarm_name, c.at)))
         for c in claims(signal, names) if c.alarm_name in children)
 
 

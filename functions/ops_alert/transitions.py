@@ -83,11 +83,17 @@ def claims(signal: AlarmSignal, names: StackNames) -> tuple[Claim, ...]:
     return tuple(found)
 
 
+def entries_into_alarm(history: Iterable[StateChange], alarm_name: str, at: datetime,
+                       tolerance: timedelta = TOLERANCE) -> tuple[StateChange, ...]:
+    """The history items of ``alarm_name`` entering ALARM within ``tolerance`` of ``at`` (normally one)."""
+    return tuple(c for c in history if c.alarm_name == alarm_name and c.new_state == ALARM
+                 and c.old_state != ALARM and abs(c.at - at) <= tolerance)
+
+
 def entered_alarm(history: Iterable[StateChange], alarm_name: str, at: datetime,
                   tolerance: timedelta = TOLERANCE) -> bool:
     """Whether the history shows ``alarm_name`` entering ALARM within ``tolerance`` of ``at``."""
-    return any(c.alarm_name == alarm_name and c.new_state == ALARM and c.old_state != ALARM
-               and abs(c.at - at) <= tolerance for c in history)
+    return any(entries_into_alarm(history, alarm_name, at, tolerance))
 
 
 def check_identity(signal: AlarmSignal, names: StackNames, own: OwnIdentity | None) -> Confirmation:

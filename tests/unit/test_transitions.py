@@ -9,7 +9,15 @@ import pytest
 from ops_alert.alarm_message import parse_signals
 from ops_alert.names import StackNames
 from ops_alert.partition import OwnIdentity
-from ops_alert.transitions import StateChange, check_history, check_identity, covered_by_composite, in_alarm_at
+from ops_alert.transitions import (
+    StateChange,
+    check_history,
+    check_identity,
+    covered_by_composite,
+    entered_alarm,
+    entries_into_alarm,
+    in_alarm_at,
+)
 
 NAMES = StackNames("Acme", "G-Opus-4-6")
 OWN = OwnIdentity("aws", "us-east-1", "123456789012")
@@ -79,6 +87,27 @@ VERIFY = [
     ("child-event-of-another-partition", child(THROTTLES, alarm_arn=arn(THROTTLES, partition="aws-cn")),
      [up(THROTTLES, T)], "identity"),
 ]
+
+
+ENTRY = up(THROTTLES, T + 30 * S)
+ENTRIES = [
+    # id, history, the items that are THROTTLES entering ALARM around T
+    ("within-the-tolerance", [ENTRY], [ENTRY]),
+    ("at-the-edge", [up(THROTTLES, T - 60 * S)], [up(THROTTLES, T - 60 * S)]),
+    ("just-outside", [up(THROTTLES, T + 61 * S)], []),
+    ("another-alarm", [up(LATENCY, T)], []),
+    ("recovery", [up(THROTTLES, T, "ALARM", "OK")], []),
+    ("already-in-alarm", [up(THROTTLES, T, "ALARM", "ALARM")], []),
+    ("from-insufficient-data", [up(THROTTLES, T, "INSUFFICIENT_DATA")], [up(THROTTLES, T, "INSUFFICIENT_DATA")]),
+    ("two-entries-in-order", [ENTRY, up(LATENCY, T), up(THROTTLES, T - S)], [ENTRY, up(THROTTLES, T - S)]),
+]
+
+
+@pytest.mark.parametrize(("history", "expected"), [e[1:] for e in ENTRIES], ids=[e[0] for e in ENTRIES])
+def test_entries_into_alarm_and_entered_alarm_apply_one_rule(history, expected) -> None:
+    assert list(entries_into_alarm(history, THROTTLES, T)) == expected
+    assert entered_alarm(history, THROTTLES, T) is bool(expected)
+    assert entered_alarm(iter(history), THROTTLES, T) is bool(expected)  # any iterable, read once
 
 
 @pytest.mark.parametrize(("signal", "history", "refused_by"), [v[1:] for v in VERIFY], ids=[v[0] for v in VERIFY])
