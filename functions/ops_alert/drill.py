@@ -31,6 +31,12 @@ OFF = "off"  # what the parameter holds when no drill is armed (the template's v
 TOKEN_HEX_CHARS = 32  # 128 bits
 MAX_LIFETIME = timedelta(hours=1)  # a token that claims to live longer is refused: drills take minutes
 REASON_PREFIX = "drill"
+MAX_DOCUMENT_CHARS = 4096  # an SSM String parameter of the standard tier holds at most 4 KB
+# The stack's child alarm names are CustomerName-Bedrock-<kind>-<severity>-BedrockModelName, the
+# template's names being letters, digits and hyphens: anything else in the user-editable parameter
+# is refused before it reaches a log line (why_real names the armed alarm).
+MAX_ALARM_NAME_CHARS = 255  # CloudWatch's limit on an alarm name
+_ALARM_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _TOKEN = re.compile(rf"^[0-9a-f]{{{TOKEN_HEX_CHARS}}}$")
 _IN_REASON = re.compile(rf"\b{REASON_PREFIX} ([0-9a-f]{{{TOKEN_HEX_CHARS}}})\b")
 
@@ -73,6 +79,8 @@ def parse_drill_parameter(text: str | None) -> DrillToken | None:
     """The armed drill the parameter holds; None when it is missing or ``off``. Raises BadDrillToken."""
     if text is None or text.strip().lower() in (OFF, ""):
         return None
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise BadDrillToken(f"{len(text):,} characters, more than a drill token document's {MAX_DOCUMENT_CHARS:,}")
     try:
         data = json.loads(text)
     except ValueError:
@@ -84,6 +92,10 @@ def parse_drill_parameter(text: str | None) -> DrillToken | None:
         raise BadDrillToken(f"the token is not {TOKEN_HEX_CHARS} lowercase hex digits")
     if not isinstance(alarm, str) or not alarm.strip():
         raise BadDrillToken("no alarm name")
+    if len(alarm) > MAX_ALARM_NAME_CHARS:
+        raise BadDrillToken(f"the alarm name is longer than {MAX_ALARM_NAME_CHARS} characters")
+    if not _ALARM_NAME.fullmatch(alarm):
+        raise BadDrillToken("the alarm name holds characters other than letters, digits, '_', '.' and '-'")
     issued, expires = _moment(data.get("issued"), "issued"), _moment(data.get("expires"), "expires")
     if not issued < expires <= issued + MAX_LIFETIME:
         raise BadDrillToken(f"expires must be after issued and at most {MAX_LIFETIME} later")

@@ -62,11 +62,29 @@ def test_the_stored_parameter_is_off_or_one_armed_drill(text: str | None, expect
     (stored(issued=None), "issued is not a timestamp"),
     (stored(expires="2026-11-26T14:02:00Z"), "after issued"),
     (stored(expires="2026-11-26T16:00:00Z"), "at most 1:00:00 later"),  # a long-lived token is refused
+    # The alarm name is user-edited text that reaches a log line: a CloudWatch alarm name's shape only.
+    (stored(alarm="A" * 256), "alarm name is longer than 255 characters"),
+    (stored(alarm=f"{THROTTLES}\nWARNING forged log line"), "alarm name holds characters other than"),
+    (stored(alarm=f"{THROTTLES}\n"), "alarm name holds characters other than"),
+    (stored(alarm=f"{THROTTLES} "), "alarm name holds characters other than"),
+    (stored(alarm="Acme-Bedrock-<!channel>"), "alarm name holds characters other than"),
+    (stored(alarm="Acme\u202eBedrock"), "alarm name holds characters other than"),  # right-to-left override
+    (stored(alarm=123), "no alarm"),
+    (stored(note="x" * 4096), "characters, more than a drill token document's 4,096"),
 ], ids=["word", "list", "short-token", "upper-case", "newline", "no-token", "blank-alarm", "no-alarm",
-        "expiry-unreadable", "expiry-naive", "no-issued", "expires-before-issued", "lives-too-long"])
+        "expiry-unreadable", "expiry-naive", "no-issued", "expires-before-issued", "lives-too-long",
+        "alarm-too-long", "alarm-with-newline", "alarm-trailing-newline", "alarm-trailing-space", "alarm-markup",
+        "alarm-bidi-control", "alarm-not-text", "document-too-long"])
 def test_a_garbled_parameter_arms_nothing_and_says_why(text: str, says: str) -> None:
     with pytest.raises(BadDrillToken, match=says.replace("(", r"\(")):
         parse_drill_parameter(text)
+
+
+@pytest.mark.parametrize("alarm", [THROTTLES, "A" * 255, "team_a.prod-Bedrock-Throttles-Critical-m.1"],
+                         ids=["stack-child", "longest", "underscore-and-dot"])
+def test_an_alarm_name_of_cloudwatchs_shape_is_accepted(alarm: str) -> None:
+    armed = parse_drill_parameter(stored(alarm=alarm))
+    assert armed is not None and armed.alarm == alarm
 
 
 @pytest.mark.parametrize(("reason", "token"), [
