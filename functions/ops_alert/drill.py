@@ -83,7 +83,7 @@ def parse_drill_parameter(text: str | None) -> DrillToken | None:
         raise BadDrillToken(f"{len(text):,} characters, more than a drill token document's {MAX_DOCUMENT_CHARS:,}")
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack (3.11)
         raise BadDrillToken("not JSON") from None
     if not isinstance(data, dict):
         raise BadDrillToken("not a JSON object")

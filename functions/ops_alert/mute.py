@@ -134,7 +134,7 @@ def parse_mute(text: str | None, now: datetime, name: str = "mute") -> MuteReadi
         return refused(f"holds {len(text):,} characters, more than a mute document's {MAX_DOCUMENT_CHARS:,}")
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack (3.11)
         return refused(f"= {_one_line(text, 40)!r} is neither 'off' nor a JSON mute document")
     if not isinstance(document, dict):
         return refused("is not a JSON object")

@@ -120,6 +120,7 @@ STACK_OWNED = [
     ("mute-on", NAMES.mute_parameter, MUTE, True, 0, False),
     ("mute-garbage", NAMES.mute_parameter, "mute everything forever", False, 0, True),
     ("mute-missing", NAMES.mute_parameter, None, False, 0, True),
+    ("mute-nested-too-deep", NAMES.mute_parameter, "[" * 2000 + "]" * 2000, False, 0, True),  # RecursionError
     ("window-30", NAMES.renotify_window_parameter, "30", False, 30, False),
     ("window-garbage", NAMES.renotify_window_parameter, "half an hour", False, 0, True),
     ("window-beyond-a-day", NAMES.renotify_window_parameter, "1441", False, 0, True),
@@ -185,7 +186,8 @@ DRILL = ('{"token": "0123456789abcdef0123456789abcdef", "alarm": "Acme-Bedrock-T
     (DRILL, True, False),
     ("drill me", False, True),
     (DRILL.replace("0123", "XYZ!"), False, True),
-], ids=["missing", "off", "armed", "garbage", "forged-shape"])
+    ("[" * 2000 + "]" * 2000, False, True),  # deeper than the JSON parser's stack (RecursionError)
+], ids=["missing", "off", "armed", "garbage", "forged-shape", "nested-too-deep"])
 def test_the_drill_token_is_read_with_the_settings(value: str | None, armed: bool, problem: bool) -> None:
     values = dict(GOOD) if value is None else {**GOOD, NAMES.drill_token_parameter: value}
     s = parse_runtime_settings(ProcessorEnv.from_env(ENV), NAMES, values)

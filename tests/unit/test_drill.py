@@ -50,6 +50,7 @@ def test_the_stored_parameter_is_off_or_one_armed_drill(text: str | None, expect
 
 @pytest.mark.parametrize(("text", "says"), [
     ("on", "not JSON"),
+    ("[" * 2000 + "]" * 2000, "not JSON"),  # deeper than the parser's stack: RecursionError on 3.11
     ("[1, 2]", "not a JSON object"),
     (stored(token="0123"), "32 lowercase hex"),
     (stored(token=TOKEN.upper()), "32 lowercase hex"),
@@ -71,7 +72,7 @@ def test_the_stored_parameter_is_off_or_one_armed_drill(text: str | None, expect
     (stored(alarm="Acme\u202eBedrock"), "alarm name holds characters other than"),  # right-to-left override
     (stored(alarm=123), "no alarm"),
     (stored(note="x" * 4096), "characters, more than a drill token document's 4,096"),
-], ids=["word", "list", "short-token", "upper-case", "newline", "no-token", "blank-alarm", "no-alarm",
+], ids=["word", "nested-too-deep", "list", "short-token", "upper-case", "newline", "no-token", "blank-alarm", "no-alarm",
         "expiry-unreadable", "expiry-naive", "no-issued", "expires-before-issued", "lives-too-long",
         "alarm-too-long", "alarm-with-newline", "alarm-trailing-newline", "alarm-trailing-space", "alarm-markup",
         "alarm-bidi-control", "alarm-not-text", "document-too-long"])

@@ -38,6 +38,7 @@ READINGS = [
     ("active-offset", doc(until="2026-12-02T09:00:00+01:00"), True, None),
     ("expired", doc(until="2026-12-01T11:59:59Z"), False, None),
     ("garbage", "mute it all", False, "neither 'off' nor a JSON mute document"),
+    ("nested-too-deep", "[" * 2000 + "]" * 2000, False, "neither 'off' nor a JSON mute document"),
     ("json-not-object", "[1, 2]", False, "not a JSON object"),
     ("no-until", json.dumps({"reason": "x"}), False, "no 'until'"),
     ("until-not-a-time", doc(until="tomorrow"), False, "no 'until'"),
