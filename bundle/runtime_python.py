@@ -40,7 +40,7 @@ from pathlib import Path
 from bundle.cli_errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
-# The template's runtime (templates/functions.py RUNTIME) as a version: bytecode is per minor version.
+# The template's Lambda runtime (templates/functions.py takes its RUNTIME from NAME): bytecode is per minor version.
 RUNTIME_VERSION = (3, 14)
 NAME = f"python{RUNTIME_VERSION[0]}.{RUNTIME_VERSION[1]}"
 CACHE_TAG = f"cpython-{RUNTIME_VERSION[0]}{RUNTIME_VERSION[1]}"

@@ -26,6 +26,7 @@ from troposphere.iam import Role
 from troposphere.kms import Key
 from troposphere.logs import LogGroup
 
+from bundle import runtime_python
 from ops_alert import processor_env as var
 from ops_alert.alarms import ALARM_KINDS, BY_KEY, QuotaKind
 from ops_alert.deployment import DAILY_CODE_VARIABLE
@@ -37,7 +38,8 @@ from templates.parameters import CHAT_ENABLED, SCHEDULE_ENABLED, SINGLE_DAY_SCHE
 from templates.security import Security
 from templates.stores import PROCESSOR_TIMEOUT, Stores
 
-RUNTIME = "python3.14"
+# One place names the runtime: bundle/runtime_python.py compiles the zips' bytecode for the same version.
+RUNTIME = runtime_python.NAME
 ARCHITECTURE = "arm64"
 
 # Kept as in the original (its order too) for compatibility with existing log queries and tooling;
