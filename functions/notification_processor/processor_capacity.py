@@ -2,8 +2,9 @@
 and the graphs and data attached to the support case (issue 12).
 
 Cost: one GetMetricData call for the forecast's 63 days at 5 minutes (processor_pipeline.read_history,
-none beyond 124 profiles); GetServiceQuota calls for the forecast: the RPM and TPM quotas not already read for the
-request (usually at most one) and the per-day token quota (one, when the model has one); and,
+none beyond 124 profiles); GetServiceQuota at most once per quota code in one alert (QuotaReads):
+the per-day token quota (when the model has one), and for the forecast the RPM and TPM quotas not
+already read for the request (usually at most one); and,
 only when a case is opened or appended to, two GetMetricWidgetImage calls and one
 AddAttachmentsToSet. Nothing here fails the alert: a quota that cannot be read leaves the
 forecast without that target, and a failed attachment is logged and named in the case text.
@@ -56,25 +57,43 @@ class DailyQuota:
         return self.info.value if self.info else None
 
 
-def read_quota(code: str, log: Logger, what: str = "quota", without: str = "left out") -> QuotaInfo | None:
-    """The quota ``code`` names, one GetServiceQuota; None for NA, and when it cannot be read: then
-    logged (``without``: what the alert does without it), never failing the alert."""
-    if not is_quota_code(code):
-        return None
-    try:
-        return get_bedrock_quota(code)
-    except Exception as exc:  # noqa: BLE001 - a quota that cannot be read is left out of the alert
-        log.warning(describe(exc, f"Reading {what} {code} (GetServiceQuota)") + f": {without}")
-        return None
+class QuotaReads:
+    """The quotas one alert reads, by code: GetServiceQuota at most once each. A failure is
+    remembered (None) like a value, so the scenario, the request and the forecast never ask again
+    for a quota that just failed."""
+
+    def __init__(self, log: Logger) -> None:
+        self._log = log
+        self._read: dict[str, QuotaInfo | None] = {}
+
+    def read(self, code: str, what: str = "quota") -> QuotaInfo | None:
+        """The quota ``code`` names; None for NA, and when it cannot be read: then logged (once),
+        never failing the alert."""
+        if not is_quota_code(code):
+            return None
+        if code not in self._read:
+            self._read[code] = self._get(code, what)
+        return self._read[code]
+
+    def remembered(self, code: str) -> QuotaInfo | None:
+        """The quota as read already (None: not read, NA or unreadable); never calls AWS."""
+        return self._read.get(code)
+
+    def _get(self, code: str, what: str) -> QuotaInfo | None:
+        try:
+            return get_bedrock_quota(code)
+        except Exception as exc:  # noqa: BLE001 - a quota that cannot be read is left out of the alert
+            self._log.warning(describe(exc, f"Reading {what} {code} (GetServiceQuota)") + ": left out of this alert")
+            return None
 
 
-def daily_quota(code: str, tpm_percent: str, log: Logger) -> DailyQuota:
-    """One GetServiceQuota for the per-day token quota the quota calculator found (NA: none).
+def daily_quota(code: str, tpm_percent: str, reads: QuotaReads) -> DailyQuota:
+    """The per-day token quota the quota calculator found (NA: none), one GetServiceQuota.
 
     Its threshold (TPM threshold percent of it, as the HighDailyTokenUsage alarm's) decides the
     scenario of a per-day alert and draws the forecast's per-day target.
     """
-    info = read_quota(code, log, "the per-day token quota", "the per-day quota is left out of this alert")
+    info = reads.read(code, "the per-day token quota")
     if info is None:
         return DailyQuota()
     try:
@@ -89,16 +108,11 @@ def per_day_usage(series: CombinedSeries, daily: DailyQuota) -> PerDayUsage:
     return PerDayUsage(peak, daily.threshold)
 
 
-def forecast_quotas(
-    codes: Mapping[QuotaKind, str], known: Mapping[QuotaKind, QuotaInfo], log: Logger
-) -> dict[QuotaKind, float | None]:
-    """The RPM and TPM quota values: those already read for the request, the others read now.
-
-    (The per-day quota is read once, by ``daily_quota``.)
-    """
+def forecast_quotas(codes: Mapping[QuotaKind, str], reads: QuotaReads) -> dict[QuotaKind, float | None]:
+    """The RPM and TPM quota values: those already read (or failed) for the request, the others read now."""
     values: dict[QuotaKind, float | None] = {}
     for kind in (QuotaKind.RPM, QuotaKind.TPM):
-        info = known[kind] if kind in known else read_quota(codes.get(kind, ""), log, without="not forecast")
+        info = reads.read(codes.get(kind, ""))
         values[kind] = info.value if info else None  # None: NA, or unreadable
     return values
 

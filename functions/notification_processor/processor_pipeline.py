@@ -34,7 +34,7 @@ from ops_alert.mute import MuteVerdict, mute_note, mute_verdict
 from ops_alert.names import StackNames
 from ops_alert.partition import OwnIdentity
 from ops_alert.profiles import PARAMETER_APPLICATION, Siblings, short_profile_id
-from ops_alert.quotas import QuotaInfo, is_quota_code
+from ops_alert.quotas import QuotaInfo
 from ops_alert.renotify import renotify_key
 from ops_alert.results import (
     ChatStatus,
@@ -268,18 +268,14 @@ def read_history(dims: Sequence[str], end: datetime, job: Job) -> FiveMinuteUsag
         return "it could not be read"
 
 
-def current_quotas(
-    env: ProcessorEnv, settings: RuntimeSettings, quotas: frozenset[QuotaKind], log: Logger,
-    known: Mapping[QuotaKind, QuotaInfo] | None = None,
-) -> dict[QuotaKind, QuotaInfo]:
-    """Applied values of the routed quotas the model has and whose increase percent is > 0
-    (``known``: read already this run, not asked for again)."""
+def current_quotas(env: ProcessorEnv, settings: RuntimeSettings, quotas: frozenset[QuotaKind],
+                   reads: processor_capacity.QuotaReads) -> dict[QuotaKind, QuotaInfo]:
+    """Applied values of the routed quotas the model has and whose increase percent is > 0."""
     found: dict[QuotaKind, QuotaInfo] = {}
     for kind in QuotaKind:
-        code = env.quota_codes[kind]
-        if kind not in quotas or settings.increase_percents.get(kind, 0) <= 0 or not is_quota_code(code):
-            continue  # not asked for, or the model has no such quota
-        info = known[kind] if known and kind in known else processor_capacity.read_quota(code, log, without="not requested")
+        if kind not in quotas or settings.increase_percents.get(kind, 0) <= 0:
+            continue  # not asked for
+        info = reads.read(env.quota_codes[kind])  # None: the model has no such quota, or unreadable
         if info is not None:
             found[kind] = info
     return found
@@ -301,19 +297,20 @@ def process(alarm: Alarm, job: Job, settings: RuntimeSettings | None = None,
     profiles = None if investigate_only else usage_profiles(alarm, job)
     read = None if profiles is None else read_usage(profiles, job)  # step 2
     usage = read.stats if read else None
+    # Each quota code is read at most once in this alert, a failure included (QuotaReads).
+    reads = processor_capacity.QuotaReads(log)
     # The per-day token quota (issue 12, one GetServiceQuota when the model has one): its threshold
     # counts in the scenario like the RPM and TPM ones, and a per-day request reuses the value read.
-    daily = (processor_capacity.daily_quota(env.daily_token_quota_code, env.tpm_threshold_percent, log)
+    daily = (processor_capacity.daily_quota(env.daily_token_quota_code, env.tpm_threshold_percent, reads)
              if read else processor_capacity.DailyQuota())
     per_day = processor_capacity.per_day_usage(read.series, daily) if read else None
     scenario = decide_scenario(alarm.kinds, usage, settings.thresholds, per_day)  # step 4
     action = support_action(scenario)  # step 5
-    known = {QuotaKind.TPD: daily.info} if daily.info else {}
-    current = {} if scenario is Scenario.NON_QUOTA else current_quotas(env, settings, routing.quotas, log, known)
+    current = {} if scenario is Scenario.NON_QUOTA else current_quotas(env, settings, routing.quotas, reads)
     plans = plan_quota_requests(routing, scenario, current, settings.increase_percents)
     # Where usage is heading (issue 12): from the usage already read, and the quotas (≤ 2 more calls).
     try:
-        quotas = processor_capacity.forecast_quotas(env.quota_codes, current, log) if read else {}
+        quotas = processor_capacity.forecast_quotas(env.quota_codes, reads) if read else {}
         capacity = processor_capacity.assess(
             read.series if read else None, usage, alarm.kinds, settings.thresholds, quotas,
             read.end if read else job.now, env.usage_lookback_days, daily, read.history if read else "")

@@ -139,7 +139,8 @@ class Bench:
 def _without_capacity(capacity: Any, pipeline: Any) -> None:
     """The processor as before issue 12: no quota read for the forecast alone, no 63-day history
     read, no attachments."""
-    capacity.forecast_quotas = lambda codes, known, log: {k: known[k].value for k in known}
+    capacity.forecast_quotas = lambda codes, reads: {
+        kind: info.value for kind, code in codes.items() if (info := reads.remembered(code))}
     capacity.attachment_plan = lambda *args, **kwargs: None
     pipeline.read_history = lambda dims, end, job: "switched off (bench: before)"
 

@@ -110,3 +110,21 @@ def test_a_model_without_a_tpm_quota_requests_the_per_day_quota_itself(
     assert result["scenario"] == "high_usage"
     [request] = world.aws.service_quotas.requests
     assert (request.quota.code, request.desired_value) == (PER_DAY_CODE, 100_000_000)
+
+
+def test_a_quota_that_cannot_be_read_is_asked_for_once(
+    world: ProcessorWorld, processor: Any, monkeypatch: pytest.MonkeyPatch, fault: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The scenario (per-day), the request (TPM, per-day) and the forecast (RPM, TPM) share the
+    reads: a failed read is not asked again in the same alert (it was: five calls for three codes)."""
+    per_day_quota(world, monkeypatch, 80_000_000)
+    world.load_usage(rpm=RPM, tpm=TPM)
+    fault.fail("service-quotas", "GetServiceQuota", "AccessDeniedException", times=None)
+    result = fire(world, processor, DAILY)
+
+    reads = Counter(c.params["QuotaCode"] for c in world.aws.log if c.key == "service-quotas:GetServiceQuota")
+    assert reads == {PER_DAY_CODE: 1, TPM_CODE: 1, RPM_CODE: 1}
+    assert caplog.text.count("(GetServiceQuota)") == 3  # one warning per quota left out
+    assert world.aws.service_quotas.requests == []  # no current value: nothing to request from
+    assert result["email"] == "sent" and len(world.emails()) == 1
