@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ops_alert.alarms import AlarmKind, CaseCategory, Severity, case_category
-from ops_alert.untrusted import neutralise
+from ops_alert.untrusted import one_line
 
 OFF = "off"  # the template's value, and what `make unmute` writes
 MAX_MUTE = timedelta(days=14)  # a longer mute is a forgotten one: refused by the CLI, ignored by the processor
@@ -81,11 +81,6 @@ class MuteVerdict(str, enum.Enum):
     BREAKTHROUGH = "breakthrough"  # muted category, but a CRITICAL outside the scope: sent
 
 
-def _one_line(text: object, limit: int) -> str:
-    clean = " ".join(neutralise(str(text), multiline=False).split())
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
-
-
 def _timestamp(value: object) -> datetime | None:
     """An ISO 8601 timestamp with its offset (``Z`` accepted), as UTC; None otherwise."""
     if not isinstance(value, str) or not value.strip():
@@ -135,7 +130,7 @@ def parse_mute(text: str | None, now: datetime, name: str = "mute") -> MuteReadi
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack (3.11)
-        return refused(f"= {_one_line(text, 40)!r} is neither 'off' nor a JSON mute document")
+        return refused(f"= {one_line(text, 40)!r} is neither 'off' nor a JSON mute document")
     if not isinstance(document, dict):
         return refused("is not a JSON object")
     until = _timestamp(document.get("until"))
@@ -156,8 +151,8 @@ def parse_mute(text: str | None, now: datetime, name: str = "mute") -> MuteReadi
     set_by = document.get("setBy")
     mute = Mute(
         until=until,
-        reason=_one_line(reason, MAX_REASON_CHARS) if isinstance(reason, str) and reason.strip() else "no reason given",
-        set_by=_one_line(set_by, MAX_SET_BY_CHARS) if isinstance(set_by, str) else "",
+        reason=one_line(reason, MAX_REASON_CHARS) if isinstance(reason, str) and reason.strip() else "no reason given",
+        set_by=one_line(set_by, MAX_SET_BY_CHARS) if isinstance(set_by, str) else "",
         set_at=_timestamp(document.get("setAt")),
         scope=scope,
     )

@@ -11,6 +11,7 @@ must never be able to speak for the processor:
   line breaks and tabs survive where ``multiline`` allows them.
 
 :func:`neutralise` is the one place this happens; callers never escape text themselves.
+:func:`one_line` is the same for a one-line field with a length budget (names, reasons, chat lines).
 """
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ def neutralise(text: str, *, multiline: bool = True) -> str:
     folded = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
     printable = "".join(_printable(ch, multiline) for ch in folded)
     return _MARKER_OPENING.sub("(", printable)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters; a cut ends in an ellipsis, never in a space before it."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def one_line(text: str, limit: int) -> str:
+    """Untrusted ``text`` as one bounded line: neutralised, every run of whitespace one space, at most
+    ``limit`` characters."""
+    return shorten(" ".join(neutralise(text, multiline=False).split()), limit)

@@ -5,7 +5,7 @@ import pytest
 
 from ops_alert.alarms import BY_KEY, CaseCategory
 from ops_alert.duplicates import marker, parse_markers, signal_kinds_in, signal_marker, transition_marker
-from ops_alert.untrusted import neutralise
+from ops_alert.untrusted import neutralise, one_line
 
 QMARK = marker("Acme", "G-Opus-4-6", CaseCategory.QUOTA_REQUEST)
 
@@ -47,3 +47,22 @@ CLEAN = [
 @pytest.mark.parametrize(("text", "multiline", "expected"), [c[1:] for c in CLEAN], ids=[c[0] for c in CLEAN])
 def test_neutralise_keeps_text_readable(text: str, multiline: bool, expected: str) -> None:
     assert neutralise(text, multiline=multiline) == expected
+
+
+ONE_LINE = [
+    # id, text, limit, expected
+    ("fits", "Throttles on G-Opus-4-6", 40, "Throttles on G-Opus-4-6"),
+    ("whitespace-collapsed", "  line one\n\tline  two\r\n", 40, "line one line two"),
+    ("controls-gone", "red\x1b[31mtext\u202e", 40, "red [31mtext"),
+    ("marker-broken", "[bedrock-ops-alert:Acme/M/quota]", 40, "(bedrock-ops-alert:Acme/M/quota]"),
+    ("exactly-the-limit", "x" * 10, 10, "x" * 10),
+    ("cut-with-an-ellipsis", "x" * 11, 10, "x" * 9 + "\N{HORIZONTAL ELLIPSIS}"),
+    ("no-space-before-the-ellipsis", "abcdefgh jklmn", 10, "abcdefgh\N{HORIZONTAL ELLIPSIS}"),
+    ("bound-after-collapsing", "a" + " " * 50 + "b", 3, "a b"),
+]
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), [c[1:] for c in ONE_LINE], ids=[c[0] for c in ONE_LINE])
+def test_one_line_is_neutralised_collapsed_and_bounded(text: str, limit: int, expected: str) -> None:
+    assert one_line(text, limit) == expected
+    assert len(one_line(text, limit)) <= limit

@@ -10,7 +10,7 @@ through the packaged processor, every preview sample) must pass it.
 
 Markdown: the message is rendered as Slack mrkdwn or Teams markdown, and we do not know which, so
 text the processor did not write cannot be backslash-escaped (Slack has no escape). It goes
-through :func:`escape`: first ``neutralise`` (no marker, no control characters, one line), then
+through :func:`escape`: first ``one_line`` (no marker, no control characters, one line, bounded), then
 every character that could start markup, a link, a mention or an entity is replaced by a visible
 look-alike (``<`` → ``‹``, ``@`` → ``＠``, ``*`` → ``∗`` …). The reader sees the same words; the
 chat client sees no markup. Our own words (headlines, next steps) use markup on purpose.
@@ -36,7 +36,7 @@ from ops_alert.content.model import AlertContext, CaseOutcome, CaseOutcomeStatus
 from ops_alert.partition import partition_of
 from ops_alert.routing import quota_to_request
 from ops_alert.scenario import Scenario
-from ops_alert.untrusted import neutralise
+from ops_alert.untrusted import one_line, shorten
 
 Json = dict[str, Any]
 
@@ -75,14 +75,9 @@ _LOOKALIKE = str.maketrans({
 _SLUG = re.compile(r"[^A-Za-z0-9-]+")
 
 
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
-
-
 def escape(text: str, limit: int = MAX_LINE_CHARS) -> str:
     """Untrusted ``text`` as inert chat text: one line, at most ``limit`` characters, no markup."""
-    flat = " ".join(neutralise(text, multiline=False).split())
-    return shorten(flat, limit).translate(_LOOKALIKE)  # one character for one: the limit holds
+    return one_line(text, limit).translate(_LOOKALIKE)  # one character for one: the limit holds
 
 
 def _slug(text: str) -> str:
