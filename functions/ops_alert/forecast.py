@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
-from ops_alert.usage import CombinedSeries, MinuteSeries
+from ops_alert.usage import MinuteSeries
 
 DAY = timedelta(days=1)
 # A week covers the weekly cycle of most workloads; fewer days cannot separate growth from it.
@@ -283,19 +283,6 @@ def _alarmable(threshold: int | None) -> int | None:
     return None if threshold is None or threshold >= NEVER_FIRES_THRESHOLD else threshold
 
 
-def capacity_outlook(
-    series: CombinedSeries,
-    end: datetime,
-    days: int,
-    thresholds: tuple[int | None, int | None, int | None],
-    quotas: tuple[float | None, float | None, float | None],
-) -> CapacityOutlook:
-    """Forecasts of peak RPM, peak TPM and 24-hour tokens; thresholds and quotas in that order
-    (None: the model has no such quota, or it could not be read)."""
-    return outlook_from_days(daily_usage(series.invocations, end, days), daily_usage(series.tpm, end, days),
-                             thresholds, quotas)
-
-
 def outlook_from_days(
     rpm_days: tuple[DailyUsage, ...],
     tpm_days: tuple[DailyUsage, ...],
@@ -303,7 +290,9 @@ def outlook_from_days(
     quotas: tuple[float | None, float | None, float | None],
     source: HistorySource = ONE_MINUTE_ONLY,
 ) -> CapacityOutlook:
-    """``capacity_outlook`` from daily series already made (and extended, ops_alert.forecast_history)."""
+    """Forecasts of peak RPM, peak TPM and 24-hour tokens from daily series already made (and extended,
+    ops_alert.forecast_history); thresholds and quotas in that order (None: the model has no such quota,
+    or it could not be read)."""
     return CapacityOutlook(
         rpm=forecast("Peak RPM", rpm_days, _alarmable(thresholds[0]), quotas[0]),
         tpm=forecast("Peak TPM", tpm_days, _alarmable(thresholds[1]), quotas[1]),

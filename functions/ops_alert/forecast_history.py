@@ -116,8 +116,9 @@ def extended_outlook(
     thresholds: tuple[int | None, int | None, int | None],
     quotas: tuple[float | None, float | None, float | None],
 ) -> CapacityOutlook:
-    """``forecast.capacity_outlook`` over up to 63 days: the ``days`` of 1-minute ``series`` ending at
-    ``end``, preceded by the calibrated 5-minute ``history`` (or, as text, why there is none)."""
+    """Forecasts of peak RPM, peak TPM and 24-hour tokens (``forecast.outlook_from_days``) over up to 63
+    days: the ``days`` of 1-minute ``series`` ending at ``end``, preceded by the calibrated 5-minute
+    ``history`` (or, as text, why there is none; "" when it was not asked for)."""
     rpm_days = daily_usage(series.invocations, end, days)
     tpm_days = daily_usage(series.tpm, end, days)
     if isinstance(history, str):

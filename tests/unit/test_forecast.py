@@ -14,7 +14,6 @@ from ops_alert.forecast import (
     Projection,
     Trend,
     TrendDirection,
-    capacity_outlook,
     daily_csv,
     daily_usage,
     describe,
@@ -26,6 +25,7 @@ from ops_alert.forecast import (
     summary,
     theil_sen,
 )
+from ops_alert.forecast_history import extended_outlook
 from ops_alert.thresholds import NEVER_FIRES_THRESHOLD
 from ops_alert.usage import MinuteSeries, ModelSeries, combined_series
 
@@ -255,13 +255,13 @@ def test_minute_series_and_mappings_give_the_same_buckets() -> None:
     assert daily_usage(MinuteSeries.of(points), END, 3) == daily_usage(points, END, 3)
 
 
-def test_capacity_outlook_of_a_growing_model() -> None:
+def test_the_outlook_of_a_growing_model() -> None:
     # 10 days; each day one busy minute whose RPM grows 100/day and TPM 10,000/day.
     minute = timedelta(minutes=1)
     inv = {END - (10 - d) * DAY + 60 * minute: 4000.0 + 100 * d for d in range(10)}
     tpm = {t: v * 100 for t, v in inv.items()}
     series = combined_series(ModelSeries(inv, {}, {}, tpm))
-    outlook = capacity_outlook(series, END, 14, (8000, NEVER_FIRES_THRESHOLD, None), (10000.0, None, 9.0e6))
+    outlook = extended_outlook(series, "", END, 14, (8000, NEVER_FIRES_THRESHOLD, None), (10000.0, None, 9.0e6))
     assert outlook.rpm.threshold == Projection(8000, Outlook.IN_DAYS, 31)
     assert outlook.rpm.quota == Projection(10000.0, Outlook.IN_DAYS, 51)
     assert outlook.tpm.threshold.outlook is Outlook.NO_TARGET  # NA: the never-firing threshold is no target

@@ -11,7 +11,6 @@ from ops_alert.alarms import BY_KEY
 from ops_alert.content.case import case_body, communication_body
 from ops_alert.content.email import email_body, email_subject
 from ops_alert.content.model import AttachmentNote
-from ops_alert.forecast import capacity_outlook
 from ops_alert.forecast_history import FiveMinuteUsage, extended_outlook
 from ops_alert.scenario import PerDayUsage, Scenario
 from ops_alert.throttling import reservation_advice
@@ -102,7 +101,7 @@ def test_no_forecast_section_without_an_outlook() -> None:
 def test_flat_usage_says_not_at_the_current_trend() -> None:
     minute = TIME.replace(second=0, microsecond=0)
     flat = {minute - (14 - d) * DAY: 500.0 for d in range(14)}
-    outlook = capacity_outlook(combined_series(ModelSeries(flat, {}, {}, flat)), minute, 14,
+    outlook = extended_outlook(combined_series(ModelSeries(flat, {}, {}, flat)), "", minute, 14,
                                (8_000, 5_000_000, None), (10_000.0, 6_250_000.0, None))
     text = case_body(dataclasses.replace(HIGH, outlook=outlook))
     assert "not at current trend" in text and "per-day token quota not known" in text
@@ -111,7 +110,7 @@ def test_flat_usage_says_not_at_the_current_trend() -> None:
 def test_a_short_history_says_so() -> None:
     minute = TIME.replace(second=0, microsecond=0)
     recent = {minute - d * DAY - timedelta(hours=1): 500.0 for d in range(3)}
-    outlook = capacity_outlook(combined_series(ModelSeries(recent, {}, {})), minute, 14, (8_000, None, None),
+    outlook = extended_outlook(combined_series(ModelSeries(recent, {}, {})), "", minute, 14, (8_000, None, None),
                                (10_000.0, None, None))
     text = email_body(dataclasses.replace(HIGH, outlook=outlook), NEW_CASE)
     assert "too little history" in text and "(3 day(s) of data)" in text
