@@ -199,12 +199,14 @@ def next_steps(ctx: AlertContext, outcome: CaseOutcome) -> list[str]:
         else:
             steps.append("Consider global cross-region inference for more throughput.")
     if outcome.status in _NO_CASE:
-        steps.insert(0, "Open a support case yourself if needed; the figures below are ready to paste.")
+        steps.insert(0, "Open a support case yourself if needed; the figures in this alert are ready to paste.")
     if outcome.status is CaseOutcomeStatus.FAILED:
         steps.insert(1, "Check the notification processor's logs for the error.")
     if ctx.drill is not None:
-        steps = ["Fire drill: nothing to fix. Check that everyone on call got this e-mail and that the "
-                 "decision event reached your incident tools; the steps below are what a real alert would ask.",
+        # Worded for both media: the e-mail numbers these steps, the chat message lists them.
+        steps = ["Fire drill: nothing to fix. Check that everyone on call got this alert and that the "
+                 "decision event reached your incident tools; the steps that follow are what a real alert "
+                 "would ask.",
                  *steps]
     return steps
 

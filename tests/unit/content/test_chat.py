@@ -198,6 +198,23 @@ def test_next_steps_are_the_emails() -> None:
     assert steps[0].startswith("Follow the quota request") and all(not s[0].isdigit() for s in steps)
 
 
+@pytest.mark.parametrize(("drill", "outcome"), [
+    (False, CaseOutcome(CaseOutcomeStatus.AUTOMATION_DISABLED)),
+    (False, CaseOutcome(CaseOutcomeStatus.FAILED, error="boom")),
+    (True, NEW_CASE),
+    (True, CaseOutcome(CaseOutcomeStatus.NO_SUPPORT_PLAN)),
+], ids=["no-case", "failed", "drill", "drill-without-case"])
+def test_next_steps_read_right_in_chat_and_in_the_e_mail(drill: bool, outcome: CaseOutcome) -> None:
+    # The chat message lists the e-mail's steps: none may speak of "this e-mail" or of text "below".
+    ctx = dataclasses.replace(HIGH, drill="0123456789abcdef0123456789abcdef" if drill else None)
+    steps = chat_message(ctx, outcome)["content"]["nextSteps"]
+    assert not [s for s in steps if "e-mail" in s or "below" in s]
+    first = "Fire drill: nothing to fix. Check that everyone on call got this alert" if drill else \
+        "Open a support case yourself if needed; the figures in this alert are ready to paste."
+    assert steps[0].startswith(first)
+    assert first.split(". ")[-1] in " ".join(email_body(ctx, outcome).split())
+
+
 def test_a_fire_drill_is_marked_and_threads_apart() -> None:
     from ops_alert.drill import WouldHaveDone
 
