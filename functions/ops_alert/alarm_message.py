@@ -157,6 +157,8 @@ def parse_sns_record(record: Mapping[str, Any]) -> AlarmSignal:
         message = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise MalformedAlarmMessage(f"SNS Message is not JSON: {exc.msg} at position {exc.pos}") from None
+    except RecursionError:  # nesting deeper than the parser's stack (Python 3.11): bad input, not a crash
+        raise MalformedAlarmMessage("SNS Message is not JSON: nested too deeply") from None
     if not isinstance(message, Mapping):
         raise MalformedAlarmMessage(f"SNS Message must be a JSON object, got {type(message).__name__}")
     where = "alarm notification"
@@ -340,7 +342,7 @@ def dead_lettered_event(body: str) -> tuple[DeadLettered, dict[str, Any]] | None
     """
     try:
         data = json.loads(body)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None

@@ -49,7 +49,7 @@ class FollowUp:
     def from_json(cls, text: str) -> FollowUp:
         try:
             data = json.loads(text)
-        except (TypeError, json.JSONDecodeError) as exc:
+        except (TypeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise MalformedFollowUp(f"follow-up body is not JSON: {exc}") from None
         if not isinstance(data, Mapping) or data.get("kind") != KIND_APPEND_QUOTA_CONTEXT:
             raise MalformedFollowUp(f"unknown follow-up message: {str(text)[:200]!r}")

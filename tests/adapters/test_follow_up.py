@@ -22,8 +22,8 @@ def test_round_trip_and_next_attempt() -> None:
      '{"kind": "append_quota_context", "request_id": "", "quota_code": "q", '
      '"transition_id": "t", "attempt": 1}',
      '{"kind": "append_quota_context", "request_id": "r", "quota_code": "q", '
-     '"transition_id": "t", "attempt": "x"}'],
-    ids=["not-json", "not-object", "other-kind", "missing-fields", "empty-request-id", "bad-attempt"],
+     '"transition_id": "t", "attempt": "x"}', "[" * 100_000 + "]" * 100_000],
+    ids=["not-json", "not-object", "other-kind", "missing-fields", "empty-request-id", "bad-attempt", "nested-too-deeply"],
 )
 def test_malformed(text: str) -> None:
     with pytest.raises(MalformedFollowUp):

@@ -148,6 +148,7 @@ BAD_RECORDS = [
     ("message-not-string", {"Sns": {"Message": {"AlarmName": "x"}}}, "field 'Message' must be str"),
     ("empty-message", {"Sns": {"Message": "  "}}, "field 'Message' is empty"),
     ("non-json", sns_record("ALARM: something happened"), "SNS Message is not JSON"),
+    ("nested-too-deeply", sns_record("[" * 100_000 + "]" * 100_000), "SNS Message is not JSON: nested too deeply"),
     ("json-list", sns_record("[1, 2]"), "must be a JSON object, got list"),
     ("no-alarm-name", sns_record(_without("AlarmName")), "missing field 'AlarmName'"),
     ("no-arn", sns_record(_without("AlarmArn")), "missing field 'AlarmArn'"),
@@ -411,9 +412,10 @@ def test_parsing_does_not_mutate_the_event() -> None:
         (json.dumps(["Records"]), None),
         ("{not json", None),
         ("", None),
+        ("[" * 100_000 + "]" * 100_000, None),
     ],
     ids=["composite-sns", "child-eventbridge", "updater-schedule", "follow-up", "other-event", "json-list",
-         "not-json", "empty"],
+         "not-json", "empty", "nested-too-deeply"],
 )
 def test_dead_lettered_event_tells_replays_from_follow_ups(body: str, expected: DeadLettered | None) -> None:
     found = dead_lettered_event(body)
