@@ -221,9 +221,9 @@ def _add_context(step: SupportStep, request: QuotaRequest, *, pending: bool) -> 
         # The text to append is stored here; the queued message only names it (issue 9).
         step.writes.store_follow_up_context(table, request, step.ctx.transition_id, follow_up.StoredContext(
             _context_body(step, request, pending), kinds, graphs, files))
-        step.writes.schedule_follow_ups(queue, [(
-            follow_up.FollowUp(request.request_id, request.quota_code, step.ctx.transition_id),
-            0 if request.case_display_id else follow_up.delay_for(1))])
+        step.writes.schedule_follow_up(
+            queue, follow_up.FollowUp(request.request_id, request.quota_code, step.ctx.transition_id),
+            0 if request.case_display_id else follow_up.delay_for(1))
     except Exception as exc:  # noqa: BLE001 - the request is in; only our context is missing
         step.logger.warning(describe(exc, "Queueing the follow-up that adds our context to the quota case"))
         return

@@ -22,7 +22,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
         "RequestServiceQuotaIncrease",
     }),
     "sns": frozenset({"ListSubscriptionsByTopic", "Publish", "Subscribe", "Unsubscribe"}),
-    "sqs": frozenset({"SendMessage", "SendMessageBatch"}),
+    "sqs": frozenset({"SendMessage"}),
     "ssm": frozenset({"DeleteParameters", "GetParameter", "GetParameters", "PutParameter"}),
     "support": frozenset({
         "AddAttachmentsToSet", "AddCommunicationToCase", "CreateCase", "DescribeCases", "DescribeCommunications",

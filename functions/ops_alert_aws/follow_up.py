@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,7 +22,6 @@ from ops_alert_aws.clients import client
 KIND_APPEND_QUOTA_CONTEXT = "append_quota_context"
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
 FIRST_DELAY_SECONDS = 60
-MAX_BATCH = 10  # SendMessageBatch entries
 # Stored context outlives every retry: 120 attempts of at most 15 minutes is 30 hours; SQS keeps a
 # message (and a redriven one) at most 14 days.
 CONTEXT_TTL_SECONDS = 15 * 24 * 3600
@@ -122,19 +121,6 @@ def delay_for(attempt: int) -> int:
 def schedule(queue_url: str, follow_up: FollowUp, delay_seconds: int | None = None) -> None:
     delay = delay_for(follow_up.attempt) if delay_seconds is None else delay_seconds
     client("sqs").send_message(QueueUrl=queue_url, MessageBody=follow_up.to_json(), DelaySeconds=delay)
-
-
-def schedule_all(queue_url: str, items: Sequence[tuple[FollowUp, int]]) -> None:
-    """Queue several follow-ups (with their delays) in SendMessageBatch calls of at most 10."""
-    sqs = client("sqs")
-    for start in range(0, len(items), MAX_BATCH):
-        chunk = items[start:start + MAX_BATCH]
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "MessageBody": item.to_json(), "DelaySeconds": delay}
-            for i, (item, delay) in enumerate(chunk)])
-        if response.get("Failed"):
-            failed = "; ".join(f"{f.get('Code')}: {f.get('Message', '')}" for f in response["Failed"])
-            raise RuntimeError(f"SendMessageBatch to the follow-up queue failed for some entries: {failed}")
 
 
 def is_sqs_record(record: Any) -> bool:

@@ -49,9 +49,9 @@ class SupportWrites:
         """Keep the text a follow-up will append to the request's case (DynamoDB PutItem)."""
         follow_up.store_context(table, request.request_id, transition_id, context)
 
-    def schedule_follow_ups(self, queue_url: str, items: Sequence[tuple[FollowUp, int]]) -> None:
-        """Queue the follow-ups that append it once the case exists (SQS SendMessageBatch)."""
-        follow_up.schedule_all(queue_url, items)
+    def schedule_follow_up(self, queue_url: str, item: FollowUp, delay_seconds: int) -> None:
+        """Queue the follow-up that appends it once the case exists (SQS SendMessage)."""
+        follow_up.schedule(queue_url, item, delay_seconds)
 
 
 class DryRunWrites(SupportWrites):
@@ -101,5 +101,5 @@ class DryRunWrites(SupportWrites):
                    f"later, from the follow-up queue: add this alert's context ({len(context.body):,} characters) "
                    f"to the {case} on quota {request.quota_code}")
 
-    def schedule_follow_ups(self, queue_url: str, items: Sequence[tuple[FollowUp, int]]) -> None:
+    def schedule_follow_up(self, queue_url: str, item: FollowUp, delay_seconds: int) -> None:
         return None  # described with the context it would carry (store_follow_up_context)

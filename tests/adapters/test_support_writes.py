@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 from collections import Counter
 
+import boto3
 import pytest
 
 from ops_alert_aws.case_attachments import CaseFile
@@ -34,7 +35,7 @@ def test_a_dry_run_makes_no_call_and_says_what_it_would_have_done(
     w.add_communication("case-1", "more", None, key=None, label="176543210987")
     submitted = w.submit_increase("L-3DCCFAA4", 7_812_500)
     w.store_follow_up_context("table", submitted.request, "t|ALARM|x", StoredContext("context", ("Throttles",)))
-    w.schedule_follow_ups("https://sqs/q", [(FollowUp("r", "L-3DCCFAA4", "t"), 60)])
+    w.schedule_follow_up("https://sqs/q", FollowUp("r", "L-3DCCFAA4", "t"), 60)
 
     assert sum(aws_calls.values()) == 0
     assert (case_id, w.display_id_of(case_id), submitted.already_pending, submitted.request.request_id) == (
@@ -57,3 +58,13 @@ def test_the_follow_up_it_would_queue_names_the_case(display_id: str | None) -> 
     request = QuotaRequest("r-1", "L-3DCCFAA4", "CASE_OPENED", "bedrock", display_id, 1.0, None)
     w.store_follow_up_context("table", request, "t", StoredContext("context", ()))
     assert (f"case {display_id}" if display_id else "case Service Quotas opens") in w.done[0].description
+
+
+@pytest.mark.parametrize("delay", [0, 60], ids=["case-open", "case-not-yet-opened"])
+def test_the_live_seam_queues_one_follow_up_message(aws: StandardFakes, aws_calls: Counter[str], delay: int) -> None:
+    queue = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="follow-up")["QueueUrl"]
+    item = FollowUp("r-1", "L-3DCCFAA4", "t|ALARM|x")
+    SupportWrites().schedule_follow_up(queue, item, delay)
+    [sent] = [c.params for c in aws.log if c.key == "sqs:SendMessage"]
+    assert sent == {"QueueUrl": queue, "MessageBody": item.to_json(), "DelaySeconds": delay}
+    assert sum(n for k, n in aws_calls.items() if k.startswith("sqs:")) == 2  # CreateQueue, SendMessage

@@ -267,7 +267,7 @@ DRILLS: dict[str, Callable[[ProcessorWorld], dict[str, Any]]] = {
 }
 # What a drill must never call: every Support and Service Quotas write, and the follow-up that leads to more.
 SUPPORT_WRITES = ("support:CreateCase", "support:AddCommunicationToCase", "support:AddAttachmentsToSet",
-                  "service-quotas:RequestServiceQuotaIncrease", "sqs:SendMessage", "sqs:SendMessageBatch")
+                  "service-quotas:RequestServiceQuotaIncrease", "sqs:SendMessage")
 
 
 HOLDS: dict[str, Callable[[ProcessorWorld], dict[str, Any]]] = {
