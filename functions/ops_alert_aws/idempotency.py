@@ -86,7 +86,8 @@ class _Store:
         self.ddb = client("dynamodb")
 
     def put_in_progress(self, remaining_ms: int | None) -> Mapping[str, Any] | None:
-        """Claim the key; None when claimed, else the record in the way (None if it vanished)."""
+        """Claim the key; None when claimed, else the record in the way. Any other failure of the
+        put is an IdempotencyPersistenceLayerError (as a failed read of the record in the way)."""
         now = time.time()
         item: dict[str, Any] = {**self.item_key, "expiration": {"N": str(int(now + EXPIRES_AFTER_SECONDS))},
                                 "status": {"S": INPROGRESS}}
@@ -100,9 +101,11 @@ class _Store:
                 ExpressionAttributeValues={":now": {"N": str(int(now))}, ":now_in_millis": {"N": str(int(now * 1000))},
                                            ":inprogress": {"S": INPROGRESS}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
+        except Exception as exc:
+            if not isinstance(exc, ClientError) or \
+                    exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise IdempotencyPersistenceLayerError("Failed to save in progress record to idempotency store",
+                                                       exc) from exc
             old: Any = exc.response.get("Item")  # the record in the way (ReturnValuesOnConditionCheckFailure)
             return old if old is not None else self.read()
         return None
@@ -148,20 +151,15 @@ def _stored_result(old: Mapping[str, Any]) -> dict[str, Any]:
 
 def _claim_or_stored(store: _Store, remaining_ms: int | None) -> dict[str, Any] | None:
     """None when this run claimed the key; the earlier result when a run completed it."""
-    for attempt in range(_RETRIES_ON_INCONSISTENT_STATE + 1):
+    retries = 0
+    while True:
         try:
-            try:
-                old = store.put_in_progress(remaining_ms)
-            except IdempotencyError:
-                raise
-            except Exception as exc:
-                raise IdempotencyPersistenceLayerError("Failed to save in progress record to idempotency store",
-                                                       exc) from exc
+            old = store.put_in_progress(remaining_ms)
             return None if old is None else _stored_result(old)
         except IdempotencyInconsistentStateError:
-            if attempt == _RETRIES_ON_INCONSISTENT_STATE:
+            retries += 1
+            if retries > _RETRIES_ON_INCONSISTENT_STATE:
                 raise
-    raise AssertionError("unreachable")
 
 
 def run_once(key: str, work: Callable[[], dict[str, Any]], table: str, lambda_context: Any = None) -> OnceResult:
