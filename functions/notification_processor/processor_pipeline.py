@@ -117,7 +117,7 @@ def handle(signal: AlarmSignal, job: Job) -> SignalResult:
                   "e-mailing the team without a case")
         job.count("UnidentifiedAlarms")
         return _once(step1.key, job, lambda: email_unidentified(signal, step1.key, states or {}, region, job))
-    alarm = Alarm(signal, step1.kinds, classification.unknown_children, states, step1.key, region)
+    alarm = Alarm(signal, step1.kinds, classification.unknown_children, states, step1.key, region, own.account)
     drill, settings = _drill(signal, verified, job)
     result = _once(idempotency_key(alarm.key, drill), job, lambda: process(alarm, job, settings, drill))
     if isinstance(result, Processed):
@@ -210,6 +210,7 @@ class Alarm:
     states: Mapping[str, AlarmState] | None
     key: str
     region: str  # the function's own region: never the message's (console links)
+    account: str  # the function's own account (the alarms' ARNs in the chat message)
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,7 @@ def process(alarm: Alarm, job: Job, settings: RuntimeSettings | None = None,
     if isinstance(writes, DryRunWrites):
         outcome = replace(outcome, would_have_done=tuple(writes.done))
     email, notice, note = send_email(ctx, outcome, settings, job)  # step 7, raises when SNS fails
-    chat = chat_for(email, lambda: chat_message(ctx, outcome, account=_account(job), mute_note=note), job)
+    chat = chat_for(email, lambda: chat_message(ctx, outcome, account=alarm.account, mute_note=note), job)
     return Processed(ctx, outcome, email, notice, chat)
 
 
@@ -466,11 +467,6 @@ def send_chat(build: Callable[[], dict[str, Any]], job: Job) -> ChatStatus:
         job.count("ChatWithoutChannel")
         return ChatStatus.NO_CHANNEL
     return ChatStatus.SENT
-
-
-def _account(job: Job) -> str:
-    own = OwnIdentity.from_function_arn(str(getattr(job.lambda_context, "invoked_function_arn", "") or ""))
-    return own.account if own else ""
 
 
 # --- a composite alarm without an identifiable child -----------------------------------------------
