@@ -49,6 +49,11 @@ def one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """What is wrong with a file that does not decode: the first bad byte and where it is."""
+    return f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+
+
 def _profiles() -> list[str]:
     try:
         import botocore.session

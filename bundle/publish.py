@@ -75,7 +75,10 @@ def _template() -> Any:
     path = BUILD / "template.yaml"
     if not path.is_file():
         raise PublishError(f"{path} does not exist: run `make package` first")
-    return load_template(path)
+    try:
+        return load_template(path)
+    except ValueError as exc:
+        raise PublishError(f"{path} is {exc}: run `make package` again") from None
 
 
 def _report(problems: Sequence[Any], what: str) -> int:

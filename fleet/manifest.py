@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from fleet.model import Deployment, Loaded, ParamValue, Problem, Status, Target
+from fleet.template import read_text, yaml_problem
 
 TOP_KEYS = ("defaults", "deployments")
 DEFAULTS_KEYS = ("parameters", "tags")
@@ -143,7 +144,9 @@ def parse_manifest(text: str, name: str = "manifest") -> Loaded:
     try:
         data = yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        return Loaded((), (Problem(name, "", f"not valid YAML: {exc}", "fix the syntax at the position shown"),))
+        return Loaded((), (Problem(name, "", f"not valid YAML: {yaml_problem(exc)}", "fix the syntax at the position shown"),))
+    except RecursionError:
+        return Loaded((), (Problem(name, "", "not valid YAML: nested deeper than the parser's stack", "flatten it"),))
     if not isinstance(data, dict):
         return Loaded((), (Problem(name, "", "the manifest is not a mapping", "start with `deployments:`"),))
     problems.extend(_unknown_keys(name, "", data, TOP_KEYS))
@@ -163,4 +166,8 @@ def parse_manifest(text: str, name: str = "manifest") -> Loaded:
 
 
 def load_manifest(path: Path) -> Loaded:
-    return parse_manifest(path.read_text(encoding="utf-8"), name=str(path))
+    try:
+        text = read_text(path)
+    except ValueError as exc:
+        return Loaded((), (Problem(str(path), "", str(exc), "save it as UTF-8"),))
+    return parse_manifest(text, name=str(path))

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from bundle.cli_errors import not_utf8, one_line
+
 # CreateStack / CreateStackSet accept a TemplateBody of at most 51,200 bytes; larger templates
 # must be passed as TemplateURL (an S3 object).
 TEMPLATE_BODY_LIMIT = 51_200
@@ -45,9 +47,14 @@ def parse_template(body: str | Mapping[str, Any]) -> dict[str, Any]:
     """A template body (JSON or YAML text, or what GetTemplate returned) as a plain dict."""
     if isinstance(body, Mapping):
         return json.loads(json.dumps(body))  # OrderedDicts etc. → plain dicts
-    loaded = yaml.load(body, Loader=_CfnLoader)  # a SafeLoader subclass
+    try:
+        loaded = yaml.load(body, Loader=_CfnLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValueError(f"not valid YAML: {yaml_problem(exc)}") from None
+    except RecursionError:
+        raise ValueError("not valid YAML: nested deeper than the parser's stack") from None
     if not isinstance(loaded, dict):
-        raise ValueError("the template is not a mapping")
+        raise ValueError("not a template (the document is not a mapping)")
     return loaded
 
 
@@ -95,4 +102,21 @@ def template_from_body(body: str) -> Template:
 
 
 def load_template(path: Path) -> Template:
-    return template_from_body(path.read_text(encoding="utf-8"))
+    """The template in ``path``; OSError, or ValueError saying in one line what is wrong with it."""
+    return template_from_body(read_text(path))
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 file's text; a file that does not decode is a ValueError saying where."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(not_utf8(exc)) from None
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line: the problem and where."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"{one_line(exc.problem or exc.context)} (line {mark.line + 1}, column {mark.column + 1})"
+    return one_line(exc)

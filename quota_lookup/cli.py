@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bundle.cli_errors import EXIT_FAILED, guarded
+from bundle.cli_errors import EXIT_FAILED, guarded, not_utf8
 from quota_lookup.aws import (
     ClientFactory,
     LookupFailed,
@@ -56,8 +56,12 @@ def _read_json(path: Path, what: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise LookupFailed(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise LookupFailed(f"{what} {path} is {not_utf8(exc)}: save it with --output json") from exc
     except json.JSONDecodeError as exc:
         raise LookupFailed(f"{what} {path} is not JSON (line {exc.lineno}): save it with --output json") from exc
+    except RecursionError as exc:  # nesting deeper than the parser's stack
+        raise LookupFailed(f"{what} {path} is nested too deeply to be a listing: save it with --output json") from exc
 
 
 def _offline(args: argparse.Namespace) -> tuple[list, list, list[str]]:

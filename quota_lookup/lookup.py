@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bundle.cli_errors import UserError
+from bundle.cli_errors import UserError, one_line
 from ops_alert.alarms import QuotaKind
 from ops_alert.profiles import PARAMETER_SYSTEM_DEFINED
 from ops_alert.quota_codes import (
@@ -62,17 +62,31 @@ def quotas_from_listing(document: Any, source: str = "listing") -> list[QuotaInf
             raise ListingError(f"{source}: every entry of 'Quotas' needs a QuotaCode")
         if item.get("ServiceCode", "bedrock") != "bedrock":
             continue
-        quotas.append(QuotaInfo.from_api(item))
+        try:
+            quotas.append(QuotaInfo.from_api(item))
+        except (TypeError, ValueError):  # float() of a Value that is not a number
+            raise ListingError(f"{source}: quota {_shown(str(item['QuotaCode']))} has the Value {_shown(repr(item.get('Value')))}, "
+                               "not a number: save the listing again with --output json") from None
     return quotas
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    text = one_line(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def model_ids_from_listing(document: Any) -> list[str]:
     """Model and profile IDs of saved ``list-foundation-models`` / ``list-inference-profiles`` output."""
     if not isinstance(document, Mapping):
         return []
-    ids = [m.get("modelId") for m in document.get("modelSummaries", []) if isinstance(m, Mapping)]
-    ids += [p.get("inferenceProfileId") for p in document.get("inferenceProfileSummaries", []) if isinstance(p, Mapping)]
+    ids = [m.get("modelId") for m in _entries(document, "modelSummaries")]
+    ids += [p.get("inferenceProfileId") for p in _entries(document, "inferenceProfileSummaries")]
     return [i for i in ids if isinstance(i, str) and i]
+
+
+def _entries(document: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    listed = document.get(key)
+    return [entry for entry in listed if isinstance(entry, Mapping)] if isinstance(listed, list) else []
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,18 @@ def test_the_original_samples_parameter_files_pass_unchanged(build: Path, tmp_pa
     assert f"valid against build/template.yaml ({declared} parameters)" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("content", "wrong"), [
+    (b"Resources: [\n", "is not valid YAML: expected the node content, but found '<stream end>' (line 2, column 1)"),
+    (b"Description: caf\xe9\n", "is not UTF-8 text: byte 0xe9 at offset 16"),
+], ids=["broken-yaml", "not-utf8"])
+def test_a_damaged_template_is_one_line(build: Path, tmp_path: Path, no_aws: None, capsys: pytest.CaptureFixture,
+                                        content: bytes, wrong: str) -> None:
+    (build / "template.yaml").write_bytes(content)
+    assert publish.main(["check", "--offline", "--params", params_file(tmp_path, ORIGINAL_SAMPLE)]) == 2
+    assert capsys.readouterr().err == (f"python -m bundle.publish: error: {build / 'template.yaml'} {wrong}: "
+                                       "run `make package` again\n")
+
+
 def test_the_bucket_may_come_from_the_file_alone(build: Path, tmp_path: Path, no_aws: None) -> None:
     assert publish.main(["check", "--offline", "--params", params_file(tmp_path, ORIGINAL_SAMPLE)]) == 0
 

@@ -87,6 +87,35 @@ def test_missing_template_says_make_package(world: World) -> None:
     assert_one_line(output, "run `make package` first")
 
 
+BAD_FILES = [  # (id, bytes, what the one line says is wrong)
+    ("not-utf8", b"Description: caf\xe9\n", "not UTF-8 text: byte 0xe9 at offset 16"),
+    ("broken-yaml", b"Resources: [\n", "not valid YAML: expected the node content, but found '<stream end>' (line 2, column 1)"),
+    ("bad-indent", b"a: 1\n b: 2\n", "not valid YAML: mapping values are not allowed here (line 2, column 3)"),
+    ("nested-too-deeply", b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n", "not valid YAML: nested deeper than the parser's stack"),
+    ("a-list", b"- 1\n", "not a template (the document is not a mapping)"),
+]
+
+
+@pytest.mark.parametrize(("content", "wrong"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
+def test_a_bad_template_file_is_one_line_naming_it(world: World, content: bytes, wrong: str) -> None:
+    template = world.tmp / "template.yaml"
+    template.write_bytes(content)
+    code, output = run("plan", "--offline", "--manifest", str(world.write(manifest(ACME))), "--template", str(template))
+    assert code == 2
+    assert_one_line(output, f"cannot read the template {template} ({wrong}): run `make package` first")
+
+
+@pytest.mark.parametrize(("content", "wrong"), [c[1:] for c in BAD_FILES[:4]], ids=[c[0] for c in BAD_FILES[:4]])
+def test_a_bad_manifest_file_is_one_problem_line_naming_it(world: World, content: bytes, wrong: str) -> None:
+    path = world.tmp / "fleet.yaml"
+    path.write_bytes(content)
+    code, output = run("plan", "--offline", "--manifest", str(path), "--template", str(world.template))
+    assert code == 1 and "Traceback" not in output
+    problems = [line for line in output.splitlines() if line.startswith("  ! ")]
+    assert len(problems) == 1 and problems[0].startswith(f"  ! {path}: : {wrong}. Fix: "), output
+    assert "Problems (1)" in output
+
+
 @pytest.mark.parametrize("command", ["plan", "apply", "status"])
 def test_no_credentials_is_one_line(world: World, no_credentials: None, command: str) -> None:
     code, output = run(command, "--manifest", str(world.write(manifest(ACME))), "--template", str(world.template),

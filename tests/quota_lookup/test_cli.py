@@ -84,16 +84,43 @@ def test_offline_unknown_model_names_the_closest_known_ids(saved: dict[str, Path
     assert "set both codes to NA" in out
 
 
+def quota_value(value: Any) -> bytes:
+    return json.dumps({"Quotas": [{"QuotaCode": "L-12345678", "QuotaName": "q", "Value": value}]}).encode()
+
+
+# Saved files the table below refers to as {name}.
+BAD_FILES = {
+    "good": quota_value(1000),
+    "bad": b"{not json",
+    "list": json.dumps([{"QuotaCode": "L-12345678"}]).encode(),
+    "latin1": b'{"Quotas": [{"QuotaCode": "L-12345678", "QuotaName": "Mod\xe8le"}]}',
+    "deep": b"[" * 100_000 + b"]" * 100_000,
+    "value-text": quota_value("abc"),
+    "value-null": quota_value(None),
+    "value-list": quota_value([1]),
+    "value-long": quota_value("9" * 30 + "x" * 100),
+}
+
+
 @pytest.mark.parametrize(("args", "line"), [
     (["--quotas", "x.json"], "quota-codes: error: MODEL is missing: make quota-codes MODEL="),
     (["--model", "m", "--quotas", "/nonexistent/q.json"], "quota-codes: error: cannot read QUOTAS /nonexistent/q.json"),
     (["--model", "m", "--quotas", "{bad}"], "is not JSON (line 1): save it with --output json"),
     (["--model", "m", "--quotas", "{list}"], "is not a Service Quotas listing: expected a JSON object with a 'Quotas' list"),
-], ids=["no-model", "missing-file", "not-json", "not-a-listing"])
+    (["--model", "m", "--quotas", "{latin1}"], "latin1.json is not UTF-8 text: byte 0xe8 at offset 57: save it with --output json"),
+    (["--model", "m", "--quotas", "{good}", "--defaults", "{latin1}"], "quota-codes: error: the defaults listing "),
+    (["--model", "m", "--quotas", "{good}", "--models", "{latin1}"], "quota-codes: error: MODELS "),
+    (["--model", "m", "--quotas", "{deep}"], "deep.json is nested too deeply to be a listing: save it with --output json"),
+    (["--model", "m", "--quotas", "{value-text}"], "value-text.json: quota L-12345678 has the Value 'abc', not a number"),
+    (["--model", "m", "--quotas", "{value-null}"], "value-null.json: quota L-12345678 has the Value None, not a number"),
+    (["--model", "m", "--quotas", "{value-list}"], "value-list.json: quota L-12345678 has the Value [1], not a number"),
+    (["--model", "m", "--quotas", "{value-long}"], "has the Value '999999999999999999999999999999xxxxxxxx…, not a number"),
+], ids=["no-model", "missing-file", "not-json", "not-a-listing", "not-utf8", "defaults-not-utf8", "models-not-utf8",
+        "nested-too-deeply", "value-text", "value-null", "value-list", "value-shortened"])
 def test_bad_input_is_one_line_without_traceback(tmp_path: Path, args: list[str], line: str) -> None:
-    (tmp_path / "bad.json").write_text("{not json")
-    (tmp_path / "list.json").write_text(json.dumps([{"QuotaCode": "L-12345678"}]))
-    args = [str(tmp_path / "bad.json") if a == "{bad}" else str(tmp_path / "list.json") if a == "{list}" else a for a in args]
+    for name, content in BAD_FILES.items():
+        (tmp_path / f"{name}.json").write_bytes(content)
+    args = [str(tmp_path / f"{a[1:-1]}.json") if a.startswith("{") else a for a in args]
     code, out, err = run(*args)
     assert code == EXIT_BAD_INPUT and out == ""
     assert line in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -159,3 +186,15 @@ def test_make_target_works_offline(saved: dict[str, Path]) -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode != 0
     assert "quota-codes: error: MODEL is missing" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("document", "ids"), [
+    ({"modelSummaries": [{"modelId": "a"}, 5], "inferenceProfileSummaries": [{"inferenceProfileId": "us.a"}]}, ["a", "us.a"]),
+    ({"modelSummaries": 5}, []),
+    ({"modelSummaries": None, "inferenceProfileSummaries": [{"inferenceProfileId": "us.a"}]}, ["us.a"]),
+    ({"inferenceProfileSummaries": {"inferenceProfileId": "us.a"}}, []),
+], ids=["listed", "number", "null", "mapping"])
+def test_a_models_file_of_another_shape_adds_no_ids(document: dict[str, Any], ids: list[str]) -> None:
+    from quota_lookup.lookup import model_ids_from_listing
+
+    assert model_ids_from_listing(document) == ids
