@@ -35,8 +35,6 @@ from ops_alert_aws.quota_catalogue import get_bedrock_quota
 GRAPH_FILES = {"rpm": "rpm-14-days.png", "tpm": "tpm-14-days.png"}
 CSV_FILE = "daily-usage.csv"
 
-DAY_SECONDS = 86_400
-
 
 @dataclass(frozen=True)
 class Capacity:
@@ -104,7 +102,7 @@ def daily_quota(code: str, tpm_percent: str, reads: QuotaReads) -> DailyQuota:
 
 def per_day_usage(series: CombinedSeries, daily: DailyQuota) -> PerDayUsage:
     """The largest rolling 24-hour quota usage of the lookback against the per-day threshold."""
-    peak, _ = series.tpm.peak_window_total(DAY_SECONDS)
+    peak, _ = series.tpm.peak_window_total()  # the rolling 24 hours
     return PerDayUsage(peak, daily.threshold)
 
 

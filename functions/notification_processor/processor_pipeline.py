@@ -61,12 +61,7 @@ from ops_alert_aws.idempotency import run_once
 from ops_alert_aws.log import Logger
 from ops_alert_aws.settings import ProcessorEnv, RuntimeSettings, load_runtime_settings
 from ops_alert_aws.support_writes import DryRunWrites, SupportWrites
-from ops_alert_aws.usage_metrics import (
-    fetch_history,
-    fetch_model_series,
-    history_unreadable_in_one_call,
-    usage_window,
-)
+from ops_alert_aws.usage_metrics import HistoryTooWide, fetch_history, fetch_model_series, usage_window
 
 from processor_support import SupportStep, act
 
@@ -258,11 +253,10 @@ def read_usage(profiles: Siblings, job: Job) -> Usage | None:
 def read_history(dims: Sequence[str], end: datetime, job: Job) -> FiveMinuteUsage | str:
     """The forecast's 63 days at 5 minutes: one more GetMetricData call, or none when the profiles
     would need more than one (then, as when it fails, the forecast keeps to the 1-minute window)."""
-    why_not = history_unreadable_in_one_call(len(dims))
-    if why_not:
-        return why_not
     try:
         return fetch_history(dims, end)
+    except HistoryTooWide as exc:  # refused before any call: the reason is the forecast's, not a failure
+        return str(exc)
     except Exception as exc:  # noqa: BLE001 - the forecast is advice: it keeps to the 1-minute window
         job.log.warning(describe(exc, "Reading 63 days of 5-minute usage (GetMetricData)")
                         + ": the forecast uses the 1-minute window only")

@@ -170,6 +170,10 @@ def history_window(end: datetime) -> Window:
     return Window(datetime.fromtimestamp(first, timezone.utc), datetime.fromtimestamp(last, timezone.utc))
 
 
+class HistoryTooWide(ValueError):
+    """More profiles than one GetMetricData call holds: the 5-minute history is not read (the message says why)."""
+
+
 def history_unreadable_in_one_call(profiles: int) -> str:
     """Why the 5-minute history is not read ("" when it fits one GetMetricData call)."""
     if profiles <= MAX_HISTORY_PROFILES:
@@ -180,12 +184,12 @@ def history_unreadable_in_one_call(profiles: int) -> str:
 
 def fetch_history(dimension_values: Sequence[str], end: datetime) -> FiveMinuteUsage:
     """Sums per 5 minutes over the 63 days ending at ``end``, all ``dimension_values`` added up: ONE
-    GetMetricData call (callers check ``history_unreadable_in_one_call`` first)."""
+    GetMetricData call; HistoryTooWide, before any call, for more profiles than one call holds."""
     if not dimension_values:
         raise ValueError("no ModelId dimension value to read usage for")
     why_not = history_unreadable_in_one_call(len(dimension_values))
     if why_not:
-        raise ValueError(why_not)
+        raise HistoryTooWide(why_not)
     queries = _queries(dimension_values, FIVE_MINUTES, returned=False, query_id=_history_id)
     for sum_id, fields in HISTORY_SUMS:
         members = ",".join(_history_id(i, field) for i in range(len(dimension_values)) for field in fields)

@@ -11,6 +11,7 @@ from ops_alert.forecast_history import HISTORY_DAYS
 from ops_alert_aws.usage_metrics import (
     MAX_DATAPOINTS_PER_CALL,
     MAX_HISTORY_PROFILES,
+    HistoryTooWide,
     fetch_history,
     history_unreadable_in_one_call,
     history_window,
@@ -77,6 +78,17 @@ def test_one_call_whatever_the_number_of_profiles_up_to_the_query_limit(
     [params] = aws.metrics.params("GetMetricData")
     assert len(params["MetricDataQueries"]) == 4 * profiles + 3 <= 500
     assert usage.invocations.values_list == [float(profiles)]
+
+
+def test_too_many_profiles_are_refused_with_the_reason_the_forecast_shows(aws_calls: Counter[str]) -> None:
+    """The processor shows this reason in the forecast (not as a failure): the one check of the limit."""
+    profiles = MAX_HISTORY_PROFILES + 1
+    with pytest.raises(HistoryTooWide) as refused:
+        fetch_history([f"profile{i:03d}" for i in range(profiles)], END)
+    assert str(refused.value) == (f"{profiles} profiles need more than one GetMetricData call "
+                                  f"(500 queries: at most {MAX_HISTORY_PROFILES} profiles)")
+    assert sum(aws_calls.values()) == 0
+
 
 
 def test_the_window_is_sixty_three_days_on_five_minute_boundaries() -> None:
