@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
+from bundle.aws_session import ClientFactory, session_clients
 from bundle.cli_errors import EXIT_FAILED, UserError, add_debug_flag, describe, guarded
 from bundle.stack_lookup import described_stack, stack_resource_id
 from ops_alert.alarms import ALARM_KINDS, AlarmKind
@@ -47,27 +48,7 @@ MAX_TIMEOUT = MAX_LIFETIME - EXPIRY_MARGIN - timedelta(minutes=1)
 POLL_SECONDS = 20  # SQS long polling: ReceiveMessage WaitTimeSeconds at most 20
 EXIT_NOT_A_DRILL = 1  # ran, and the stack handled the drill as a real alert
 
-ClientFactory = Callable[[str], Any]
 Clock = Callable[[], float]
-
-
-def session_clients(region: str | None, profile: str | None) -> ClientFactory:
-    import boto3
-
-    from bundle.regions import check_region
-
-    session = boto3.session.Session(region_name=region or None, profile_name=profile or None)
-    if session.region_name is None:
-        raise UserError("no AWS region: pass REGION=us-east-1 (or set AWS_REGION)")
-    check_region(session.region_name)
-    clients: dict[str, Any] = {}
-
-    def client(service: str) -> Any:
-        if service not in clients:
-            clients[service] = session.client(service)  # type: ignore[call-overload]
-        return clients[service]
-
-    return client
 
 
 # --- the command line, checked before any AWS call --------------------------------------------------

@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, TextIO
+from typing import TextIO
 
+from bundle.aws_session import ClientFactory, session_clients
 from bundle.cli_errors import UserError, add_debug_flag, guarded
 from bundle.stack_lookup import described_stack, stack_resource_id
 from ops_alert.alarms import CaseCategory
@@ -37,7 +38,6 @@ MIN_MUTE = timedelta(minutes=1)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _DURATION = re.compile(r"(\d+)\s*([mhd])")
 
-ClientFactory = Callable[[str], Any]
 
 
 def parse_duration(text: str) -> timedelta:
@@ -59,18 +59,6 @@ def _said(length: timedelta) -> str:
     days, rest = divmod(minutes, 1440)
     hours, minutes = divmod(rest, 60)
     return " ".join(f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n) or "0m"
-
-
-def session_clients(region: str | None, profile: str | None) -> ClientFactory:
-    import boto3
-
-    from bundle.regions import check_region
-
-    session = boto3.session.Session(region_name=region or None, profile_name=profile or None)
-    if session.region_name is None:
-        raise UserError("no AWS region: pass REGION=us-east-1 (or set AWS_REGION)")
-    check_region(session.region_name)
-    return lambda service: session.client(service)  # type: ignore[call-overload]
 
 
 def mute_parameter(client: ClientFactory, stack: str) -> str:

@@ -8,20 +8,17 @@ fleet (its per-region client cache) share this code.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
+from bundle import aws_session
+from bundle.aws_session import ClientFactory
 from bundle.cli_errors import UserError, describe
 from ops_alert.quota_codes import QuotaInfo
 
 SERVICE_CODE = "bedrock"
 # Adaptive retries ride out ordinary throttling; a listing still throttled after them is reported.
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=20)
-
-ClientFactory = Callable[[str], Any]
 
 
 class LookupFailed(UserError):
@@ -57,18 +54,11 @@ def known_model_ids(client: ClientFactory) -> list[str]:
 
 
 def session_clients(region: str | None, profile: str | None = None) -> ClientFactory:
-    """A client factory for one region of a boto3 session; LookupFailed without region or profile."""
-    import boto3
-
+    """A client factory for one region of a boto3 session; LookupFailed without region, profile or credentials."""
     try:
-        session = boto3.session.Session(region_name=region, profile_name=profile)
-    except BotoCoreError as exc:  # ProfileNotFound
+        return aws_session.session_clients(region, profile, no_region=describe(NoRegionError()), config=CONFIG,
+                                           need_credentials=True)
+    except BotoCoreError as exc:  # ProfileNotFound, NoCredentialsError
         raise LookupFailed(describe(exc)) from exc
-    if not session.region_name:
-        raise LookupFailed(describe(NoRegionError()))
-    if session.get_credentials() is None:
-        raise LookupFailed(describe(NoCredentialsError()))
-    def client(service: str) -> Any:
-        return session.client(service, config=CONFIG)  # type: ignore[call-overload]
-
-    return client
+    except UserError as exc:  # no region, or one that does not exist
+        raise LookupFailed(str(exc)) from exc
