@@ -177,14 +177,19 @@ def _identity(env: ProcessorEnv, customer: str, region: str = "") -> StackIdenti
 
 
 def _emit(result: SignalResult, identity: StackIdentity) -> None:
-    """Put the signal's decision event; a failure is logged and counted, the alert stands."""
-    detail = None
+    """Put the signal's decision event; a failure (to build it or to put it) is logged and counted,
+    the alert stands: the case and the e-mail are done, never fail the alert for its event."""
     try:
         detail = decision_detail(result, identity, datetime.now(timezone.utc))
-        if detail is None:
-            return  # a repeat: the first run's event stands
+    except Exception as exc:  # noqa: BLE001 - see above
+        logger.error(describe(exc, "Building the decision event") + ": the alert itself was handled; no event put")
+        _count("DecisionEventFailures")
+        return
+    if detail is None:
+        return  # a repeat: the first run's event stands
+    try:
         event_id = put_decision_event(detail)
-    except Exception as exc:  # noqa: BLE001 - the case and the e-mail are done: never fail the alert for it
+    except Exception as exc:  # noqa: BLE001 - see above
         logger.error(describe(exc, "Putting the decision event on EventBridge (PutEvents)")
                      + f": the alert itself was handled; the event's detail: {json.dumps(detail, default=str)}")
         _count("DecisionEventFailures")

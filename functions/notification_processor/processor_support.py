@@ -189,7 +189,7 @@ def _request_increase(step: SupportStep, history: Sequence[QuotaRequest]) -> Cas
                              f"({request.request_id}, {request.status}); the other quotas ride in its context")
             _add_context(step, request, pending=False)
             return CaseOutcome(CaseOutcomeStatus.NEW, display_id=request.case_display_id,
-                               quota_request_ids=tuple(i for i in (request.request_id,) if i))
+                               quota_request_ids=(request.request_id,) if request.request_id else ())
     step.logger.info(f"increase request {pending.request_id} for {pending.quota_code} is already pending: "
                      "this alert's context goes to its case, no second request")
     _add_context(step, pending, pending=True)
@@ -243,7 +243,10 @@ def _open_case(step: SupportStep) -> CaseOutcome:
         display_id = step.writes.display_id_of(case_id)
     except Exception as exc:  # noqa: BLE001 - the case exists; only its display ID is unknown
         step.logger.warning(describe(exc, f"Reading the display ID of new case {case_id}"))
-    step.logger.info(f"opened {ctx.category.value} case {display_id or case_id}")
+    if ctx.drill is not None:  # the dry run opened nothing: no ID to name
+        step.logger.info(f"fire drill: would have opened a new {ctx.category.value} case")
+    else:
+        step.logger.info(f"opened {ctx.category.value} case {display_id or case_id}")
     return CaseOutcome(CaseOutcomeStatus.NEW, display_id=display_id, case_id=case_id or None, attachments=note)
 
 

@@ -160,7 +160,9 @@ def test_putevents_failing_never_loses_the_alert(world: ProcessorWorld, processo
 
 def test_an_event_that_cannot_be_built_never_fails_the_alert(world: ProcessorWorld, processor: Any,
                                                              monkeypatch: pytest.MonkeyPatch,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+                                                             caplog: pytest.LogCaptureFixture,
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             aws_calls: Counter[str]) -> None:
     # Built after the case and the e-mail: a failure there must not make Lambda retry the alert.
     def broken(*_: Any) -> Any:
         raise TypeError("cannot build the detail")
@@ -171,3 +173,7 @@ def test_an_event_that_cannot_be_built_never_fails_the_alert(world: ProcessorWor
     assert result["status"] == "processed" and result["case"]["status"] == "NEW"
     assert len(world.emails()) == 1 and world.decision_events() == []
     assert "cannot build the detail" in caplog.text
+    # Said as what failed: no PutEvents was made, so the log must not blame it.
+    assert "Building the decision event failed: TypeError: cannot build the detail" in caplog.text
+    assert "PutEvents" not in caplog.text and aws_calls["events:PutEvents"] == 0
+    assert '"DecisionEventFailures":[1.0]' in capsys.readouterr().out

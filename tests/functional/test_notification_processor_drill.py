@@ -99,6 +99,15 @@ def test_a_low_usage_drill_describes_the_case_and_its_attachments(
     assert email["subject"].startswith("[DRILL] ")
 
 
+def test_a_drills_log_says_the_case_it_would_have_opened(world: ProcessorWorld, processor: Any,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    world.load_usage(rpm=2_000, tpm=1_000_000)
+    _arm(world)
+    _fire_drill(world, processor)
+    assert "fire drill: would have opened a new Quota Request case" in caplog.text
+    assert "opened Quota Request case" not in caplog.text  # it said so, with an empty case ID
+
+
 def test_a_drill_beside_an_existing_case_describes_the_append(
         world: ProcessorWorld, processor: Any, aws_calls: Counter[str]) -> None:
     """The Support reads run, so the drill says what the real alert would do on the open case."""
