@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ops_alert_aws.clients import client
+from ops_alert_aws.idempotency import TTL_ATTRIBUTE
 
 KIND_APPEND_QUOTA_CONTEXT = "append_quota_context"
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
@@ -90,7 +91,7 @@ def store_context(table: str, request_id: str, transition_id: str, context: Stor
         "body": {"S": context.body},
         "kinds": {"L": [{"S": k} for k in context.kinds]},
         "attachments": {"S": json.dumps({"graphs": context.graphs, "files": context.files})},
-        "expiration": {"N": str(int(time.time()) + CONTEXT_TTL_SECONDS)},
+        TTL_ATTRIBUTE: {"N": str(int(time.time()) + CONTEXT_TTL_SECONDS)},
     })
 
 

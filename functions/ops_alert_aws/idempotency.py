@@ -32,6 +32,9 @@ from ops_alert_aws.clients import client
 # redrive from the dead-letter queue a few days later; DynamoDB TTL removes expired records.
 EXPIRES_AFTER_SECONDS = 7 * 24 * 3600
 INPROGRESS, COMPLETED = "INPROGRESS", "COMPLETED"
+# The table's TTL attribute (templates/stores.py): every item of the table carries it, the
+# re-notify state's (renotify_state) and the follow-ups' stored context (follow_up) too.
+TTL_ATTRIBUTE = "expiration"
 # The name Powertools gave this unit of work (module and qualified name of the function it wrapped):
 # part of every record's key, kept so that records written before the switch stay valid.
 _WORK_NAME = "ops_alert_aws.idempotency.run_once.<locals>.alarm_transition"
@@ -89,14 +92,14 @@ class _Store:
         """Claim the key; None when claimed, else the record in the way. Any other failure of the
         put is an IdempotencyPersistenceLayerError (as a failed read of the record in the way)."""
         now = time.time()
-        item: dict[str, Any] = {**self.item_key, "expiration": {"N": str(int(now + EXPIRES_AFTER_SECONDS))},
+        item: dict[str, Any] = {**self.item_key, TTL_ATTRIBUTE: {"N": str(int(now + EXPIRES_AFTER_SECONDS))},
                                 "status": {"S": INPROGRESS}}
         if remaining_ms is not None:
             item["in_progress_expiration"] = {"N": str(int((now + remaining_ms / 1000) * 1000))}
         try:
             self.ddb.put_item(
                 TableName=self.table, Item=item, ConditionExpression=_PUT_CONDITION,
-                ExpressionAttributeNames={"#id": "id", "#expiry": "expiration",
+                ExpressionAttributeNames={"#id": "id", "#expiry": TTL_ATTRIBUTE,
                                           "#in_progress_expiry": "in_progress_expiration", "#status": "status"},
                 ExpressionAttributeValues={":now": {"N": str(int(now))}, ":now_in_millis": {"N": str(int(now * 1000))},
                                            ":inprogress": {"S": INPROGRESS}},
@@ -123,7 +126,7 @@ class _Store:
         self.ddb.update_item(
             TableName=self.table, Key=self.item_key,
             UpdateExpression="SET #response_data = :response_data, #expiry = :expiry, #status = :status",
-            ExpressionAttributeNames={"#expiry": "expiration", "#response_data": "data", "#status": "status"},
+            ExpressionAttributeNames={"#expiry": TTL_ATTRIBUTE, "#response_data": "data", "#status": "status"},
             ExpressionAttributeValues={":expiry": {"N": str(int(time.time() + EXPIRES_AFTER_SECONDS))},
                                        ":response_data": {"S": json.dumps(result, sort_keys=True)},
                                        ":status": {"S": COMPLETED}})
@@ -135,7 +138,7 @@ class _Store:
 def _stored_result(old: Mapping[str, Any]) -> dict[str, Any]:
     """The result of a completed earlier run; raises while one is in progress."""
     now = time.time()
-    if int(old["expiration"]["N"]) < now:  # expired: the next put replaces it
+    if int(old[TTL_ATTRIBUTE]["N"]) < now:  # expired: the next put replaces it
         raise IdempotencyInconsistentStateError("save_inprogress and get_record return inconsistent results.")
     status = old["status"]["S"]
     if status == INPROGRESS:

@@ -16,9 +16,9 @@ from typing import Any
 from ops_alert.alarms import Severity
 from ops_alert.renotify import SEVERITY_RANK, LastNotice
 from ops_alert_aws.clients import client
+from ops_alert_aws.idempotency import TTL_ATTRIBUTE
 
-# The table's TTL attribute (templates/resilience.py): the item outlives its window by a day.
-EXPIRATION = "expiration"
+# The item outlives its window by a day (then the table's TTL removes it).
 KEEP_AFTER_WINDOW = timedelta(days=1)
 
 # renotify_allows, as DynamoDB evaluates it: no notice yet, or the same transition (a retry), or a
@@ -59,7 +59,7 @@ def claim(table: str, key: str, severity: Severity, transition: str, now: dateti
                 "rank": {"N": str(SEVERITY_RANK[severity])},
                 "notifiedAt": {"N": str(_epoch(now))},
                 "transition": {"S": transition},
-                EXPIRATION: {"N": str(_epoch(now + timedelta(minutes=minutes) + KEEP_AFTER_WINDOW))},
+                TTL_ATTRIBUTE: {"N": str(_epoch(now + timedelta(minutes=minutes) + KEEP_AFTER_WINDOW))},
             },
             ConditionExpression=_CONDITION,
             ExpressionAttributeNames={"#transition": "transition", "#rank": "rank", "#at": "notifiedAt"},

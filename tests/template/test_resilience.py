@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from ops_alert_aws.idempotency import TTL_ATTRIBUTE  # the one constant every writer of the table uses
+
 
 def test_escalation_rule_catches_every_child_entering_alarm(resources: dict) -> None:
     rule = resources["EscalationRule"]["Properties"]
@@ -59,6 +61,10 @@ def test_idempotency_table_expires_records_and_is_encrypted(resources: dict) -> 
     assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
     assert table["SSESpecification"]["KMSMasterKeyId"] == {"Ref": "BedrockOpsAlertEncryptionKey"}
+
+
+def test_the_table_expires_items_by_the_attribute_the_functions_write(resources: dict) -> None:
+    assert resources["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == TTL_ATTRIBUTE
 
 
 @pytest.mark.parametrize("variable,target", [
