@@ -77,7 +77,16 @@ def read_config(env: Mapping[str, str]) -> DeploymentSettings:
         raise UpdateFailed(str(exc)) from None
 
 
-def _quota_value(code: str, variable: str) -> float | None:
+# What to do about a code that is not a Bedrock quota: the RPM and TPM codes are stack parameters;
+# the per-day code is none, the quota calculator finds it when its properties change.
+SET_THE_RIGHT_CODE = "update the stack with the right quota code"
+FIND_THE_PER_DAY_CODE_AGAIN = (
+    "no parameter sets this code, the stack's quota calculator found it: update the stack with a changed "
+    "quota parameter (a quota code, QuotaCodeCheck or a threshold percent) so that it looks the model's "
+    "per-day quota up again")
+
+
+def _quota_value(code: str, variable: str, fix: str = SET_THE_RIGHT_CODE) -> float | None:
     if not is_quota_code(code):
         return None
     try:
@@ -85,7 +94,7 @@ def _quota_value(code: str, variable: str) -> float | None:
     except AwsError as exc:
         if is_not_found(exc):
             raise UpdateFailed(f"{variable} {code} is not an Amazon Bedrock quota in this account and "
-                               f"region: update the stack with the right quota code") from None
+                               f"region: {fix}") from None
         raise UpdateFailed(describe(exc, f"Reading quota {code} (Service Quotas GetServiceQuota)")) from None
 
 
@@ -100,7 +109,7 @@ def daily_code(env: Mapping[str, str]) -> str:
 
 
 def read_daily_tokens(code: str, config: DeploymentSettings) -> DailyTokens:
-    quota = _quota_value(code, DAILY_CODE_VARIABLE)
+    quota = _quota_value(code, DAILY_CODE_VARIABLE, FIND_THE_PER_DAY_CODE_AGAIN)
     return DailyTokens(quota, threshold(quota, config.tpm_percent))
 
 

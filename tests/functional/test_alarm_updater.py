@@ -253,8 +253,14 @@ def test_at_most_ten_profiles_are_aggregated_and_the_cut_is_logged(run: Callable
     ({"RPM_THRESHOLD_PERCENT": "150"}, "RPM_THRESHOLD_PERCENT must be between 1 and 100"),
     ({"INFERENCE_PROFILE_TYPE": "Custom"}, "INFERENCE_PROFILE_TYPE must be System-Defined or Application"),
     ({"RPM_QUOTA_CODE": "L-00000000"}, "RPM_QUOTA_CODE L-00000000 is not an Amazon Bedrock quota"),
+    ({"RPM_QUOTA_CODE": "L-00000000"}, "update the stack with the right quota code"),
+    # No parameter sets the per-day code: the fix is to have the quota calculator look it up again.
+    ({"DAILY_TOKEN_QUOTA_CODE": "L-00000000"}, "DAILY_TOKEN_QUOTA_CODE L-00000000 is not an Amazon Bedrock quota "
+     "in this account and region: no parameter sets this code, the stack's quota calculator found it: update "
+     "the stack with a changed quota parameter"),
     ({"INFERENCE_PROFILE_TYPE": "Application", "BEDROCK_MODEL_ID": "missing00000"}, "ResourceNotFoundException"),
-], ids=["empty-variable", "missing-variables", "bad-percent", "bad-profile-type", "unknown-quota-code", "missing-profile"])
+], ids=["empty-variable", "missing-variables", "bad-percent", "bad-profile-type", "unknown-quota-code",
+        "unknown-quota-code-fix", "unknown-per-day-code", "missing-profile"])
 def test_bad_configuration_fails_the_invocation(updater: ModuleType, run: Callable[..., dict[str, Any]],
                                                 monkeypatch: pytest.MonkeyPatch, env: dict[str, str | None],
                                                 expected: str, caplog: pytest.LogCaptureFixture) -> None:
