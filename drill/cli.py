@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import secrets
 import sys
 import time
@@ -47,6 +48,8 @@ EXPIRY_MARGIN = timedelta(minutes=2)
 MAX_TIMEOUT = MAX_LIFETIME - EXPIRY_MARGIN - timedelta(minutes=1)
 POLL_SECONDS = 20  # SQS long polling: ReceiveMessage WaitTimeSeconds at most 20
 EXIT_NOT_A_DRILL = 1  # ran, and the stack handled the drill as a real alert
+_TIMEOUT = re.compile(r"(\d+)([sm]?)")  # 300, 300s or 5m
+_MAX_DIGITS = 6
 
 Clock = Callable[[], float]
 
@@ -66,13 +69,14 @@ def alarm_kind(text: str) -> AlarmKind:
 
 def parse_timeout(text: str) -> timedelta:
     """Seconds (``300``), or ``90s`` / ``5m``; from 30 seconds to MAX_TIMEOUT."""
-    compact = text.strip().lower()
-    unit = 60 if compact.endswith("m") else 1
-    number = compact.rstrip("ms")
-    if not number.isdigit():
+    found = _TIMEOUT.fullmatch(text.strip().lower())
+    if found is None:
         raise UserError(f"TIMEOUT={text!r} is not a duration: give seconds (300) or minutes (5m)")
-    length = timedelta(seconds=int(number) * unit)
-    if not MIN_TIMEOUT <= length <= MAX_TIMEOUT:
+    number, unit = found.groups()
+    # More digits than _MAX_DIGITS is beyond any wait; not converted (a 30-digit number overflows timedelta).
+    seconds = int(number) * (60 if unit == "m" else 1) if len(number.lstrip("0")) <= _MAX_DIGITS else None
+    length = None if seconds is None else timedelta(seconds=seconds)
+    if length is None or not MIN_TIMEOUT <= length <= MAX_TIMEOUT:
         raise UserError(f"TIMEOUT={text!r}: wait from {int(MIN_TIMEOUT.total_seconds())} seconds to "
                         f"{int(MAX_TIMEOUT.total_seconds() // 60)} minutes (the drill token lives at most "
                         f"{int(MAX_LIFETIME.total_seconds() // 60)} minutes)")

@@ -35,27 +35,34 @@ from ops_alert.mute import (
 
 OUTPUT = "MuteParameter"  # templates/outputs.py; also the resource's logical ID (templates/configuration.py)
 MIN_MUTE = timedelta(minutes=1)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-_DURATION = re.compile(r"(\d+)\s*([mhd])")
-
+_MINUTE = timedelta(minutes=1)
+_MINUTES = {"m": 1, "h": 60, "d": 1440}
+_DURATION = re.compile(r"(?:\d+[mhd])+")
+_PART = re.compile(r"(\d+)([mhd])")
+# More digits than this is longer than any mute whatever the unit; counted before int() so a
+# thousand-digit FOR is neither converted nor overflows timedelta.
+_MAX_DIGITS = 6
 
 
 def parse_duration(text: str) -> timedelta:
     """``30m``, ``4h``, ``2d`` or a sum such as ``1d12h``; from 1 minute to MAX_MUTE. UserError otherwise."""
     compact = "".join(text.lower().split())
-    parts = _DURATION.findall(compact)
-    if not compact or "".join(n + u for n, u in parts) != compact:
+    if not _DURATION.fullmatch(compact):
         raise UserError(f"FOR={text!r} is not a duration: use minutes, hours or days such as 30m, 4h, 2d "
                         f"(at most {MAX_MUTE.days}d)")
-    length = sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta())
-    if not MIN_MUTE <= length <= MAX_MUTE:
-        raise UserError(f"FOR={text!r} is {_said(length)}: a mute lasts from 1 minute to {MAX_MUTE.days} days "
-                        "(the processor ignores a longer one)")
-    return length
+    parts = _PART.findall(compact)
+    if any(len(n.lstrip("0")) > _MAX_DIGITS for n, _ in parts):
+        said = f"more than {MAX_MUTE.days}d"
+    else:
+        minutes = sum(int(n) * _MINUTES[unit] for n, unit in parts)  # an int: no overflow, however many parts
+        if MIN_MUTE // _MINUTE <= minutes <= MAX_MUTE // _MINUTE:
+            return timedelta(minutes=minutes)
+        said = _said(minutes)
+    raise UserError(f"FOR={text!r} is {said}: a mute lasts from 1 minute to {MAX_MUTE.days} days "
+                    "(the processor ignores a longer one)")
 
 
-def _said(length: timedelta) -> str:
-    minutes = int(length.total_seconds() // 60)
+def _said(minutes: int) -> str:
     days, rest = divmod(minutes, 1440)
     hours, minutes = divmod(rest, 60)
     return " ".join(f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n) or "0m"
@@ -116,7 +123,7 @@ def mute_on(request: MuteRequest, out: TextIO, client: ClientFactory, now: datet
     else:
         which = (f"{mute.scope_words[0]} alerts (a CRITICAL {'/'.join(w for w in SCOPE_WORDS if w not in mute.scope_words)} "
                  "alarm among them breaks through)")
-    print(f"Muted stack {stack} until {mute.ends()} (for {_said(length)}): e-mail and chat are held for {which}; "
+    print(f"Muted stack {stack} until {mute.ends()} (for {_said(length // _MINUTE)}): e-mail and chat are held for {which}; "
           "support cases still follow the stack's settings; every held notification is a decision event.", file=out)
     print(f"Parameter {name}. End it early with: make unmute STACK={stack}", file=out)
     return 0

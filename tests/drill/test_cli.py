@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from drill.cli import main
+from drill.cli import main, parse_timeout
 from ops_alert.decision_event import StackIdentity, decision_detail, decision_entry
 from ops_alert.drill import WouldHaveDone, parse_drill_parameter, token_in
 from ops_alert.results import EmailStatus, Processed
@@ -292,6 +292,14 @@ def test_a_failed_clean_up_step_says_what_to_remove_by_hand(stack: str) -> None:
     assert (_value(), _state()) == ("off", "OK")  # the token and the alarm were still reset
 
 
+@pytest.mark.parametrize(("text", "length"), [
+    ("300", timedelta(minutes=5)), ("90s", timedelta(seconds=90)), ("5m", timedelta(minutes=5)), (" 5M ", timedelta(minutes=5)),
+    ("0030", timedelta(seconds=30)), ("57m", timedelta(minutes=57)),
+], ids=["seconds", "seconds-unit", "minutes", "spaces-and-case", "leading-zeros", "longest"])
+def test_timeouts(text: str, length: timedelta) -> None:
+    assert parse_timeout(text) == length
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--stack", ""], "STACK is missing: make drill STACK=<stack>"),
     (["--stack", STACK, "--alarm", "Throttle"], "ALARM='Throttle' is not a child alarm of the stack: use one of ClientErrors"),
@@ -299,7 +307,13 @@ def test_a_failed_clean_up_step_says_what_to_remove_by_hand(stack: str) -> None:
     (["--stack", STACK, "--timeout", "5"], "TIMEOUT='5': wait from 30 seconds to 57 minutes"),
     (["--stack", STACK, "--timeout", "2h"], "TIMEOUT='2h' is not a duration"),
     (["--stack", "nope"], "stack 'nope' does not exist in us-east-1: check STACK and REGION"),
-], ids=["no-stack", "unknown-alarm", "timeout-garbage", "timeout-too-short", "timeout-hours", "unknown-stack"])
+    (["--stack", STACK, "--timeout", "5sm"], "TIMEOUT='5sm' is not a duration"),
+    (["--stack", STACK, "--timeout", "5ms"], "TIMEOUT='5ms' is not a duration"),
+    (["--stack", STACK, "--timeout", "m"], "TIMEOUT='m' is not a duration"),
+    (["--stack", STACK, "--timeout", "99999999999999999999999"], "TIMEOUT='99999999999999999999999': wait from 30 seconds to 57 minutes"),
+    (["--stack", STACK, "--timeout", "58m"], "TIMEOUT='58m': wait from 30 seconds to 57 minutes"),
+], ids=["no-stack", "unknown-alarm", "timeout-garbage", "timeout-too-short", "timeout-hours", "unknown-stack",
+        "timeout-two-units", "timeout-milliseconds", "timeout-no-number", "timeout-huge", "timeout-too-long"])
 def test_bad_input_is_one_line_before_anything_is_written(stack: str, args: list[str], says: str) -> None:
     code, out, err = run(*args)
     assert code == 2 and says in err and err.count("\n") == 1 and out == ""

@@ -87,7 +87,8 @@ def test_a_stack_without_the_output_is_found_by_its_resource(aws: StandardFakes)
 
 
 DURATIONS = [("30m", timedelta(minutes=30)), ("4h", timedelta(hours=4)), ("2d", timedelta(days=2)),
-             ("1d12h", timedelta(days=1, hours=12)), (" 90M ", timedelta(minutes=90)), ("14d", timedelta(days=14))]
+             ("1d12h", timedelta(days=1, hours=12)), (" 90M ", timedelta(minutes=90)), ("14d", timedelta(days=14)),
+             ("0000001h", timedelta(hours=1)), ("20159m", timedelta(days=13, hours=23, minutes=59))]
 
 
 @pytest.mark.parametrize(("text", "length"), DURATIONS, ids=[d[0].strip() for d in DURATIONS])
@@ -105,6 +106,13 @@ BAD = [
     ("no-reason", ["on", "--for", "1h"], "REASON is missing"),
     ("long-reason", ["on", "--for", "1h", "--reason", "x" * 201], "REASON has 201 characters: at most 200"),
     ("unknown-scope", ["on", "--for", "1h", "--reason", "x", "--scope", "latency"], "SCOPE='latency': unknown scope 'latency'"),
+    ("huge-number", ["on", "--for", "99999999999999999999d", "--reason", "x"],
+     "FOR='99999999999999999999d' is more than 14d: a mute lasts from 1 minute to 14 days"),
+    ("thousand-digits", ["on", "--for", "9" * 1000 + "m", "--reason", "x"], "is more than 14d: a mute lasts from 1 minute"),
+    ("many-parts", ["on", "--for", "999999d" * 2000, "--reason", "x"], "is 1999998000d: a mute lasts from 1 minute"),
+    ("just-over", ["on", "--for", "14d1m", "--reason", "x"], "FOR='14d1m' is 14d 1m: a mute lasts"),
+    ("unit-first", ["on", "--for", "h4", "--reason", "x"], "FOR='h4' is not a duration"),
+    ("two-units", ["on", "--for", "4hm", "--reason", "x"], "FOR='4hm' is not a duration"),
 ]
 
 
