@@ -38,6 +38,7 @@ from ops_alert.alarms import ALARM_KINDS, AlarmKind
 from ops_alert.decision_event import DETAIL_TYPE, SOURCE
 from ops_alert.drill import MAX_LIFETIME, OFF, TOKEN_HEX_CHARS, DrillToken, state_reason
 from ops_alert.names import StackNames
+from ops_alert.untrusted import neutralise
 
 PARAMETER_RESOURCE = "DrillTokenParameter"  # templates/configuration.py
 DEFAULT_TIMEOUT = timedelta(minutes=5)
@@ -232,7 +233,9 @@ def decision_events(client: ClientFactory, url: str, deadline: float, clock: Clo
 
 
 def _line(label: str, value: object) -> str:
-    return f"  {label:<16}{value}"
+    """One line of the outcome. Every value is neutralised: the event comes from the default bus, where
+    anyone allowed events:PutEvents can forge one carrying terminal escapes or line breaks."""
+    return f"  {label:<16}{neutralise(str(value), multiline=False)}"
 
 
 _CHAT = {
@@ -249,6 +252,8 @@ def describe_outcome(detail: Mapping[str, Any]) -> list[str]:
     if detail.get("scenario"):
         lines.append(_line("scenario", f"{detail['scenario']} ({detail.get('severity')}, {detail.get('category')})"))
     case = detail.get("case") or {}
+    if not isinstance(case, Mapping):
+        case = {"status": case}
     if case:
         ref = f" (case {case['displayId']})" if case.get("displayId") else ""
         lines.append(_line("case", f"{case.get('status')}{ref}: {case.get('why')}"))
@@ -257,7 +262,9 @@ def describe_outcome(detail: Mapping[str, Any]) -> list[str]:
     done = detail.get("wouldHaveDone") or []
     if detail.get("drill"):
         lines.append(_line("would have done", "nothing (no Support or Service Quotas write)" if not done else ""))
-        lines += [f"    {i}. {w.get('action')}: {w.get('description')}" for i, w in enumerate(done, 1)]
+        lines += [f"    {i}. " + neutralise(f"{w.get('action')}: {w.get('description')}" if isinstance(w, Mapping) else str(w),
+                                              multiline=False)
+                  for i, w in enumerate(done if isinstance(done, list) else [done], 1)]
     held = f"held by {detail.get('heldBy') or 'a mute or the re-notify window'}"
     email = str(detail.get("email"))
     lines.append(_line("e-mail", {"sent": "sent, its subject starts with [DRILL]", "held": held,

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import subprocess
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -407,3 +408,30 @@ def test_the_token_is_stamped_with_awss_clock_not_this_machines(stack: str) -> N
     assert aws_time({"ResponseMetadata": {"HTTPHeaders": {"date": "Tue, 01 Dec 2026 12:03:04 GMT"}}}) == \
         datetime(2026, 12, 1, 12, 3, 4, tzinfo=timezone.utc)
     assert aws_time({"ResponseMetadata": {"HTTPHeaders": {}}}) is None
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31m"  # retitle the terminal, clear it, turn the text red
+
+
+@pytest.mark.parametrize("field", [
+    {"reason": f"quota {ESCAPES}raised\nFAKE LINE"},
+    {"case": {"status": "NEW", "why": f"opened {ESCAPES}", "error": "\x1b[1Aboom\r\nFAKE LINE", "displayId": f"1{ESCAPES}"}},
+    {"wouldHaveDone": [{"action": f"support:CreateCase{ESCAPES}", "description": "open\nFAKE LINE"}]},
+    {"wouldHaveDone": [f"just text {ESCAPES}"]},
+    {"wouldHaveDone": f"not a list {ESCAPES}"},
+    {"case": f"not a mapping {ESCAPES}"},
+    {"email": f"sent{ESCAPES}", "chat": "sent\nFAKE LINE", "heldBy": ESCAPES},
+    {"scenario": f"high_usage{ESCAPES}", "severity": "\u202eLACITIRC", "outcome": f"processed\x00{ESCAPES}"},
+], ids=["reason", "case", "would-have-done", "would-have-done-text", "would-have-done-not-a-list", "case-not-a-mapping",
+        "e-mail-and-chat", "scenario-bidi-nul"])
+def test_a_forged_decision_event_cannot_write_escapes_or_lines(field: dict[str, Any]) -> None:
+    """Anyone allowed events:PutEvents on the default bus can put an event shaped like the stack's: the
+    outcome shows its text, but no control character (terminal escape, bidi override) and no line of its own."""
+    from drill.cli import describe_outcome
+
+    lines = describe_outcome({**drill_event(TOKEN), **field})
+    shown = "\n".join(lines)
+    assert not any(unicodedata.category(ch).startswith("C") for line in lines for ch in line), shown
+    assert all(line.startswith("  ") for line in lines) and "FAKE LINE" not in [line.strip() for line in lines]
+    assert any(word in shown for word in ("raised", "opened", "CreateCase", "just text", "not a list", "not a mapping",
+                                          "sent", "high_usage"))
