@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import io
 import json
 import lzma
@@ -56,6 +57,7 @@ DEBIAN_PACKAGES = (
     "libzstd1", "libffi8", "liblzma5", "libbz2-1.0", "libmpdec4",
 )
 TIMEOUT_S = 120
+GPGV_TIMEOUT_S = 60
 
 
 class Unavailable(Exception):
@@ -209,6 +211,8 @@ def _download(url: str) -> bytes:
             return data
     except OSError as exc:
         raise Unavailable(f"{url}: {exc}") from None
+    except http.client.HTTPException as exc:  # a body cut short (IncompleteRead), a bad status line
+        raise Unavailable(f"{url}: {exc!r}") from None
 
 
 def _verified_index(mirror: str, suite: str, arch: str, keyring: str) -> dict[str, list[dict[str, str]]]:
@@ -233,8 +237,13 @@ def verify_signed(signed: bytes, keyring: str, label: str) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         source, verified = Path(scratch, "in"), Path(scratch, "out")
         source.write_bytes(signed)
-        done = subprocess.run(["gpgv", "--keyring", keyring, "--output", str(verified), str(source)],
-                              capture_output=True, timeout=60)
+        try:
+            done = subprocess.run(["gpgv", "--keyring", keyring, "--output", str(verified), str(source)],
+                                  capture_output=True, timeout=GPGV_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise Unavailable(f"{label}: gpgv gave no answer in {GPGV_TIMEOUT_S} s") from None
+        except OSError as exc:
+            raise Unavailable(f"{label}: gpgv does not run ({exc})") from None
         if done.returncode != 0 or not verified.is_file():
             raise Unavailable(f"{label}: bad or unknown signature (gpgv exit {done.returncode})")
         return verified.read_text("utf-8", "replace")

@@ -7,6 +7,7 @@ probe. Every check the real install relies on (signature, index hash, package ha
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import json
 import lzma
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -340,3 +342,60 @@ def test_generate_with_another_python_as_runtime_python_is_one_line(
                             f"the runtime is {NAME}: set RUNTIME_PYTHON to a {NAME}, or to none for zips without "
                             f"bytecode\n")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- a network or gpgv that fails half-way: Unavailable (find() says why, make package ships source only)
+
+
+def _breaking(monkeypatch: pytest.MonkeyPatch, part: str, exc: BaseException) -> None:
+    """urlopen as usual, except that reading any URL ending in ``part`` raises ``exc``."""
+    opened = urllib.request.urlopen
+
+    class Broken(io.BytesIO):
+        def read(self, *args: object) -> bytes:
+            raise exc
+
+    def urlopen(url: str, *args: object, **kwargs: object) -> object:
+        return Broken() if url.endswith(part) else opened(url, *args, **kwargs)
+
+    monkeypatch.setattr(runtime_python.urllib.request, "urlopen", urlopen)
+
+
+CUT_SHORT = [
+    ("incomplete-release", "/InRelease", http.client.IncompleteRead(b"-----BEGIN", 4000),
+     r"/dists/forky/InRelease: IncompleteRead\(10 bytes read, 4000 more expected\); .*/dists/sid/InRelease: IncompleteRead"),
+    ("incomplete-index", "Packages.xz", http.client.IncompleteRead(b"", 10),
+     r"/dists/forky/main/binary-amd64/Packages.xz: IncompleteRead\(0 bytes read, 10 more expected\); "),
+    ("bad-status-line", "/InRelease", http.client.BadStatusLine("garbage"), r"/dists/forky/InRelease: BadStatusLine\('garbage'\); "),
+    ("disconnected", "/InRelease", http.client.RemoteDisconnected("Remote end closed connection without response"),
+     r"/dists/forky/InRelease: Remote end closed connection without response; "),
+    ("incomplete-package", "_amd64.deb", http.client.IncompleteRead(b"!<arch>", 99), r"_amd64\.deb: IncompleteRead\(7 bytes"),
+]
+
+
+@pytest.mark.usefixtures("linux_x86_64")
+@pytest.mark.parametrize(("part", "exc", "message"), [c[1:] for c in CUT_SHORT], ids=[c[0] for c in CUT_SHORT])
+def test_a_download_cut_short_is_unavailable_and_installs_nothing(
+        keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str, exc: BaseException, message: str) -> None:
+    url = _mirror(tmp_path / "mirror", keys, {"forky": list(DEBIAN_PACKAGES), "sid": list(DEBIAN_PACKAGES)})
+    _breaking(monkeypatch, part, exc)
+    with pytest.raises(Unavailable, match=message) as raised:
+        _install(url, keys, tmp_path / "build" / "runtime-python")
+    assert "\n" not in str(raised.value)
+    assert not (tmp_path / "build").exists() or list((tmp_path / "build").iterdir()) == []  # no staging left behind
+
+
+@pytest.mark.parametrize(("exc", "message"), [
+    (subprocess.TimeoutExpired(["gpgv"], runtime_python.GPGV_TIMEOUT_S), rf"^sid/InRelease: gpgv gave no answer in {runtime_python.GPGV_TIMEOUT_S} s$"),
+    (PermissionError(13, "Permission denied"), r"^sid/InRelease: gpgv does not run \(\[Errno 13\] Permission denied\)$"),
+], ids=["timeout", "does-not-run"])
+def test_gpgv_that_hangs_or_does_not_run_is_unavailable(monkeypatch: pytest.MonkeyPatch, exc: BaseException,
+                                                       message: str) -> None:
+    def run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        assert args[0] == "gpgv"
+        raise exc
+
+    monkeypatch.setattr(runtime_python.subprocess, "run", run)
+    with pytest.raises(Unavailable, match=message):
+        runtime_python.verify_signed(b"signed", "keyring.gpg", "sid/InRelease")
+
