@@ -108,7 +108,7 @@ def layer_artifact(python: RuntimePython | _Found | None = FOUND) -> Artifact:
         entries.update(_tree(FUNCTIONS / package, f"python/{package}/"))
     entries.update(service_model_entries())
     # With the runtime, also our dataclasses' methods compiled by it (bundle/dataclass_code.py).
-    entries.update(dataclass_code.layer_entries(_runtime(python), FUNCTIONS, FUNCTION_NAMES, LAYER_PACKAGES))
+    entries.update(dataclass_code.layer_entries(_runtime(python), FUNCTIONS, FUNCTION_NAMES, packaged_modules()))
     return Artifact(LAYER_NAME, zip_bytes(with_bytecode(entries, LAYER_ROOT, _runtime(python))))
 
 

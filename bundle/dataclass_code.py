@@ -20,7 +20,6 @@ from pathlib import Path
 
 from bundle.runtime_python import CACHE_TAG, RuntimePython
 from bundle.runtime_sdk import sdk_site
-from bundle.zips import files_under
 
 # Where the layer carries it: beside the module that reads it, named for the Python it is for.
 LAYER_PATH = f"python/ops_alert_aws/dataclass_code.{CACHE_TAG}.marshal"
@@ -49,29 +48,27 @@ _recorded: dict[tuple[tuple[str, ...], str], bytes] = {}  # (interpreter, source
 
 
 def layer_entries(python: RuntimePython | None, functions: Path, handlers: Iterable[str],
-                  packages: Iterable[str]) -> dict[str, bytes]:
-    """{LAYER_PATH: the file} for the layer zip; nothing without a runtime interpreter."""
+                  modules: Iterable[tuple[Path, str]]) -> dict[str, bytes]:
+    """{LAYER_PATH: the file} for the layer zip; nothing without a runtime interpreter.
+
+    ``modules``: every module the zips carry with its import name (bundle.artifacts.packaged_modules);
+    the handlers are imported first, then every module of the layer's packages."""
     if python is None:
         return {}
-    handlers, packages = tuple(handlers), tuple(packages)
-    roots = [functions / name for name in handlers] + [functions / name for name in packages]
-    sources = sorted(p for root in roots for p in files_under(root) if p.suffix == ".py")
+    handlers = tuple(handlers)
+    carried = sorted(modules)
     digest = hashlib.sha256()
-    for path in sources:
-        digest.update(f"{path.relative_to(functions).as_posix()}\0{len(path.read_bytes())}\0".encode())
-        digest.update(path.read_bytes())
+    for path, _ in carried:
+        content = path.read_bytes()
+        digest.update(f"{path.relative_to(functions).as_posix()}\0{len(content)}\0".encode())
+        digest.update(content)
     key = (python.argv, digest.hexdigest())
     with _lock:
         if key not in _recorded:
-            modules = [*handlers, *(_module_name(p, functions) for p in sources
-                                    if p.relative_to(functions).parts[0] in packages)]
-            _recorded[key] = _record(python, [str(functions / name) for name in handlers] + [str(functions)], modules)
+            in_packages = [name for path, name in carried if path.relative_to(functions).parts[0] not in handlers]
+            _recorded[key] = _record(python, [str(functions / name) for name in handlers] + [str(functions)],
+                                     [*handlers, *in_packages])
         return {LAYER_PATH: _recorded[key]}
-
-
-def _module_name(path: Path, functions: Path) -> str:
-    parts = path.relative_to(functions).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _record(python: RuntimePython, path: list[str], modules: list[str]) -> bytes:
