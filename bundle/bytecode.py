@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import threading
 from pathlib import PurePosixPath
 
 from bundle.cli_errors import UserError
-from bundle.runtime_python import CACHE_TAG, NAME, RuntimePython
+from bundle.runtime_python import CACHE_TAG, NAME, RuntimePython, without_python_settings
 
 # Run by the runtime interpreter: what py_compile does for one file (compile with dont_inherit, then
 # the checked-hash header), for every file on stdin; or where the first one that does not compile fails.
@@ -79,5 +78,4 @@ def _compile(python: RuntimePython, batch: list[list[str]]) -> dict[str, str]:
 
 
 def _env() -> dict[str, str]:
-    # The caller's PYTHON* settings are for the build's Python, not this one.
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, "PYTHONHASHSEED": "0"}
+    return {**without_python_settings(), "PYTHONHASHSEED": "0"}

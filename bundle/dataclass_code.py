@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bundle.runtime_python import CACHE_TAG, RuntimePython
-from bundle.runtime_sdk import sdk_site
+from bundle.runtime_sdk import runtime_env
 
 # Where the layer carries it: beside the module that reads it, named for the Python it is for.
 LAYER_PATH = f"python/ops_alert_aws/dataclass_code.{CACHE_TAG}.marshal"
@@ -77,8 +77,8 @@ def _record(python: RuntimePython, path: list[str], modules: list[str]) -> bytes
         home.mkdir()
         empty.write_bytes(b"")
         env = {
-            "PATH": os.environ.get("PATH", os.defpath),
-            "PYTHONPATH": os.pathsep.join([*path, str(sdk_site())]),
+            # Only PATH of this process's environment (none of its PYTHON* settings), the SDK importable.
+            **runtime_env(python, *path, base={"PATH": os.environ.get("PATH", os.defpath)}),
             "PYTHONHASHSEED": "0",  # constant sets are laid out by string hash
             "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the source tree
             # Importing reads no AWS configuration of the build machine, and never calls AWS.

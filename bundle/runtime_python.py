@@ -35,6 +35,7 @@ import subprocess
 import tarfile
 import tempfile
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +100,12 @@ class RuntimePython:
 
     def describe(self) -> str:
         return f"Python {self.version} ({self.origin})"
+
+
+def without_python_settings(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (this process's environment by default) without its PYTHON* variables: those are
+    for the build's Python (its PYTHONPATH, PYTHONHOME, …), not for the runtime interpreter."""
+    return {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("PYTHON")}
 
 
 def find(*, fetch: bool = False, install_dir: Path = INSTALL_DIR) -> tuple[RuntimePython | None, str]:

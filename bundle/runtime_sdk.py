@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bundle.runtime_python import INSTALL_DIR, RuntimePython
+from bundle.runtime_python import INSTALL_DIR, RuntimePython, without_python_settings
 
 # What `import boto3` needs, by distribution (pure Python, every one).
 SDK_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
@@ -68,6 +68,4 @@ def _top_level(distribution: str) -> list[Path]:
 def runtime_env(python: RuntimePython, *extra: str, base: dict[str, str] | None = None) -> dict[str, str]:
     """An environment for ``python`` with the SDK (and ``extra`` directories) importable, and none of
     the build Python's own settings."""
-    env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("PYTHON")}
-    env["PYTHONPATH"] = os.pathsep.join([*extra, str(sdk_site())])
-    return env
+    return {**without_python_settings(base), "PYTHONPATH": os.pathsep.join([*extra, str(sdk_site())])}

@@ -212,3 +212,27 @@ def test_an_interpreter_that_cannot_compile_stops_the_build_in_one_line(argv: tu
         bytecode.with_bytecode({"fine.py": b"x = 1\n"}, TASK_ROOT, python)
     assert str(raised.value) == (f"Python 3.14.0 (a test) could not compile the zips' bytecode ({detail}): fix it, "
                                  "or set RUNTIME_PYTHON=none for zips without bytecode")
+
+
+def test_the_build_pythons_settings_do_not_reach_the_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PYTHONPATH and the like are the build Python's: a module there that shadows the standard library
+    would break the runtime's compiling and recording, so every run of the runtime leaves them out."""
+    from bundle import dataclass_code
+    from bundle.runtime_python import without_python_settings
+    from tests.runtime_site import required_runtime
+
+    assert without_python_settings({"PATH": "/bin", "PYTHONPATH": "x", "PYTHONHOME": "y", "MY_PYTHON": "z"}) == {
+        "PATH": "/bin", "MY_PYTHON": "z"}
+    assert runtime_env(required_runtime(), "/extra", base={"PATH": "/bin", "PYTHONHOME": "y"})["PYTHONPATH"].startswith(
+        "/extra" + os.pathsep)
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    for module in ("base64", "marshal", "dataclasses"):
+        (shadow / f"{module}.py").write_text("raise SystemExit('the build Python’s PYTHONPATH reached the runtime')\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    monkeypatch.setattr(bytecode, "_compiled", {})
+    monkeypatch.setattr(dataclass_code, "_recorded", {})
+    runtime = required_runtime()
+    compiled = bytecode.with_bytecode({"m.py": b"x = 1\n"}, TASK_ROOT, runtime)
+    assert sorted(compiled) == ["__pycache__/m." + CACHE_TAG + ".pyc", "m.py"]
+    assert build_artifacts(runtime)[-1].name == LAYER_NAME  # the layer's dataclass code recorded
