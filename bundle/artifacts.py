@@ -39,15 +39,17 @@ FOUND = _Found()
 
 
 @cache
-def found_runtime() -> RuntimePython | None:
+def found_runtime() -> tuple[RuntimePython | None, str]:
+    """The runtime interpreter `make package` found or installed (never downloads) and an empty
+    string, or None and why there is none; asked once per process."""
     try:
-        return runtime_python.find(fetch=False)[0]
-    except runtime_python.Unavailable:
-        return None  # generate.py reports a RUNTIME_PYTHON that does not work
+        return runtime_python.find(fetch=False)
+    except runtime_python.Unavailable as exc:
+        return None, str(exc)  # generate.py reports a RUNTIME_PYTHON that does not work
 
 
 def _runtime(python: RuntimePython | _Found | None) -> RuntimePython | None:
-    return found_runtime() if isinstance(python, _Found) else python
+    return found_runtime()[0] if isinstance(python, _Found) else python
 
 
 @dataclass(frozen=True)

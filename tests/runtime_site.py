@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-from bundle import runtime_python
 from bundle.artifacts import found_runtime
 from bundle.runtime_python import NAME, RuntimePython
 from bundle.runtime_sdk import runtime_env, sdk_site
@@ -22,13 +21,9 @@ def required_runtime() -> RuntimePython:
     """The interpreter `make package` found or installed. Without one the calling test skips, saying
     why, or fails under CI (set there, where `make test` has run `make package` first): the tests of
     the shipped bytecode must not pass by not running."""
-    python = found_runtime()
+    python, why = found_runtime()
     if python is not None:
         return python
-    try:
-        why = runtime_python.find(fetch=False)[1]
-    except runtime_python.Unavailable as exc:
-        why = str(exc)
     message = f"no {NAME} to check the zips' bytecode with ({why}): run `make package`"
     if os.environ.get("CI"):
         pytest.fail(message)

@@ -41,7 +41,7 @@ from unittest import mock
 from botocore.parsers import ResponseParserFactory
 
 from bundle import runtime_python
-from bundle.artifacts import LAYER_NAME, Artifact, build_artifacts
+from bundle.artifacts import LAYER_NAME, Artifact, build_artifacts, found_runtime
 from bundle.runtime_python import RuntimePython
 from ops_alert.usage import summarize
 from ops_alert_aws import clients
@@ -159,17 +159,9 @@ def cold_starts(used_clients: Sequence[tuple[str, str | None, bool, bool]], used
     the modules and clients the first events load), the latter from source only, and the original;
     then ours as packaged and the original on the build's Python. Without a runtime interpreter, the
     headline on the build's Python (saying why) and no second table."""
-    python, why_not = _runtime()
+    python, why_not = found_runtime()
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
         return _cold_start_tables(python, why_not, Path(scratch), used_clients, used_modules, rounds)
-
-
-def _runtime() -> tuple[RuntimePython | None, str]:
-    """The template's runtime interpreter if installed (never downloaded here), else why not."""
-    try:
-        return runtime_python.find(fetch=False)
-    except runtime_python.Unavailable as exc:
-        return None, str(exc)
 
 
 BUILD_NAME = f"Python {platform.python_version()} (the build's)"
@@ -293,7 +285,7 @@ def usage_tables() -> tuple[UsageTable, UsageTable | None]:
     """The headline on the runtime interpreter (a child process, from the packaged layer), then the
     build's Python in this process with botocore's default parser for one model (informative). Without
     a runtime interpreter, the build's Python is the headline (saying why) and there is no second table."""
-    python, why_not = _runtime()
+    python, why_not = found_runtime()
     build = UsageTable(BUILD_NAME, [usage_cost(label, profiles, with_default_parser=profiles == 1)
                                     for label, profiles in USAGE_CASES])
     if python is None:

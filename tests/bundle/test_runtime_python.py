@@ -399,3 +399,19 @@ def test_gpgv_that_hangs_or_does_not_run_is_unavailable(monkeypatch: pytest.Monk
     with pytest.raises(Unavailable, match=message):
         runtime_python.verify_signed(b"signed", "keyring.gpg", "sid/InRelease")
 
+
+
+@pytest.mark.parametrize(("chosen", "why"), [
+    ("none", "RUNTIME_PYTHON=none"),
+    ("/bin/false", "RUNTIME_PYTHON=/bin/false: does not run (exit 1)"),
+], ids=["opted-out", "does-not-run"])
+def test_found_runtime_says_why_there_is_none(monkeypatch: pytest.MonkeyPatch, chosen: str, why: str) -> None:
+    """What the build, the tests' skip line and the bench's table heading say (bundle.artifacts.found_runtime)."""
+    from bundle.artifacts import found_runtime
+
+    monkeypatch.setenv("RUNTIME_PYTHON", chosen)
+    found_runtime.cache_clear()
+    try:
+        assert found_runtime() == (None, why)
+    finally:
+        found_runtime.cache_clear()  # the next caller asks again, with the environment restored
