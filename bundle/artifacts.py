@@ -6,7 +6,6 @@ and an unchanged function keeps its key, so nothing is redeployed needlessly.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,7 +14,12 @@ from bundle import dataclass_code, runtime_python
 from bundle.bytecode import with_bytecode
 from bundle.runtime_python import RuntimePython
 from bundle.service_models import layer_entries as service_model_entries
-from bundle.zips import files_under, sha256_prefix, zip_bytes
+from bundle.zips import built_keys, content_key, files_under, parse_key, zip_bytes
+
+# The keys' format lives with the zips (bundle/zips.py), so reading keys (the fleet, make upload)
+# imports none of the build; built_keys and parse_key stay importable from here too.
+__all__ = ["FOUND", "FUNCTION_NAMES", "LAYER_NAME", "LAYER_PACKAGES", "Artifact", "build_artifacts", "built_keys",
+           "found_runtime", "function_artifact", "layer_artifact", "packaged_modules", "parse_key"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -59,23 +63,7 @@ class Artifact:
 
     @property
     def key(self) -> str:
-        return f"{self.name}.{sha256_prefix(self.content)}.zip"
-
-
-_KEY = re.compile(r"(?P<name>.+)\.(?P<digest>[0-9a-f]{16})\.zip")
-
-
-def parse_key(key: str) -> tuple[str, str] | None:
-    """(name, SHA-256 prefix) of a content-addressed key such as ``Artifact.key`` (an S3 folder
-    before it allowed); None for any other key."""
-    found = _KEY.fullmatch(key.rsplit("/", 1)[-1])
-    return (found["name"], found["digest"]) if found else None
-
-
-def built_keys(build_dir: Path) -> dict[str, str]:
-    """Artifact name → S3 key of the zips in a build directory (the key is the file name)."""
-    parsed = ((p.name, parse_key(p.name)) for p in sorted(build_dir.glob("*.zip")))
-    return {found[0]: key for key, found in parsed if found}
+        return content_key(self.name, self.content)
 
 
 def _tree(source: Path, prefix: str) -> dict[str, bytes]:

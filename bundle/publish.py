@@ -26,9 +26,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bundle.artifacts import built_keys
 from bundle.cli_errors import UserError, add_debug_flag, guarded
 from bundle.regions import check_region
+from bundle.zips import built_keys
 
 BUILD = Path(__file__).resolve().parent.parent / "build"
 EXIT_PROBLEMS = 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,3 +39,26 @@ def zip_bytes(entries: dict[str, bytes]) -> bytes:
 
 def sha256_prefix(data: bytes, length: int = 16) -> str:
     return hashlib.sha256(data).hexdigest()[:length]
+
+
+# --- content-addressed keys: ``name.<sha256 prefix>.zip`` --------------------------------------------
+
+_KEY = re.compile(r"(?P<name>.+)\.(?P<digest>[0-9a-f]{16})\.zip")
+
+
+def content_key(name: str, content: bytes) -> str:
+    """The S3 key of a zip: its name and the SHA-256 prefix of its bytes (new code, new key)."""
+    return f"{name}.{sha256_prefix(content)}.zip"
+
+
+def parse_key(key: str) -> tuple[str, str] | None:
+    """(name, SHA-256 prefix) of a content-addressed key such as ``content_key``'s (an S3 folder
+    before it allowed); None for any other key."""
+    found = _KEY.fullmatch(key.rsplit("/", 1)[-1])
+    return (found["name"], found["digest"]) if found else None
+
+
+def built_keys(build_dir: Path) -> dict[str, str]:
+    """Artifact name → S3 key of the zips in a build directory (the key is the file name)."""
+    parsed = ((p.name, parse_key(p.name)) for p in sorted(build_dir.glob("*.zip")))
+    return {found[0]: key for key, found in parsed if found}

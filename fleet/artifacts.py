@@ -12,8 +12,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bundle.artifacts import parse_key
 from bundle.regions import s3_object_url
+from bundle.zips import parse_key
 from fleet.aws import Clients, error_code
 from fleet.model import Problem
 from fleet.template import Template

@@ -193,3 +193,16 @@ def test_the_template_is_re_uploaded_when_the_object_holds_other_bytes(world: Wo
     s3.put_object(Bucket="artifacts-eu-west-1", Key=big.s3_key, Body=b"truncated")
     template_source(Clients(world.session), big, "artifacts-eu-west-1", "eu-west-1")
     assert s3.get_object(Bucket="artifacts-eu-west-1", Key=big.s3_key)["Body"].read() == big.body.encode()
+
+
+@pytest.mark.parametrize("entry", ["fleet.cli", "bundle.publish"])
+def test_the_deploying_commands_import_none_of_the_build(entry: str) -> None:
+    """`python -m fleet` and make upload/check/deploy read artifact keys, they never build: the build
+    machinery (bytecode, the runtime interpreter, the dataclass recorder, troposphere) stays unloaded."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run([sys.executable, "-c", f"import sys, {entry}; print(' '.join(sorted(sys.modules)))"],
+                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=True).stdout.split()
+    build = ("bundle.artifacts", "bundle.bytecode", "bundle.runtime_python", "bundle.dataclass_code", "troposphere", "templates")
+    assert [name for name in loaded if name.startswith(build)] == []
