@@ -15,14 +15,14 @@ import sys
 from pathlib import Path
 
 from bundle import runtime_python
-from bundle.artifacts import FOUND, _Found, build_artifacts
+from bundle.artifacts import FOUND, RuntimeChoice, build_artifacts
 from bundle.cli_errors import UserError, add_debug_flag, guarded
 from templates import build_template
 
 ROOT = Path(__file__).resolve().parent
 
 
-def render(out: Path, python: runtime_python.RuntimePython | _Found | None = FOUND) -> dict[str, bytes]:
+def render(python: RuntimeChoice = FOUND) -> dict[str, bytes]:
     """Every file build/ should contain, name → bytes; ``python`` compiles the zips' bytecode (None:
     source only; by default the interpreter `make package` found or installed)."""
     artifacts = build_artifacts(python)
@@ -75,7 +75,7 @@ def _run(argv: list[str]) -> int:
         python, why_not = runtime_python.find(fetch=True)
     except runtime_python.Unavailable as exc:
         raise UserError(f"{exc}: set RUNTIME_PYTHON to a {runtime_python.NAME}, or to none for zips without bytecode") from None
-    files = render(args.out, python)
+    files = render(python)
     if args.check:
         problems = check(args.out, files)
         for p in problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeAlias
 
 from bundle import dataclass_code, runtime_python
 from bundle.bytecode import with_bytecode
@@ -18,7 +19,7 @@ from bundle.zips import built_keys, content_key, files_under, parse_key, zip_byt
 
 # The keys' format lives with the zips (bundle/zips.py), so reading keys (the fleet, make upload)
 # imports none of the build; built_keys and parse_key stay importable from here too.
-__all__ = ["FOUND", "FUNCTION_NAMES", "LAYER_NAME", "LAYER_PACKAGES", "Artifact", "build_artifacts", "built_keys",
+__all__ = ["FOUND", "FUNCTION_NAMES", "LAYER_NAME", "LAYER_PACKAGES", "Artifact", "RuntimeChoice", "build_artifacts", "built_keys",
            "found_runtime", "function_artifact", "layer_artifact", "packaged_modules", "parse_key"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,8 @@ class _Found:
 
 
 FOUND = _Found()
+# What the builders take: an interpreter, None (source only), or FOUND (the one make package found).
+RuntimeChoice: TypeAlias = RuntimePython | _Found | None
 
 
 @cache
@@ -52,7 +55,7 @@ def found_runtime() -> tuple[RuntimePython | None, str]:
         return None, str(exc)  # generate.py reports a RUNTIME_PYTHON that does not work
 
 
-def _runtime(python: RuntimePython | _Found | None) -> RuntimePython | None:
+def _runtime(python: RuntimeChoice) -> RuntimePython | None:
     return found_runtime()[0] if isinstance(python, _Found) else python
 
 
@@ -70,7 +73,7 @@ def _tree(source: Path, prefix: str) -> dict[str, bytes]:
     return {f"{prefix}{p.relative_to(source).as_posix()}": p.read_bytes() for p in files_under(source)}
 
 
-def function_artifact(name: str, python: RuntimePython | _Found | None = FOUND) -> Artifact:
+def function_artifact(name: str, python: RuntimeChoice = FOUND) -> Artifact:
     """The function's own modules, with bytecode for the runtime when ``python`` is one."""
     source = FUNCTIONS / name
     entries = _tree(source, "")
@@ -90,7 +93,7 @@ def packaged_modules() -> list[tuple[Path, str]]:
     return found
 
 
-def layer_artifact(python: RuntimePython | _Found | None = FOUND) -> Artifact:
+def layer_artifact(python: RuntimeChoice = FOUND) -> Artifact:
     """Our two packages, under python/ as Lambda expects, with bytecode for the runtime when ``python`` is one,
     and the small service models the clients use where the runtime's botocore allows (bundle/service_models.py)."""
     entries: dict[str, bytes] = {}
@@ -102,7 +105,7 @@ def layer_artifact(python: RuntimePython | _Found | None = FOUND) -> Artifact:
     return Artifact(LAYER_NAME, zip_bytes(with_bytecode(entries, LAYER_ROOT, _runtime(python))))
 
 
-def build_artifacts(python: RuntimePython | _Found | None = FOUND) -> list[Artifact]:
+def build_artifacts(python: RuntimeChoice = FOUND) -> list[Artifact]:
     """Every zip. ``python``: the runtime interpreter that compiles their bytecode, None for source
     only; by default the one `make package` found or installed (bundle/runtime_python.py)."""
     return [function_artifact(n, python) for n in FUNCTION_NAMES] + [layer_artifact(python)]

@@ -18,7 +18,7 @@ DEVIATIONS = ROOT / "templates" / "deviations.yaml"
 @pytest.fixture(scope="session")
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("build")
-    generate.write(out, generate.render(out))
+    generate.write(out, generate.render())
     return out
 
 

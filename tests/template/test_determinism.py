@@ -27,7 +27,7 @@ def test_content_addressed_keys_are_recognised(key: str, parsed: tuple[str, str]
 
 
 def test_two_builds_are_byte_identical(build_dir: Path, tmp_path: Path) -> None:
-    again = generate.render(tmp_path)
+    again = generate.render()
     first = {p.name: p.read_bytes() for p in build_dir.iterdir() if p.is_file()}
     assert set(again) == set(first)
     for name, data in again.items():
@@ -101,7 +101,7 @@ def test_check_reports_a_stale_or_edited_build(build_dir: Path, tmp_path: Path, 
     # The CLI's write / check / clean-up, not rendering: a render is the session's build, shown
     # byte-identical to a fresh one above (rendering four more times cost ~10 CPU-s under coverage).
     rendered = {p.name: p.read_bytes() for p in build_dir.iterdir() if p.is_file()}
-    monkeypatch.setattr(generate, "render", lambda out, python: dict(rendered))
+    monkeypatch.setattr(generate, "render", lambda python: dict(rendered))
     # main() would install the runtime interpreter (the Debian archive) where none is: tests are offline.
     monkeypatch.setattr(generate.runtime_python, "find", lambda fetch: (None, "not needed"))
     out = tmp_path / "b"
