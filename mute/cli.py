@@ -114,9 +114,10 @@ def mute_on(request: MuteRequest, out: TextIO, client: ClientFactory, now: datet
     who = str(client("sts").get_caller_identity().get("Arn", ""))
     until = (now + length).replace(microsecond=0)
     document = mute_document(until, reason, who, now, scope)
-    mute = parse_mute(document, now).mute
+    verdict = parse_mute(document, now)
+    mute = verdict.mute
     if mute is None:  # the processor would not honour it: never write it
-        raise UserError(f"the mute document would not be honoured by the processor: {parse_mute(document, now).problem}")
+        raise UserError(f"the mute document would not be honoured by the processor: {verdict.problem}")
     client("ssm").put_parameter(Name=name, Value=document, Type="String", Overwrite=True)
     if mute.scope == ALL_CATEGORIES:
         which = "every alert"
@@ -129,8 +130,7 @@ def mute_on(request: MuteRequest, out: TextIO, client: ClientFactory, now: datet
     return 0
 
 
-def mute_off(args: argparse.Namespace, out: TextIO, client: ClientFactory) -> int:
-    stack = _require(args.stack, "STACK")
+def mute_off(stack: str, out: TextIO, client: ClientFactory) -> int:
     name = mute_parameter(client, stack)
     client("ssm").put_parameter(Name=name, Value=OFF, Type="String", Overwrite=True)
     print(f"Unmuted stack {stack}: the next alert is e-mailed as usual (parameter {name} = {OFF}).", file=out)
@@ -163,8 +163,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             request = mute_request(args)
             return mute_on(request, stdout, client or session_clients(args.region, args.profile),
                            now or datetime.now(timezone.utc))
-        _require(args.stack, "STACK")
-        return mute_off(args, stdout, client or session_clients(args.region, args.profile))
+        stack = _require(args.stack, "STACK")  # before any AWS call, like mute_request
+        return mute_off(stack, stdout, client or session_clients(args.region, args.profile))
 
     return guarded(run, debug=args.debug, prog=f"make {'mute' if args.command == 'on' else 'unmute'}", err=err)
 

@@ -155,3 +155,26 @@ def test_make_mute_passes_a_reason_with_quotes_safely() -> None:
     made = subprocess.run(["make", "-s", "-n", "mute", "STACK=s", "FOR=1h", "REASON=it's a \"test\"; rm -rf /"],
                           cwd=ROOT, capture_output=True, text=True, check=True)
     assert '--reason "$MUTE_REASON"' in made.stdout and "rm -rf" not in made.stdout
+
+
+def test_unmute_without_a_stack_is_one_line_before_any_aws_call() -> None:
+    def no_aws(service: str) -> Any:
+        raise AssertionError(f"AWS was called: {service}")
+
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["off", "--stack", "  "], out=out, err=err, client=no_aws) == EXIT_FAILED
+    assert out.getvalue() == ""
+    assert err.getvalue() == ('make unmute: error: STACK is missing: make mute STACK=<stack> FOR=24h '
+                              'REASON="planned load test" (make unmute STACK=<stack>)\n')
+
+
+def test_a_document_the_processor_would_not_honour_is_never_written(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last check before PutParameter: the processor's own reading of the document (here a broken writer)."""
+    import mute.cli
+
+    monkeypatch.setattr(mute.cli, "mute_document", lambda *args: '{"until": "soon"}')
+    code, out, err = run("on", "--stack", stack, "--for", "1h", "--reason", "x")
+    assert (code, out) == (EXIT_FAILED, "")
+    assert err == ("make mute: error: the mute document would not be honoured by the processor: SSM parameter mute has "
+                   "no 'until' UTC timestamp with offset (e.g. 2026-12-02T08:00:00Z): not muted\n")
+    assert _value() == "off"
