@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "functions") not in sys.path:  # ops_alert for the test world (pytest's pythonpath)
     sys.path.insert(0, str(ROOT / "functions"))
 
+from ops_alert.processor_env import DAILY_TOKEN_QUOTA_CODE  # noqa: E402 - needs the sys.path entry above
 from tests.bench import lambda_cost  # noqa: E402 - needs the sys.path entry above
 from tests.fakes import FAKE_ENV, FakeLambdaContext, fake_aws  # noqa: E402 - needs the sys.path entry above
 from tests.functional.packaged import PackagedFunctions  # noqa: E402 - needs the sys.path entry above
@@ -187,7 +188,7 @@ def per_day(w: ProcessorWorld) -> dict[str, Any]:
     """Issue 12: the per-day token alarm of a model with a per-day quota (read once: scenario, request
     context and forecast share it). The steady 500,000 tokens a minute make 720 million a day, below
     80 % of the 1.5 billion quota: the investigate-first case, with its graphs and CSV."""
-    os.environ["DAILY_TOKEN_QUOTA_CODE"] = "L-9C972E3A"  # restored by the measure's patched environment
+    os.environ[DAILY_TOKEN_QUOTA_CODE] = "L-9C972E3A"  # restored by the measure's patched environment
     w.aws.service_quotas.add_quota("L-9C972E3A", "Model invocation max tokens per day for Anthropic Claude Opus 4.6 V1",
                                    1_500_000_000)
     w.load_usage(rpm=2_000, tpm=1_000_000, every_minutes=1)
