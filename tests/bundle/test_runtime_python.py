@@ -415,3 +415,22 @@ def test_found_runtime_says_why_there_is_none(monkeypatch: pytest.MonkeyPatch, c
         assert found_runtime() == (None, why)
     finally:
         found_runtime.cache_clear()  # the next caller asks again, with the environment restored
+
+
+def test_without_a_runtime_the_bytecode_tests_skip_locally_and_fail_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer without python3.14 sees a skip saying why; CI (.ci/run sets CI) fails instead, so
+    the tests of the shipped bytecode cannot pass there by not running."""
+    from bundle.artifacts import found_runtime
+
+    assert "\nexport CI=1\n" in (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
+    monkeypatch.setenv("RUNTIME_PYTHON", "none")
+    found_runtime.cache_clear()
+    try:
+        monkeypatch.delenv("CI", raising=False)
+        with pytest.raises(pytest.skip.Exception, match=rf"^no {NAME} to check the zips' bytecode with \(RUNTIME_PYTHON=none\)"):
+            required_runtime()
+        monkeypatch.setenv("CI", "1")
+        with pytest.raises(pytest.fail.Exception, match=r"\(RUNTIME_PYTHON=none\): run `make package`$"):
+            required_runtime()
+    finally:
+        found_runtime.cache_clear()
