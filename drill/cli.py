@@ -223,7 +223,7 @@ def decision_events(client: ClientFactory, url: str, deadline: float, clock: Clo
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             try:
                 event = json.loads(message["Body"])
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # not an event the rule delivered
             if isinstance(event, dict) and isinstance(event.get("detail"), dict):
                 yield event
@@ -289,7 +289,10 @@ def wait_for_outcome(events: Iterator[dict[str, Any]], token: str, alarm: str) -
         detail = event["detail"]
         if detail.get("drillToken") == token:
             return Outcome(detail)
-        if detail.get("outcome") == "processed" and alarm in (detail.get("alarms") or []) and not detail.get("drill"):
+        alarms = detail.get("alarms")
+        # A list of names, as the processor writes it: a forged string must not match by substring.
+        if detail.get("outcome") == "processed" and isinstance(alarms, list) and alarm in alarms \
+                and not detail.get("drill"):
             return Outcome(None, detail)
     return Outcome(None)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ops_alert.names import StackNames
+from ops_alert.processor_env import DAILY_TOKEN_QUOTA_CODE
 from ops_alert.profiles import check_profile_type
 from ops_alert.thresholds import check_percent
 
@@ -32,7 +33,8 @@ ENVIRONMENT_NAMES: dict[str, str] = {
 
 # The alarm updater's per-day token quota code (issue 12): the quota calculator's DailyTokenQuotaCode
 # attribute, NA when the model has none. Optional: a stack from an older template has no such alarm.
-DAILY_CODE_VARIABLE = "DAILY_TOKEN_QUOTA_CODE"
+# The same variable the processor reads (one name for both functions).
+DAILY_CODE_VARIABLE = DAILY_TOKEN_QUOTA_CODE
 
 
 class MissingSettings(ValueError):

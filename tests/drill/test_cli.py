@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from drill.cli import main, parse_timeout
+from drill.cli import main, parse_timeout, wait_for_outcome
 from ops_alert.decision_event import StackIdentity, decision_detail, decision_entry
 from ops_alert.drill import WouldHaveDone, parse_drill_parameter, token_in
 from ops_alert.results import EmailStatus, Processed
@@ -435,3 +435,15 @@ def test_a_forged_decision_event_cannot_write_escapes_or_lines(field: dict[str, 
     assert all(line.startswith("  ") for line in lines) and "FAKE LINE" not in [line.strip() for line in lines]
     assert any(word in shown for word in ("raised", "opened", "CreateCase", "just text", "not a list", "not a mapping",
                                           "sent", "high_usage"))
+
+
+@pytest.mark.parametrize(
+    ("alarms", "matches"),
+    [(["Cust-Bedrock-Throttles-Critical-model"], True),
+     ("xx Cust-Bedrock-Throttles-Critical-model xx", False),  # a forged string, not the processor's list
+     (None, False)],
+    ids=["list", "forged-string", "missing"])
+def test_only_a_list_of_alarm_names_says_the_stack_handled_the_drill_as_real(alarms: Any, matches: bool) -> None:
+    event = {"detail": {"outcome": "processed", "alarms": alarms}}
+    outcome = wait_for_outcome(iter([event]), "0" * 32, "Cust-Bedrock-Throttles-Critical-model")
+    assert (outcome.real is not None) is matches
